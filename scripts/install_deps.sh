@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages attnlab builds and tests with, only those that are missing.
+# Runs apt-get as root, through sudo otherwise. Called by the Makefile; safe to rerun.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  nlohmann-json3-dev libcli11-dev libutf8proc-dev
+  libcairo2-dev fonts-dejavu-core
+  libcurl4-openssl-dev libcpp-httplib-dev
+  libopenblas-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  poppler-utils python3 python3-pip unzip
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "attnlab: installing missing packages: ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

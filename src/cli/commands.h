@@ -1,0 +1,15 @@
+// The attnlab CLI's subcommands. Each registers its flags on the app and runs through the library;
+// front ends parse and print, they do no math.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string_view>
+
+namespace attnlab::cli {
+
+void add_toy_command(CLI::App& app);
+
+// Writes text to stdout in one piece; throws attnlab::Error when stdout is closed or full.
+void write_stdout(std::string_view text);
+
+}  // namespace attnlab::cli

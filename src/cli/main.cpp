@@ -1,0 +1,44 @@
+// attnlab CLI entry point: parses the command line, dispatches to a subcommand, and turns every
+// error into "attnlab: error: ..." on stderr with the exit code documented in README.md.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "attnlab/version.h"
+#include "cli/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "attnlab: see exactly how attention works inside transformer models.\n"
+      "Reproduces the attention course notebook number for number, then goes further.",
+      "attnlab"};
+  app.set_version_flag("--version", std::string("attnlab ") + ATTNLAB_VERSION,
+                       "Print the version and exit");
+  app.require_subcommand(1);
+  app.footer("Run 'attnlab COMMAND --help' for a command's flags.");
+  attnlab::cli::add_toy_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "attnlab: error: %s\nRun 'attnlab --help' for usage.\n", e.what());
+    return attnlab::kExitUsage;
+  } catch (const attnlab::Error& e) {
+    std::fprintf(stderr, "attnlab: error: %s\n", e.what());
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "attnlab: error: out of memory\n");
+    return attnlab::kExitFailure;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "attnlab: error: %s\n", e.what());
+    return attnlab::kExitFailure;
+  }
+  return attnlab::kExitOk;
+}

@@ -1,0 +1,171 @@
+// `attnlab toy`: the notebook's toy non-attention and attention layers (cells 1-2), printed as the
+// notebook prints them, then the "what to look for" checks made visible.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "analysis/toy_checks.h"
+#include "cli/commands.h"
+#include "core/error.h"
+#include "io/json_writer.h"
+#include "model/toy.h"
+#include "render/tensor_text.h"
+
+namespace attnlab::cli {
+namespace {
+
+struct ToyOptions {
+  std::string seed_text = "103";
+  uint64_t seed = 103;  // negative seeds are valid in PyTorch too (two's complement)
+  bool json = false;
+  int change_token = 1;  // 1-based, as the notebook labels tokens
+  float delta = 1.0f;
+};
+
+void write_linear(JsonWriter& w, const char* name, const Linear& l) {
+  w.key(name).begin_object();
+  w.key("weight").floats(l.weight.data, l.weight.rows, l.weight.cols);
+  w.key("bias").floats(l.bias);
+  w.end_object();
+}
+
+std::string toy_json(const ToyOptions& o, const ToyParameters& p, const Matrix& x, const Matrix& na,
+                     const ToyAttention& at, const ContextTest& ct) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("seed");
+  w.raw_number(o.seed_text);
+  w.key("input").floats(x.data, x.rows, x.cols);
+  w.key("non_attention_output").floats(na.data, na.rows, na.cols);
+  w.key("attention_weights").floats(at.weights.data, at.weights.rows, at.weights.cols);
+  w.key("attention_output").floats(at.output.data, at.output.rows, at.output.cols);
+  w.key("parameters").begin_object();
+  write_linear(w, "non_attention.linear", p.non_attention);
+  write_linear(w, "query", p.query);
+  write_linear(w, "key", p.key);
+  write_linear(w, "value", p.value);
+  w.end_object();
+  w.key("attention_row_sums").begin_array();
+  for (double s : row_sums(at.weights)) w.value(static_cast<float>(s));
+  w.end_array();
+  w.key("context_test").begin_object();
+  w.key("changed_token").value(ct.changed_token + 1);
+  w.key("delta").value(o.delta);
+  w.key("non_attention_max_change").floats(ct.non_attention_max_change);
+  w.key("attention_max_change").floats(ct.attention_max_change);
+  w.end_object();
+  w.end_object();
+  return w.str() + "\n";
+}
+
+// torch.manual_seed accepts any integer in [-2^63, 2^64 - 1]; negatives wrap to two's complement.
+uint64_t parse_seed(std::string& text) {
+  const char* p = text.c_str();
+  const bool negative = *p == '-';
+  const char* digits = negative ? p + 1 : p;
+  bool ok = *digits != '\0';
+  for (const char* c = digits; *c; ++c) ok = ok && *c >= '0' && *c <= '9';
+  errno = 0;
+  char* end = nullptr;
+  uint64_t value = 0;
+  if (ok && !negative) {
+    value = std::strtoull(digits, &end, 10);
+  } else if (ok) {
+    const long long v = std::strtoll(p, &end, 10);
+    value = static_cast<uint64_t>(v);
+  }
+  if (!ok || errno == ERANGE)
+    throw Error("--seed: expected an integer in [-9223372036854775808, 18446744073709551615] (as "
+                "torch.manual_seed accepts), got '" + text + "'", kExitUsage);
+  // Print the seed the way Python would (no leading zeros or '+').
+  text = negative ? std::to_string(static_cast<long long>(value)) : std::to_string(value);
+  return value;
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string toy_text(const ToyOptions& o, const Matrix& x, const Matrix& na, const ToyAttention& at,
+                     const ContextTest& ct) {
+  std::string s;
+  // The notebook's own prints, in its words and PyTorch's tensor format.
+  s += "Seed set to " + o.seed_text + "\n";
+  s += "=== Non-Attention Example ===\n";
+  s += "Input tokens:\n" + torch_tensor_text(x) + "\n";
+  s += "\nOutput (independent processing):\n" + torch_tensor_text(na, "AddmmBackward0") + "\n";
+  s += "\n=== Attention Example ===\n";
+  s += "Attention weights (token-to-token influence):\n" +
+       torch_tensor_text(at.weights, "SoftmaxBackward0") + "\n";
+  s += "\nOutput (context-aware processing):\n" + torch_tensor_text(at.output, "MmBackward0") + "\n";
+
+  // What the notebook asks students to look for, shown.
+  s += "\n=== Check: each attention-weight row sums to 1 ===\n";
+  const auto sums = row_sums(at.weights);
+  for (size_t r = 0; r < sums.size(); ++r)
+    s += "Token " + std::to_string(r + 1) + ": " + fmt("%.7f", sums[r]) + "\n";
+
+  s += "\n=== Check: context (Token " + std::to_string(ct.changed_token + 1) + " changed by " +
+       fmt("%+g", o.delta) + " on every feature) ===\n";
+  s += "Max change per output row:\n";
+  s += "           non-attention           attention\n";
+  for (size_t r = 0; r < ct.attention_max_change.size(); ++r) {
+    std::string row = "Token " + std::to_string(r + 1) + "    ";
+    const bool changed = static_cast<int>(r) == ct.changed_token;
+    std::string na_cell = ct.non_attention_identical[r]
+                              ? std::string("0 (bit-identical)")
+                              : fmt("%.6f", ct.non_attention_max_change[r]);
+    std::string at_cell = ct.attention_identical[r] ? std::string("0 (bit-identical)")
+                                                    : fmt("%.6f", ct.attention_max_change[r]);
+    na_cell.resize(24, ' ');
+    s += row + na_cell + at_cell + (changed ? "   <- changed token" : "") + "\n";
+  }
+  int na_moved = 0, at_moved = 0;
+  for (size_t r = 0; r < ct.attention_max_change.size(); ++r) {
+    if (static_cast<int>(r) == ct.changed_token) continue;
+    na_moved += !ct.non_attention_identical[r];
+    at_moved += !ct.attention_identical[r];
+  }
+  const int others = static_cast<int>(ct.attention_max_change.size()) - 1;
+  s += "Non-attention: " + std::to_string(others - na_moved) + " of " + std::to_string(others) +
+       " other token rows bit-identical (each token is processed on its own).\n";
+  s += "Attention:     " + std::to_string(at_moved) + " of " + std::to_string(others) +
+       " other token rows changed (each token blends information from all tokens).\n";
+  return s;
+}
+
+}  // namespace
+
+void add_toy_command(CLI::App& app) {
+  auto opts = std::make_shared<ToyOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "toy",
+      "The notebook's toy layers (cells 1-2): a non-attention nn.Linear and a single-head attention\n"
+      "layer on 4 tokens x 4 features, with PyTorch's exact weights for the seed, printed as the\n"
+      "notebook prints them; then the row-sum and context checks.");
+  cmd->add_option("--seed", opts->seed_text, "torch.manual_seed value (the notebook uses 103); any 64-bit integer, as in PyTorch")
+      ->capture_default_str();
+  cmd->add_flag("--json", opts->json,
+                "Print one JSON object: input, outputs, attention weights and every parameter "
+                "(floats with 9 significant digits)");
+  cmd->add_option("--change-token", opts->change_token,
+                  "Context check: which token (1-4) to change")
+      ->check(CLI::Range(1, 4))
+      ->capture_default_str();
+  cmd->add_option("--delta", opts->delta, "Context check: amount added to each of its features")
+      ->capture_default_str();
+  cmd->callback([opts] {
+    opts->seed = parse_seed(opts->seed_text);
+    const ToyParameters params = make_toy_parameters(opts->seed);
+    const Matrix x = notebook_toy_input();
+    const Matrix na = non_attention_forward(params.non_attention, x);
+    const ToyAttention at = simple_attention_forward(params, x);
+    const ContextTest ct = run_context_test(params, x, opts->change_token - 1, opts->delta);
+    write_stdout(opts->json ? toy_json(*opts, params, x, na, at, ct) : toy_text(*opts, x, na, at, ct));
+  });
+}
+
+}  // namespace attnlab::cli

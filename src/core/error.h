@@ -1,0 +1,30 @@
+// The one error type of attnlab: a message that names the file, field or value at fault, plus the
+// process exit code a front end should use. Front ends print "attnlab: error: <message>".
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace attnlab {
+
+// Exit codes, documented in README.md ("Exit codes").
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,  // anything not listed below
+  kExitUsage = 2,    // bad command line: unknown flag, value not a number, value out of range
+  kExitInput = 3,    // bad input data: model files, config, vocabulary, checkpoint, text
+  kExitIo = 4,       // cannot read or write a file or directory
+  kExitNetwork = 5,  // model not cached and cannot be downloaded
+};
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message, int exit_code = kExitFailure)
+      : std::runtime_error(message), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
+}  // namespace attnlab

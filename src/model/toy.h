@@ -1,0 +1,47 @@
+// The notebook's toy layers (cells 1-2): NonAttentionExample (one nn.Linear per token) and
+// SimpleAttentionExample (single-head Q/K/V, scaled dot product, softmax), with PyTorch's
+// parameter initialisation so that a seed gives the notebook's exact weights.
+#pragma once
+
+#include <cstdint>
+
+#include "ops/matrix.h"
+#include "ops/torch_rng.h"
+
+namespace attnlab {
+
+// nn.Linear(in, out): weight [out, in], bias [out].
+struct Linear {
+  Matrix weight;
+  std::vector<float> bias;
+};
+
+// nn.Linear's default initialisation, drawing weight first, then bias:
+// weight ~ kaiming_uniform_(a=sqrt(5)), bias ~ U(-1/sqrt(in), 1/sqrt(in)).
+Linear make_linear(TorchGenerator& gen, int in_features, int out_features);
+
+// Parameters in the notebook's construction order after torch.manual_seed(seed):
+// NonAttentionExample().linear, then SimpleAttentionExample().query, .key, .value.
+struct ToyParameters {
+  Linear non_attention;
+  Linear query;
+  Linear key;
+  Linear value;
+};
+ToyParameters make_toy_parameters(uint64_t seed, int dim = 4);
+
+// The notebook's 4 tokens x 4 features.
+Matrix notebook_toy_input();
+
+// x: [tokens, dim] -> [tokens, dim]; each row independently.
+Matrix non_attention_forward(const Linear& linear, const Matrix& x);
+
+struct ToyAttention {
+  Matrix weights;  // [tokens, tokens], rows sum to 1
+  Matrix output;   // [tokens, dim]
+};
+// x: [tokens, dim] -> output [tokens, dim], weights [tokens, tokens]:
+// softmax(Q K^T / sqrt(dim)) V.
+ToyAttention simple_attention_forward(const ToyParameters& params, const Matrix& x);
+
+}  // namespace attnlab

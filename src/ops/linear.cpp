@@ -1,0 +1,45 @@
+// Linear maps and matrix products: OpenBLAS sgemm, and the scalar twins the tests compare against.
+#include "ops/linear.h"
+
+#include <cblas.h>
+
+#include <cstring>
+
+namespace attnlab {
+
+void linear(const float* x, int rows, int in, const float* w, const float* b, int out, float* y) {
+  // Like torch.addmm: start from the broadcast bias, then accumulate x · w^T on top (beta = 1).
+  for (int r = 0; r < rows; ++r) {
+    if (b) std::memcpy(y + static_cast<long>(r) * out, b, sizeof(float) * out);
+    else std::memset(y + static_cast<long>(r) * out, 0, sizeof(float) * out);
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, in, w, in, 1.0f, y,
+              out);
+}
+
+void linear_naive(const float* x, int rows, int in, const float* w, const float* b, int out,
+                  float* y) {
+  for (int r = 0; r < rows; ++r) {
+    for (int o = 0; o < out; ++o) {
+      float acc = 0.0f;
+      for (int i = 0; i < in; ++i) acc += x[r * in + i] * w[o * in + i];
+      y[r * out + o] = acc + (b ? b[o] : 0.0f);
+    }
+  }
+}
+
+void matmul(const float* a, const float* b, int m, int k, int n, float* c) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k, b, n, 0.0f, c, n);
+}
+
+void matmul_naive(const float* a, const float* b, int m, int k, int n, float* c) {
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) {
+      float acc = 0.0f;
+      for (int p = 0; p < k; ++p) acc += a[i * k + p] * b[p * n + j];
+      c[i * n + j] = acc;
+    }
+  }
+}
+
+}  // namespace attnlab

@@ -1,0 +1,9 @@
+// Row-wise softmax over the last dimension, as torch.softmax(x, dim=-1) computes it.
+#pragma once
+
+namespace attnlab {
+
+// x: [rows, cols], in place. Subtracts the row max before exp, like ATen's CPU kernel.
+void softmax_rows(float* x, int rows, int cols);
+
+}  // namespace attnlab

@@ -1,0 +1,76 @@
+// Test helpers: load fixtures written by tools/*.py and compare tensors, reporting the max
+// difference and the first element beyond tolerance (llm.c check_tensor style).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace attnlab::testing {
+
+inline std::string fixture_path(const std::string& name) { return std::string(ATTNLAB_FIXTURES) + "/" + name; }
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) ADD_FAILURE() << "cannot open " << path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline nlohmann::json load_json(const std::string& name) {
+  return nlohmann::json::parse(read_text(fixture_path(name)));
+}
+
+// Flattens nested JSON arrays of numbers into floats (exact: fixtures hold float32 values as doubles).
+inline void flatten(const nlohmann::json& j, std::vector<float>& out) {
+  if (j.is_array()) {
+    for (const auto& e : j) flatten(e, out);
+  } else {
+    out.push_back(static_cast<float>(j.get<double>()));
+  }
+}
+inline std::vector<float> flat(const nlohmann::json& j) {
+  std::vector<float> v;
+  flatten(j, v);
+  return v;
+}
+
+// Returns the max |a - b| and records a failure naming the first index beyond tol.
+inline double expect_close(const std::vector<float>& got, const std::vector<float>& want, double tol,
+                           const std::string& what) {
+  EXPECT_EQ(got.size(), want.size()) << what << ": size";
+  double max_diff = 0.0;
+  long first_bad = -1;
+  for (size_t i = 0; i < std::min(got.size(), want.size()); ++i) {
+    const double d = std::abs(static_cast<double>(got[i]) - want[i]);
+    if (!(d <= tol) && first_bad < 0) first_bad = static_cast<long>(i);
+    if (!(d <= max_diff)) max_diff = d;
+  }
+  std::printf("[ max diff ] %-48s %.3g (tolerance %.0e)\n", what.c_str(), max_diff, tol);
+  if (first_bad >= 0)
+    ADD_FAILURE() << what << ": element " << first_bad << " got " << got[first_bad] << " want "
+                  << want[first_bad] << " (max diff " << max_diff << ", tolerance " << tol << ")";
+  return max_diff;
+}
+
+// Bitwise equality of float arrays, naming the first differing element.
+inline void expect_bit_identical(const std::vector<float>& got, const std::vector<float>& want,
+                                 const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (std::memcmp(&got[i], &want[i], sizeof(float)) != 0) {
+      ADD_FAILURE() << what << ": element " << i << " differs: got " << got[i] << " want " << want[i];
+      return;
+    }
+  }
+}
+
+}  // namespace attnlab::testing
