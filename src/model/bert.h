@@ -1,0 +1,41 @@
+// BERT encoder, identical to Hugging Face BertModel in eager fp32: embeddings, self-attention
+// with the attention probabilities as a first-class output, feed-forward, pooler.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "io/safetensors.h"
+#include "model/config.h"
+#include "model/weights.h"
+
+namespace attnlab {
+
+struct BertModel {
+  std::filesystem::path dir;
+  BertConfig config;
+  std::unique_ptr<SafetensorsFile> checkpoint;  // keeps the memory map alive for zero-copy tensors
+  BertWeights weights;
+};
+
+// Reads dir/config.json and dir/model.safetensors; every problem is an attnlab::Error naming the file.
+BertModel load_bert_model(const std::filesystem::path& dir);
+
+struct BertOutput {
+  int seq_len = 0, num_layers = 0, num_heads = 0, hidden = 0;
+  std::vector<float> attentions;         // [layer][head][query][key], each row sums to 1
+  std::vector<float> last_hidden_state;  // [seq_len][hidden]
+  std::vector<float> pooler_output;      // [hidden]; empty when the checkpoint has no pooler
+
+  const float* attention_row(int layer, int head, int query) const {
+    return attentions.data() + ((static_cast<size_t>(layer) * num_heads + head) * seq_len + query) * seq_len;
+  }
+};
+
+// One sequence (already tokenized, special tokens included), no padding.
+// input_ids, token_type_ids: [seq_len] -> BertOutput.
+BertOutput bert_forward(const BertModel& model, std::span<const int> input_ids, std::span<const int> token_type_ids);
+
+}  // namespace attnlab

@@ -1,0 +1,99 @@
+// Golden tests of the BERT encoder against Hugging Face transformers (eager, fp32).
+// Fixtures: tools/make_bert_fixtures.py -> tests/fixtures/bert/<name>/cases.{json,bin}.
+#include "model/bert.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../support/fixtures.h"
+
+namespace attnlab {
+namespace {
+
+struct GoldenSet {
+  nlohmann::json meta;
+  std::vector<float> data;
+  std::vector<float> slice(const nlohmann::json& entry) const {
+    size_t n = 1;
+    for (const auto& d : entry["shape"]) n *= d.get<size_t>();
+    const size_t off = entry["offset"].get<size_t>();
+    return {data.begin() + static_cast<long>(off), data.begin() + static_cast<long>(off + n)};
+  }
+};
+
+GoldenSet load_golden(const std::string& name) {
+  GoldenSet g;
+  g.meta = testing::load_json("bert/" + name + "/cases.json");
+  std::ifstream in(testing::fixture_path("bert/" + name + "/cases.bin"), std::ios::binary | std::ios::ate);
+  EXPECT_TRUE(in.good());
+  g.data.resize(static_cast<size_t>(in.tellg()) / 4);
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(g.data.data()), static_cast<long>(g.data.size() * 4));
+  return g;
+}
+
+// Runs every case of a golden set through a model directory and compares with the reference.
+// Tolerances: attentions 1e-5 (fp32 softmax of fp32 scores, different summation order);
+// hidden states and pooler 1e-4 (errors grow through the layers' LayerNorms).
+void check_golden(const std::string& set, const std::filesystem::path& model_dir) {
+  const GoldenSet g = load_golden(set);
+  const BertModel model = load_bert_model(model_dir);
+  double worst_att = 0, worst_hidden = 0, worst_pool = 0;
+  for (const auto& c : g.meta["cases"]) {
+    const std::string name = c["name"];
+    const auto att = g.slice(c["attentions"]);
+    const auto hid = g.slice(c["last_hidden_state"]);
+    const auto pool = g.slice(c["pooler_output"]);
+    const auto& ashape = c["attentions"]["shape"];  // [batch, layers, heads, S, S]
+    const int batch = ashape[0], nl = ashape[1], heads = ashape[2], S = ashape[3];
+    const int hidden = model.config.hidden_size;
+    const auto layers = c["attention_layers"].get<std::vector<int>>();
+    for (int b = 0; b < batch; ++b) {
+      std::vector<int> ids, types;
+      for (int t = 0; t < S; ++t) {
+        if (c["attention_mask"][b][t] == 0) continue;
+        ids.push_back(c["input_ids"][b][t]);
+        types.push_back(c["token_type_ids"][b][t]);
+      }
+      const int n = static_cast<int>(ids.size());
+      const BertOutput out = bert_forward(model, ids, types);
+      // Real tokens of a padded batch must equal a single unpadded run; padded keys get 0.
+      std::vector<float> got_att, want_att;
+      for (int li = 0; li < nl; ++li)
+        for (int h = 0; h < heads; ++h)
+          for (int q = 0; q < n; ++q)
+            for (int k = 0; k < S; ++k) {
+              got_att.push_back(k < n ? out.attention_row(layers[li], h, q)[k] : 0.0f);
+              want_att.push_back(att[((((static_cast<size_t>(b) * nl + li) * heads + h) * S + q) * S) + k]);
+            }
+      std::vector<float> want_hid(hid.begin() + static_cast<long>(b) * S * hidden,
+                                  hid.begin() + static_cast<long>(b) * S * hidden + static_cast<long>(n) * hidden);
+      std::vector<float> want_pool(pool.begin() + static_cast<long>(b) * hidden, pool.begin() + static_cast<long>(b + 1) * hidden);
+      const std::string what = set + " @ " + model_dir.filename().string() + " " + name + "[" + std::to_string(b) + "]";
+      worst_att = std::max(worst_att, testing::expect_close(got_att, want_att, 1e-5, what + " attentions"));
+      worst_hidden = std::max(worst_hidden, testing::expect_close(out.last_hidden_state, want_hid, 1e-4, what + " last_hidden_state"));
+      worst_pool = std::max(worst_pool, testing::expect_close(out.pooler_output, want_pool, 1e-4, what + " pooler_output"));
+    }
+  }
+  std::printf("[ summary  ] %s @ %s: max diff attentions %.3g, hidden %.3g, pooler %.3g\n", set.c_str(),
+              model_dir.string().c_str(), worst_att, worst_hidden, worst_pool);
+}
+
+TEST(BertGolden, TinyRandomModernNaming) {
+  check_golden("tiny-random", testing::fixture_path("bert/tiny-random/model"));
+}
+
+TEST(BertGolden, TinyRandomLegacyNamingF16) {
+  check_golden("tiny-random", testing::fixture_path("bert/tiny-random/model-legacy"));
+}
+
+TEST(BertGolden, AllMiniLmL6V2) {
+  const std::filesystem::path dir = std::string(ATTNLAB_SOURCE_DIR) + "/models/all-MiniLM-L6-v2";
+  if (!std::filesystem::exists(dir / "model.safetensors"))
+    FAIL() << dir << " missing: run scripts/fetch_model.sh (make test does)";
+  check_golden("minilm", dir);
+}
+
+}  // namespace
+}  // namespace attnlab
