@@ -30,5 +30,14 @@ test: build model
 demo: build model
 	@./$(BUILD_DIR)/attnlab toy
 
+# The reference (PyTorch + transformers) lives in tools/.venv, never needed by build/test/demo.
+tools/.venv/bin/python:
+	python3 -m venv tools/.venv
+	tools/.venv/bin/pip install --quiet torch transformers safetensors numpy
+
+bench: build model tools/.venv/bin/python
+	@tools/.venv/bin/python tools/make_bench_model.py models/bench-bert-base
+	@tools/.venv/bin/python bench/run.py
+
 clean:
 	rm -rf $(BUILD_DIR) build-debug build-asan

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Run 'attnlab COMMAND --help' for a command's flags.");
   attnlab::cli::add_toy_command(app);
+  attnlab::cli::add_model_commands(app);
+  attnlab::cli::add_demo_command(app);
 
   try {
     app.parse(argc, argv);

@@ -7,10 +7,10 @@
 
 #include "analysis/toy_checks.h"
 #include "cli/commands.h"
+#include "cli/notebook_text.h"
 #include "core/error.h"
 #include "io/json_writer.h"
 #include "model/toy.h"
-#include "render/tensor_text.h"
 
 namespace attnlab::cli {
 namespace {
@@ -91,16 +91,7 @@ std::string fmt(const char* f, double v) {
 
 std::string toy_text(const ToyOptions& o, const Matrix& x, const Matrix& na, const ToyAttention& at,
                      const ContextTest& ct) {
-  std::string s;
-  // The notebook's own prints, in its words and PyTorch's tensor format.
-  s += "Seed set to " + o.seed_text + "\n";
-  s += "=== Non-Attention Example ===\n";
-  s += "Input tokens:\n" + torch_tensor_text(x) + "\n";
-  s += "\nOutput (independent processing):\n" + torch_tensor_text(na, "AddmmBackward0") + "\n";
-  s += "\n=== Attention Example ===\n";
-  s += "Attention weights (token-to-token influence):\n" +
-       torch_tensor_text(at.weights, "SoftmaxBackward0") + "\n";
-  s += "\nOutput (context-aware processing):\n" + torch_tensor_text(at.output, "MmBackward0") + "\n";
+  std::string s = toy_notebook_text(o.seed_text, x, na, at);
 
   // What the notebook asks students to look for, shown.
   s += "\n=== Check: each attention-weight row sums to 1 ===\n";

@@ -1,21 +1,11 @@
-// Linear maps and matrix products: OpenBLAS sgemm, and the scalar twins the tests compare against.
+// Matrix products (OpenBLAS sgemm) and the scalar twins the tests compare against; linear() itself
+// lives in linear_fast.cpp.
 #include "ops/linear.h"
 
 #include <cblas.h>
 
-#include <cstring>
 
 namespace attnlab {
-
-void linear(const float* x, int rows, int in, const float* w, const float* b, int out, float* y) {
-  // Like torch.addmm: start from the broadcast bias, then accumulate x · w^T on top (beta = 1).
-  for (int r = 0; r < rows; ++r) {
-    if (b) std::memcpy(y + static_cast<long>(r) * out, b, sizeof(float) * out);
-    else std::memset(y + static_cast<long>(r) * out, 0, sizeof(float) * out);
-  }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, in, w, in, 1.0f, y,
-              out);
-}
 
 void linear_naive(const float* x, int rows, int in, const float* w, const float* b, int out,
                   float* y) {

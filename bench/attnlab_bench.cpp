@@ -1,0 +1,157 @@
+// attnlab's side of the benchmark (bench/run.py runs it next to PyTorch + transformers):
+// forward-pass latency with all attentions, corpus throughput, and the machine's limits
+// (DRAM read bandwidth, peak sgemm rate). Prints one JSON object on stdout.
+//
+//   attnlab_bench --model DIR --inputs inputs.json [--threads 2] [--repeats 20]
+//   attnlab_bench --machine            # bandwidth and GEMM peak only
+#include <cblas.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "model/bert.h"
+#include "ops/thread_pool.h"
+#include "text/bert_tokenizer.h"
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Read bandwidth: sum a 1 GiB buffer (far larger than any cache) split over the pool's threads.
+double read_bandwidth_gbs() {
+  const size_t n = (size_t{1} << 30) / sizeof(float);
+  std::vector<float> buf(n, 1.0f);
+  std::vector<double> times;
+  const int threads = attnlab::num_threads();
+  volatile float sink = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    std::vector<float> partial(static_cast<size_t>(threads), 0.0f);
+    const auto t0 = Clock::now();
+    attnlab::parallel_for(threads, [&](int t) {
+      const size_t begin = n / threads * t, end = t == threads - 1 ? n : n / threads * (t + 1);
+#if defined(__AVX2__)
+      __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+      size_t i = begin;
+      for (; i + 32 <= end; i += 32) {
+        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(&buf[i]));
+        a1 = _mm256_add_ps(a1, _mm256_loadu_ps(&buf[i + 8]));
+        a2 = _mm256_add_ps(a2, _mm256_loadu_ps(&buf[i + 16]));
+        a3 = _mm256_add_ps(a3, _mm256_loadu_ps(&buf[i + 24]));
+      }
+      float out[8];
+      _mm256_storeu_ps(out, _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+      partial[t] = std::accumulate(out, out + 8, 0.0f);
+#else
+      float s = 0;
+      for (size_t i = begin; i < end; ++i) s += buf[i];
+      partial[t] = s;
+#endif
+    });
+    times.push_back(seconds_since(t0));
+    sink = sink + partial[0];
+  }
+  return static_cast<double>(n * sizeof(float)) / *std::min_element(times.begin(), times.end()) / 1e9;
+}
+
+// Peak sgemm rate at a bert-base-sized product (512 x 3072 x 768), OpenBLAS with the pool's thread count.
+double gemm_peak_gflops() {
+  const int m = 512, k = 768, n = 3072;
+  std::vector<float> a(static_cast<size_t>(m) * k, 0.5f), b(static_cast<size_t>(k) * n, 0.25f), c(static_cast<size_t>(m) * n);
+  double best = 1e9;
+  for (int rep = 0; rep < 10; ++rep) {
+    const auto t0 = Clock::now();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, a.data(), k, b.data(), k, 0.0f, c.data(), n);
+    best = std::min(best, seconds_since(t0));
+  }
+  return 2.0 * m * n * k / best / 1e9;
+}
+
+std::string arg(int argc, char** argv, const char* name, const char* fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  return fallback;
+}
+bool flag(int argc, char** argv, const char* name) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int threads = std::stoi(arg(argc, argv, "--threads", "2"));
+  attnlab::set_num_threads(threads);
+  openblas_set_num_threads(threads);
+  nlohmann::json result;
+  result["threads"] = threads;
+  if (flag(argc, argv, "--machine")) {
+    result["read_bandwidth_gbs"] = read_bandwidth_gbs();
+    result["gemm_peak_gflops"] = gemm_peak_gflops();
+    std::printf("%s\n", result.dump().c_str());
+    return 0;
+  }
+  const std::string model_dir = arg(argc, argv, "--model", "");
+  const int repeats = std::stoi(arg(argc, argv, "--repeats", "20"));
+  std::ifstream in(arg(argc, argv, "--inputs", ""));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const auto inputs = nlohmann::json::parse(ss.str());
+
+  const auto t_load = Clock::now();
+  const attnlab::BertModel model = attnlab::load_bert_model(model_dir);
+  const attnlab::BertTokenizer tokenizer = attnlab::BertTokenizer::from_directory(model_dir);
+  result["load_seconds"] = seconds_since(t_load);
+
+  // Latency: one forward pass returning every attention matrix, on fixed token ids.
+  nlohmann::json latency = nlohmann::json::object();
+  for (const auto& [name, ids_json] : inputs["latency"].items()) {
+    const auto ids = ids_json.get<std::vector<int>>();
+    const std::vector<int> types(ids.size(), 0);
+    (void)attnlab::bert_forward(model, ids, types);  // warm-up
+    std::vector<double> times;
+    const int reps = ids.size() > 256 ? std::max(3, repeats / 4) : repeats;
+    for (int r = 0; r < reps; ++r) {
+      const auto t0 = Clock::now();
+      const auto out = attnlab::bert_forward(model, ids, types);
+      times.push_back(seconds_since(t0));
+      if (out.attentions.empty()) return 1;
+    }
+    latency[name] = {{"median_ms", median(times) * 1e3}, {"min_ms", *std::min_element(times.begin(), times.end()) * 1e3}};
+  }
+  result["latency"] = latency;
+
+  // Throughput: tokenize + forward for every sentence of the corpus.
+  const auto corpus = inputs["corpus"].get<std::vector<std::string>>();
+  const auto t0 = Clock::now();
+  size_t checksum = 0;
+  for (const auto& sentence : corpus) {
+    const auto enc = tokenizer.encode(sentence, std::nullopt, model.config.max_position_embeddings);
+    const auto out = attnlab::bert_forward(model, enc.input_ids, enc.token_type_ids);
+    checksum += out.attentions.size();
+  }
+  const double corpus_s = seconds_since(t0);
+  result["corpus"] = {{"sentences", corpus.size()}, {"seconds", corpus_s},
+                      {"sentences_per_second", static_cast<double>(corpus.size()) / corpus_s},
+                      {"attention_floats", checksum}};
+  std::printf("%s\n", result.dump().c_str());
+  return 0;
+}

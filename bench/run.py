@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: attnlab vs PyTorch + transformers (eager, output_attentions=True).
+
+Same machine, same run, same inputs, same thread count (2). Prints one table with ratios and the
+machine's limits, and writes bench/results.json. Run with `make bench` (it builds attnlab, makes the
+bert-base-sized random model and the tools/.venv reference environment when missing).
+
+Measured:
+  latency    one forward pass returning all attentions: the notebook's sentence (9 tokens), 128 and
+             512 tokens, on a bert-base-sized model and on all-MiniLM-L6-v2
+  throughput 1,000 sentences of mixed length (reference batched as a user would: batch 32, padding)
+  cold start process start to the [CLS] attention printed, weights in the page cache
+  memory     peak resident set of each process
+  floors     DRAM floor = bytes of weights a pass must read / measured read bandwidth;
+             compute floor = FLOPs / measured peak sgemm rate
+"""
+import argparse
+import json
+import os
+import pathlib
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+THREADS = 2
+NOTEBOOK = "The cat sat on the mat."
+
+REFERENCE_WORKER = r'''
+import json, os, resource, sys, time
+import torch
+torch.set_num_threads(int(os.environ["BENCH_THREADS"]))
+from transformers import AutoModel, AutoTokenizer
+model_dir, inputs_path, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+inputs = json.load(open(inputs_path))
+t0 = time.perf_counter()
+tok = AutoTokenizer.from_pretrained(model_dir)
+model = AutoModel.from_pretrained(model_dir, attn_implementation="eager").eval()
+load = time.perf_counter() - t0
+res = {"load_seconds": load, "latency": {}}
+with torch.inference_mode():
+    for name, ids in inputs["latency"].items():
+        x = torch.tensor([ids])
+        model(input_ids=x, output_attentions=True)
+        times = []
+        reps = max(3, repeats // 4) if len(ids) > 256 else repeats
+        for _ in range(reps):
+            t = time.perf_counter()
+            out = model(input_ids=x, output_attentions=True)
+            times.append(time.perf_counter() - t)
+        times.sort()
+        res["latency"][name] = {"median_ms": times[len(times) // 2] * 1e3, "min_ms": times[0] * 1e3}
+    corpus = inputs["corpus"]
+    t = time.perf_counter()
+    for i in range(0, len(corpus), 32):
+        enc = tok(corpus[i:i + 32], padding=True, truncation=True, return_tensors="pt")
+        out = model(**enc, output_attentions=True)
+    s = time.perf_counter() - t
+    res["corpus"] = {"sentences": len(corpus), "seconds": s, "sentences_per_second": len(corpus) / s}
+print(json.dumps(res))
+'''
+
+REFERENCE_COLD = r'''
+import torch
+from transformers import AutoModel, AutoTokenizer
+import sys
+model_id = sys.argv[1]
+torch.set_num_threads(int(sys.argv[2]))
+tokenizer = AutoTokenizer.from_pretrained(model_id)
+model = AutoModel.from_pretrained(model_id, attn_implementation="eager")
+model.eval()
+inputs = tokenizer("The cat sat on the mat.", return_tensors="pt")
+with torch.no_grad():
+    outputs = model(**inputs, output_attentions=True)
+cls_attention = outputs.attentions[0][0, 0, 0].detach().float().cpu().numpy()
+tokens = tokenizer.convert_ids_to_tokens(inputs["input_ids"][0])
+for token, weight in zip(tokens, cls_attention):
+    print(f"{token}: {weight:.4f}")
+'''
+
+
+def run_measured(cmd, env=None):
+    """Runs cmd to completion; returns (stdout, wall-clock seconds from start to exit)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, env=env)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"{cmd[0]} failed:\n{proc.stderr.decode()}")
+    return proc.stdout.decode(), wall
+
+
+def peak_rss_mb(cmd, env=None):
+    """Runs cmd; returns (stdout, peak resident set of that process alone in MB, from wait4)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out = proc.stdout.read()
+    proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        sys.exit(f"{cmd[0]} failed with status {status}")
+    return out.decode(), usage.ru_maxrss / 1024.0
+
+
+def make_inputs(model_dir, path):
+    sys.path.insert(0, str(ROOT / "tools"))
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(str(model_dir))
+    rng = random.Random(7)
+    words = [w for w in tok.vocab if w.isalpha() and len(w) > 2 and not w.startswith("##")]
+    def ids_of_length(n):
+        body = [tok.vocab[rng.choice(words)] for _ in range(n - 2)]
+        return [tok.cls_token_id] + body + [tok.sep_token_id]
+    corpus = []
+    for i in range(1000):
+        n = rng.choice([4, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64])
+        corpus.append(" ".join(rng.choice(words) for _ in range(n)).capitalize() + ".")
+    inputs = {"latency": {"notebook (9 tokens)": tok(NOTEBOOK)["input_ids"],
+                          "128 tokens": ids_of_length(128), "512 tokens": ids_of_length(512)},
+              "corpus": corpus}
+    path.write_text(json.dumps(inputs))
+    return inputs
+
+
+def encoder_weight_bytes(model_dir):
+    """Bytes a forward pass must read in full: every encoder and pooler weight (embeddings are rows)."""
+    cfg = json.loads((pathlib.Path(model_dir) / "config.json").read_text())
+    h, i, L = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    per_layer = 4 * (h * h + h) + 2 * h * i + i + h + 4 * h
+    return 4 * (L * per_layer + h * h + h)
+
+
+def forward_flops(model_dir, seq):
+    cfg = json.loads((pathlib.Path(model_dir) / "config.json").read_text())
+    h, i, L = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    return L * (2 * seq * (4 * h * h + 2 * h * i) + 4 * seq * seq * h)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--attnlab-bench", default=str(ROOT / "build" / "bench" / "attnlab_bench"))
+    ap.add_argument("--attnlab", default=str(ROOT / "build" / "attnlab"))
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--models", nargs="*", default=["models/bench-bert-base", "models/all-MiniLM-L6-v2"])
+    args = ap.parse_args()
+    env = dict(os.environ, BENCH_THREADS=str(THREADS), OMP_NUM_THREADS=str(THREADS),
+               OPENBLAS_NUM_THREADS=str(THREADS), ATTNLAB_NUM_THREADS=str(THREADS), HF_HUB_OFFLINE="1",
+               TOKENIZERS_PARALLELISM="false")
+    machine_out, _ = peak_rss_mb([args.attnlab_bench, "--machine", "--threads", str(THREADS)], env)
+    machine = json.loads(machine_out)
+    results = {"machine": machine, "models": {}}
+    inputs_path = ROOT / "build" / "bench_inputs.json"
+    rows = []
+    for m in args.models:
+        model_dir = ROOT / m
+        inputs = make_inputs(model_dir, inputs_path)
+        ours_out, ours_rss = peak_rss_mb([args.attnlab_bench, "--model", str(model_dir), "--inputs", str(inputs_path),
+                                          "--threads", str(THREADS), "--repeats", str(args.repeats)], env)
+        ref_out, ref_rss = peak_rss_mb([sys.executable, "-c", REFERENCE_WORKER, str(model_dir), str(inputs_path),
+                                        str(args.repeats)], env)
+        ours, ref = json.loads(ours_out), json.loads(ref_out)
+        # Cold start: process start to the [CLS] attention printed (median of 3, page cache warm).
+        cold_ours = statistics.median(run_measured([args.attnlab, "attention", "--model", str(model_dir), NOTEBOOK], env)[1]
+                                      for _ in range(3))
+        cold_ref = statistics.median(run_measured([sys.executable, "-c", REFERENCE_COLD, str(model_dir), str(THREADS)], env)[1]
+                                     for _ in range(3))
+        _, cold_rss_ours = peak_rss_mb([args.attnlab, "attention", "--model", str(model_dir), NOTEBOOK], env)
+        size_mb = (model_dir / "model.safetensors").stat().st_size / 1e6
+        wbytes = encoder_weight_bytes(model_dir)
+        results["models"][m] = {"attnlab": ours, "reference": ref, "cold_start_s": {"attnlab": cold_ours, "reference": cold_ref},
+                                "peak_rss_mb": {"attnlab_bench": ours_rss, "attnlab_attention": cold_rss_ours,
+                                                "reference": ref_rss},
+                                "weights_file_mb": size_mb}
+        for name, ids in inputs["latency"].items():
+            a, r = ours["latency"][name]["median_ms"], ref["latency"][name]["median_ms"]
+            dram_ms = wbytes / (machine["read_bandwidth_gbs"] * 1e9) * 1e3
+            comp_ms = forward_flops(model_dir, len(ids)) / (machine["gemm_peak_gflops"] * 1e9) * 1e3
+            rows.append((m, f"latency {name}", f"{a:.2f} ms", f"{r:.2f} ms", f"{r / a:.2f}x",
+                         f"DRAM {dram_ms:.2f} ms ({a / dram_ms:.2f}x), compute {comp_ms:.2f} ms ({a / comp_ms:.2f}x)"))
+        a, r = ours["corpus"]["sentences_per_second"], ref["corpus"]["sentences_per_second"]
+        rows.append((m, "throughput, 1000 sentences", f"{a:.1f} sent/s", f"{r:.1f} sent/s", f"{a / r:.2f}x", "reference: batch 32, padded"))
+        rows.append((m, "cold start to [CLS] row", f"{cold_ours * 1e3:.0f} ms", f"{cold_ref * 1e3:.0f} ms",
+                     f"{cold_ref / cold_ours:.1f}x", "page cache warm"))
+        rows.append((m, "peak RSS (attention cmd)", f"{cold_rss_ours:.0f} MB", f"{ref_rss:.0f} MB", f"{ref_rss / cold_rss_ours:.2f}x",
+                     f"weights file {size_mb:.0f} MB; attnlab/file = {cold_rss_ours / size_mb:.2f}"))
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    print(f"machine: {machine['read_bandwidth_gbs']:.1f} GB/s read bandwidth, {machine['gemm_peak_gflops']:.0f} GFLOP/s "
+          f"peak sgemm, {THREADS} threads")
+    header = ("model", "measure", "attnlab", "reference", "speed-up", "notes")
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+// `attnlab tokenize` and `attnlab attention`: the notebook's real-BERT cell (step 3) for any
+// BERT-family checkpoint, printed like the notebook or as JSON with every layer and head.
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/notebook_text.h"
+#include "cli/session.h"
+#include "core/error.h"
+#include "io/json_writer.h"
+#include "render/python_text.h"
+
+namespace attnlab::cli {
+namespace {
+
+struct TextOptions {
+  std::string model;
+  std::string text;
+  std::optional<std::string> pair;
+  bool json = false;
+  bool no_truncate = false;
+};
+
+void add_text_options(CLI::App* cmd, TextOptions& o) {
+  cmd->add_option("--model,-m", o.model,
+                  "Model directory (Hugging Face layout) or Hub id such as bert-base-uncased. Default: "
+                  "bert-base-uncased from the Hugging Face cache, else the offline all-MiniLM-L6-v2");
+  cmd->add_option("TEXT", o.text, "Text to analyse; '-' reads it from standard input")->required();
+  cmd->add_option("--pair", o.pair, "Second segment of a sentence pair ([CLS] A [SEP] B [SEP]); '-' reads stdin");
+  cmd->add_flag("--no-truncate", o.no_truncate,
+                "Refuse inputs longer than max_position_embeddings instead of truncating them");
+}
+
+std::optional<std::string> read_pair(const TextOptions& o) {
+  if (!o.pair) return std::nullopt;
+  if (*o.pair == "-" && o.text == "-") throw Error("TEXT and --pair cannot both read standard input", kExitUsage);
+  return read_text_argument(*o.pair);
+}
+
+void run_tokenize(const TextOptions& o) {
+  const Session s = open_session(o.model, /*load_weights=*/false);
+  const std::string text = read_text_argument(o.text);
+  const Encoding enc = encode_text(s, text, read_pair(o), o.no_truncate);
+  if (o.json) {
+    JsonWriter w;
+    w.begin_object().key("model").value(s.where.name);
+    w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("token_type_ids").ints(enc.token_type_ids);
+    w.end_object();
+    write_stdout(w.str() + "\n");
+    return;
+  }
+  std::string out = "Tokens: " + python_list_repr(enc.tokens) + "\n";
+  std::string ids = "[", types = "[";
+  for (size_t i = 0; i < enc.input_ids.size(); ++i) {
+    ids += (i ? ", " : "") + std::to_string(enc.input_ids[i]);
+    types += (i ? ", " : "") + std::to_string(enc.token_type_ids[i]);
+  }
+  out += "input_ids: " + ids + "]\ntoken_type_ids: " + types + "]\n";
+  write_stdout(out);
+}
+
+struct AttentionOptions : TextOptions {
+  int layer = 0, head = 0, query = 0;
+  bool all = false;
+};
+
+void check_range(const char* flag, int value, int count, const char* what) {
+  if (value < 0 || value >= count)
+    throw Error(std::string(flag) + " " + std::to_string(value) + " is out of range: the model has " +
+                    std::to_string(count) + " " + what + " (0-" + std::to_string(count - 1) + ")",
+                kExitUsage);
+}
+
+void run_attention(const AttentionOptions& o) {
+  const Session s = open_session(o.model, /*load_weights=*/true);
+  const BertConfig& c = s.model->config;
+  check_range("--layer", o.layer, c.num_hidden_layers, "layers");
+  check_range("--head", o.head, c.num_attention_heads, "heads");
+  const std::string text = read_text_argument(o.text);
+  const std::optional<std::string> pair = read_pair(o);
+  const Encoding enc = encode_text(s, text, pair, o.no_truncate);
+  const int seq = static_cast<int>(enc.input_ids.size());
+  check_range("--query", o.query, seq, "tokens in this input");
+  const BertOutput out = bert_forward(*s.model, enc.input_ids, enc.token_type_ids);
+
+  if (o.json) {
+    JsonWriter w;
+    w.begin_object().key("model").value(s.where.name).key("sentence").value(text);
+    if (pair) w.key("pair").value(*pair);
+    w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("token_type_ids").ints(enc.token_type_ids);
+    if (o.all) {
+      w.key("attentions").begin_array();
+      for (int l = 0; l < out.num_layers; ++l) {
+        w.begin_array();
+        for (int h = 0; h < out.num_heads; ++h)
+          w.floats(std::span<const float>(out.attention_row(l, h, 0), static_cast<size_t>(seq) * seq), seq, seq);
+        w.end_array();
+      }
+      w.end_array();
+      w.key("last_hidden_state").floats(out.last_hidden_state, seq, out.hidden);
+      if (out.pooler_output.empty()) w.key("pooler_output").null();
+      else w.key("pooler_output").floats(out.pooler_output);
+    } else {
+      w.key("layer").value(o.layer).key("head").value(o.head).key("query").value(o.query);
+      w.key("attention").floats(std::span<const float>(out.attention_row(o.layer, o.head, o.query), seq));
+    }
+    w.end_object();
+    write_stdout(w.str() + "\n");
+    return;
+  }
+
+  // The notebook's get_bert_cls_attention() prints, in its words.
+  const auto label = [](int l, int h) { return "Layer " + std::to_string(l) + ", head " + std::to_string(h) + ": "; };
+  const auto row = [&](int l, int h) { return std::span<const float>(out.attention_row(l, h, o.query), seq); };
+  std::string s_out;
+  if (!o.all) {
+    const bool notebook_row = o.layer == 0 && o.head == 0;
+    s_out = bert_example_text(text, pair, enc.tokens, o.query, row(o.layer, o.head), notebook_row ? "" : label(o.layer, o.head));
+  } else {
+    s_out = bert_example_text(text, pair, enc.tokens, o.query, row(0, 0), label(0, 0));
+    for (int l = 0; l < out.num_layers; ++l)
+      for (int h = (l == 0 ? 1 : 0); h < out.num_heads; ++h) {
+        s_out += "\n" + label(l, h) + enc.tokens[o.query] + " attention to each token:\n";
+        for (int k = 0; k < seq; ++k) s_out += enc.tokens[k] + ": " + python_fixed(row(l, h)[k], 4) + "\n";
+      }
+  }
+  write_stdout(s_out);
+}
+
+}  // namespace
+
+void add_model_commands(CLI::App& app) {
+  auto tok = std::make_shared<TextOptions>();
+  CLI::App* t = app.add_subcommand("tokenize", "Tokenize text exactly as Hugging Face's BertTokenizer(Fast) does");
+  add_text_options(t, *tok);
+  t->add_flag("--json", tok->json, "Print one JSON object: model, tokens, input_ids, token_type_ids");
+  t->callback([tok] { run_tokenize(*tok); });
+
+  auto att = std::make_shared<AttentionOptions>();
+  CLI::App* a = app.add_subcommand(
+      "attention",
+      "Real BERT attention (the notebook's step 3): one row of one layer/head, printed like the notebook,\n"
+      "or every layer and head as JSON");
+  add_text_options(a, *att);
+  a->add_option("--layer", att->layer, "Layer to show (0-based)")->capture_default_str();
+  a->add_option("--head", att->head, "Head to show (0-based)")->capture_default_str();
+  a->add_option("--query", att->query, "Query token whose attention row is shown (0 = [CLS])")->capture_default_str();
+  a->add_flag("--json", att->json,
+              "Print JSON: the selected row, or with --all every attention matrix [layer][head][query][key], "
+              "last_hidden_state [token][dim] and pooler_output (floats with 9 significant digits)");
+  a->add_flag("--all", att->all, "Every layer and head, not just --layer/--head");
+  a->callback([att] { run_attention(*att); });
+}
+
+}  // namespace attnlab::cli

@@ -1,0 +1,29 @@
+// Where models come from: a --model value (directory or Hub id) becomes a local model directory,
+// through the Hugging Face cache Python users share; with no --model, the notebook's
+// bert-base-uncased, or when that cannot be had, the offline all-MiniLM-L6-v2 (said on stderr).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace attnlab {
+
+inline constexpr const char* kDefaultModelId = "bert-base-uncased";     // the notebook's model
+inline constexpr const char* kOfflineModelName = "all-MiniLM-L6-v2";    // shipped by scripts/fetch_model.sh
+
+struct LocatedModel {
+  std::filesystem::path dir;
+  std::string name;         // what to call it in output: the --model value, or the default's name
+  std::string notice;       // one line for stderr when the default was replaced, else empty
+};
+
+// The offline model's directory: $ATTNLAB_OFFLINE_MODEL, else <exe>/../models/all-MiniLM-L6-v2,
+// else ./models/all-MiniLM-L6-v2, else the source tree's models/; nullopt when none holds a model.
+std::optional<std::filesystem::path> offline_model_dir();
+
+// model_arg empty: the default model (with fallback). Otherwise an existing directory, or a Hub id
+// resolved through the cache / downloaded; a named model that cannot be had is an error.
+LocatedModel locate_model(const std::string& model_arg);
+
+}  // namespace attnlab
