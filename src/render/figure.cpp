@@ -234,26 +234,36 @@ void draw_panel(Canvas& c, const Panel& panel, const Box& cell, double pt) {
   }
 }
 
-// plt.tight_layout() for one row of panels: margins from what sticks out of each cell (titles, tick
-// labels, colour bar labels) plus a pad of 1.08 font sizes; equal cell widths. Decorations depend a
-// little on the cell size (ticks, label rotation), so the layout is refined a few times.
+// plt.tight_layout() for one row of panels, as matplotlib computes it: one pass that measures what
+// sticks out of each cell (titles, tick labels, colour bar labels) at the default subplot positions
+// (left .125, right .9, bottom .11, top .88, wspace .2), then sets margins to that plus a pad of 1.08
+// font sizes, with equal cell widths. Decorations depend a little on the cell size (ticks, label
+// rotation); should the result stick out of the figure, the pass is repeated from it.
 std::vector<Box> tight_layout(const Figure& fig, const TextShaper& shaper, double width, double height, double pt) {
   const size_t n = fig.panels.size();
   if (n == 0) return {};
   const double pad = kTightPadFont * kFontPt * pt;
+  const double nd = static_cast<double>(n);
   std::vector<Box> cells(n);
+  const double default_w = 0.775 * width / (nd + (nd - 1) * 0.2);
   for (size_t i = 0; i < n; ++i) {
-    const double w = (width - 2 * pad) / static_cast<double>(n);
-    cells[i] = {pad + i * w, pad, pad + (i + 1) * w - pad, height - pad};
+    const double x0 = 0.125 * width + static_cast<double>(i) * default_w * 1.2;
+    cells[i] = {x0, 0.12 * height, x0 + default_w, 0.89 * height};
   }
-  for (int iter = 0; iter < 3; ++iter) {
-    std::vector<Box> deco(n);  // how far decorations stick out of each cell: left, top, right, bottom
+  auto measure = [&](std::vector<Box>* deco) {  // per cell: left, top, right, bottom overhang
+    Box all = Box::empty();
     for (size_t i = 0; i < n; ++i) {
       BoundsCanvas bounds(shaper);
       draw_panel(bounds, fig.panels[i], cells[i], pt);
       const Box& b = bounds.bounds();
-      deco[i] = {cells[i].x0 - b.x0, cells[i].y0 - b.y0, b.x1 - cells[i].x1, b.y1 - cells[i].y1};
+      (*deco)[i] = {cells[i].x0 - b.x0, cells[i].y0 - b.y0, b.x1 - cells[i].x1, b.y1 - cells[i].y1};
+      all.add(b);
     }
+    return all;
+  };
+  std::vector<Box> deco(n);
+  measure(&deco);
+  for (int pass = 0; pass < 3; ++pass) {
     const double left = std::max(deco[0].x0, 0.0) + pad, right = std::max(deco[n - 1].x1, 0.0) + pad;
     double top = 0, bottom = 0, space = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -263,12 +273,14 @@ std::vector<Box> tight_layout(const Figure& fig, const TextShaper& shaper, doubl
     }
     top += pad, bottom += pad, space += pad;
     const double min_side = 8 * pt;  // a hopelessly crowded figure still draws, just squeezed
-    const double cw = std::max((width - left - right - space * static_cast<double>(n - 1)) / static_cast<double>(n), min_side);
+    const double cw = std::max((width - left - right - space * (nd - 1)) / nd, min_side);
     const double ch = std::max(height - top - bottom, min_side);
     for (size_t i = 0; i < n; ++i) {
       const double x0 = left + static_cast<double>(i) * (cw + space);
       cells[i] = {x0, top, x0 + cw, top + ch};
     }
+    const Box all = measure(&deco);
+    if (all.x0 >= -1 && all.y0 >= -1 && all.x1 <= width + 1 && all.y1 <= height + 1) break;
   }
   return cells;
 }

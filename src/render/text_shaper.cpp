@@ -11,8 +11,12 @@
 namespace attnlab {
 namespace {
 
-// matplotlib's line pitch is descent("lp") + 1.2 * ascent("lp") ~ 1.12 em; DejaVu's line height is 1.164 em.
-constexpr double kLineSpacing = 0.962;
+// Multi-line text as matplotlib >= 3.10 lays it out (linespacing "normal", DejaVu Sans): each line box
+// 0.88 em above its baseline and 0.34 em below, stacked without gaps (1.22 em pitch; measured from
+// Text._get_layout). pango's line height for DejaVu Sans is 1.164 em, hence the spacing factor.
+constexpr double kLineAscentEm = 0.88;
+constexpr double kLineDescentEm = 0.34;
+constexpr double kLineSpacing = (kLineAscentEm + kLineDescentEm) / 1.164;
 
 struct LayoutDeleter {
   void operator()(PangoLayout* p) const { g_object_unref(p); }
@@ -95,11 +99,15 @@ TextBlock TextShaper::measure(std::string_view text, double size_px) const {
   } while (pango_layout_iter_next_line(iter));
   pango_layout_iter_free(iter);
 
-  // Move from pango's layout coordinates to the box: top = first baseline - ascent("lp").
-  const double top = block.lines.front().baseline - lp_ascent;
+  // Move from pango's layout coordinates to the box. A single line's box is the ink extent of "lp"
+  // (matplotlib's minimum line metrics); several lines use matplotlib's "normal" line boxes.
+  const bool multi = block.lines.size() > 1;
+  const double ascent = multi ? kLineAscentEm * size_px : lp_ascent;
+  const double descent = multi ? kLineDescentEm * size_px : lp_descent;
+  const double top = block.lines.front().baseline - ascent;
   block.layout_top = -top;
   for (TextLine& line : block.lines) line.baseline -= top;
-  block.height = block.lines.back().baseline + lp_descent;
+  block.height = block.lines.back().baseline + descent;
   return block;
 }
 
