@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "render/color.h"
 #include "render/text_shaper.h"
@@ -58,6 +59,9 @@ class Canvas {
   // crisp: no antialiasing, so adjacent cells tile without seams (matplotlib's pcolormesh does the same).
   virtual void rect(const Box& box, const Rgba& fill, bool crisp = false) = 0;
   virtual void line(double x0, double y0, double x1, double y1, double width, const Rgba& color) = 0;
+  // A raster of cols x rows opaque pixels (row-major, top row first) stretched over box without
+  // smoothing: large heatmaps, where one element per cell would make a huge SVG.
+  virtual void image(const Box& box, int cols, int rows, const std::vector<Rgba>& pixels) = 0;
   // Groups for structure in the SVG (one per panel); no-ops elsewhere.
   virtual void begin_group(std::string_view /*id*/) {}
   virtual void end_group() {}
@@ -81,6 +85,7 @@ class BoundsCanvas : public Canvas {
  public:
   using Canvas::Canvas;
   void rect(const Box& box, const Rgba&, bool) override { bounds_.add(box); }
+  void image(const Box& box, int, int, const std::vector<Rgba>&) override { bounds_.add(box); }
   void line(double x0, double y0, double x1, double y1, double width, const Rgba&) override;
   const Box& bounds() const { return bounds_; }
 
@@ -99,6 +104,7 @@ class CairoCanvas : public Canvas {
   CairoCanvas(cairo_t* cr, const TextShaper& shaper) : Canvas(shaper), cr_(cr) {}
   void rect(const Box& box, const Rgba& fill, bool crisp) override;
   void line(double x0, double y0, double x1, double y1, double width, const Rgba& color) override;
+  void image(const Box& box, int cols, int rows, const std::vector<Rgba>& pixels) override;
 
  protected:
   void draw_text(const TextPlacement& at, const TextBlock& block, std::string_view text,
@@ -115,6 +121,7 @@ class SvgCanvas : public Canvas {
   SvgCanvas(const TextShaper& shaper, double width, double height, double width_pt, double height_pt);
   void rect(const Box& box, const Rgba& fill, bool crisp) override;
   void line(double x0, double y0, double x1, double y1, double width, const Rgba& color) override;
+  void image(const Box& box, int cols, int rows, const std::vector<Rgba>& pixels) override;  // embedded PNG
   void begin_group(std::string_view id) override;
   void end_group() override;
   std::string finish();  // the whole document
@@ -128,5 +135,9 @@ class SvgCanvas : public Canvas {
 };
 
 std::string xml_escape(std::string_view text);
+
+// An RGB24 cairo image surface holding the pixels (caller destroys it).
+typedef struct _cairo_surface cairo_surface_t;  // NOLINT: cairo's own typedef
+cairo_surface_t* make_image_surface(int cols, int rows, const std::vector<Rgba>& pixels);
 
 }  // namespace attnlab

@@ -28,6 +28,7 @@ constexpr double kLabelPadPt = 4;
 constexpr double kTightPadFont = 1.08;  // tight_layout pad, in multiples of the font size
 constexpr double kMinTickLabelPt = 6;   // below this, long label lists are thinned instead
 constexpr int kMaxAnnotated = 16;       // annotate heatmaps up to 16 x 16
+constexpr int kMaxVectorCells = 32 * 32;  // draw heatmap cells as rectangles up to this many
 
 std::string format_fixed(double v, int decimals) {
   char buf[64];
@@ -97,7 +98,14 @@ void draw_heatmap(Canvas& c, const HeatmapPanel& p, const Box& cell, double pt) 
   const double cw = ax.width() / cols, ch = ax.height() / rows;
 
   // Cells, row 0 on top (seaborn inverts the y axis). NaN cells stay blank, as seaborn masks them.
-  for (int i = 0; i < rows; ++i) {
+  // Past 32 x 32 cells one raster replaces the rectangles (a 512-token map would be 262k elements).
+  if (rows * cols > kMaxVectorCells) {
+    std::vector<Rgba> pixels;
+    pixels.reserve(p.values.data.size());
+    for (float v : p.values.data) pixels.push_back(std::isnan(v) ? kWhite : cmap(v));
+    c.image(ax, cols, rows, pixels);
+  }
+  for (int i = 0; i < rows && rows * cols <= kMaxVectorCells; ++i) {
     for (int j = 0; j < cols; ++j) {
       const float v = p.values.at(i, j);
       if (std::isnan(v)) continue;
@@ -316,10 +324,10 @@ Figure bar_chart_figure(BarPanel panel) {
 }
 
 Figure heatmap_figure(HeatmapPanel panel) {
-  // ~0.5 in per cell up to 16 cells (annotations readable), then shrinking cells; square-ish axes
-  // with room for the colour bar (the axes take 80% of the width).
+  // ~0.5 in per cell up to 16 cells (annotations readable), then shrinking cells up to 20 in (512
+  // tokens: ~4 px cells at 100 dpi, labels thinned); room for the colour bar (axes take 80% of the width).
   const double side = std::max(panel.values.rows, panel.values.cols);
-  const double axes_in = std::clamp(side <= kMaxAnnotated ? 0.5 * side : 8 + 0.1 * (side - kMaxAnnotated), 4.0, 60.0);
+  const double axes_in = std::clamp(side <= kMaxAnnotated ? 0.5 * side : 8 + 0.05 * (side - kMaxAnnotated), 4.0, 20.0);
   if (panel.values.rows > kMaxAnnotated || panel.values.cols > kMaxAnnotated) panel.annotate = false;
   Figure fig;
   fig.height_in = axes_in + 2;

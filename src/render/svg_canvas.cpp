@@ -1,6 +1,9 @@
 // attnlab's own SVG writer: rectangles, lines and real <text> elements (cairo's SVG surface would turn
 // text into glyph outlines). Positions come from the same pango measurements as the PNG and PDF.
+#include <cairo.h>
+
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "render/canvas.h"
@@ -60,6 +63,32 @@ void SvgCanvas::rect(const Box& box, const Rgba& fill, bool crisp) {
 void SvgCanvas::line(double x0, double y0, double x1, double y1, double width, const Rgba& color) {
   out_ += "<line x1=\"" + num(x0) + "\" y1=\"" + num(y0) + "\" x2=\"" + num(x1) + "\" y2=\"" + num(y1) +
           "\" stroke-width=\"" + num(width) + "\" stroke-linecap=\"square\"" + color_attr("stroke", color) + "/>\n";
+}
+
+void SvgCanvas::image(const Box& box, int cols, int rows, const std::vector<Rgba>& pixels) {
+  cairo_surface_t* surface = make_image_surface(cols, rows, pixels);
+  std::string png;
+  cairo_surface_write_to_png_stream(
+      surface,
+      [](void* closure, const unsigned char* data, unsigned int length) {
+        static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
+        return CAIRO_STATUS_SUCCESS;
+      },
+      &png);
+  cairo_surface_destroy(surface);
+  static constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string b64;
+  for (size_t i = 0; i < png.size(); i += 3) {
+    const auto byte = [&](size_t k) { return k < png.size() ? static_cast<unsigned char>(png[k]) : 0u; };
+    const uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    b64 += kBase64[(v >> 18) & 63];
+    b64 += kBase64[(v >> 12) & 63];
+    b64 += i + 1 < png.size() ? kBase64[(v >> 6) & 63] : '=';
+    b64 += i + 2 < png.size() ? kBase64[v & 63] : '=';
+  }
+  out_ += "<image x=\"" + num(box.x0) + "\" y=\"" + num(box.y0) + "\" width=\"" + num(box.width()) + "\" height=\"" +
+          num(box.height()) + "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64," +
+          b64 + "\"/>\n";
 }
 
 void SvgCanvas::begin_group(std::string_view id) { out_ += "<g id=\"" + xml_escape(id) + "\">\n"; }
