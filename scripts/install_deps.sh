@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   nlohmann-json3-dev libcli11-dev libutf8proc-dev
-  libcairo2-dev fonts-dejavu-core
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core
   libcurl4-openssl-dev libcpp-httplib-dev
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev

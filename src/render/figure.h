@@ -1,0 +1,66 @@
+// The notebook's figure (seaborn heatmaps and a matplotlib bar chart side by side), drawn by one code
+// path into PNG (cairo image), PDF (cairo PDF) and SVG (attnlab's writer, text kept as <text>).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "ops/matrix.h"
+
+namespace attnlab {
+
+enum class ImageFormat { kPng, kSvg, kPdf };
+
+// "png" | "svg" | "pdf"; anything else is Error(kExitUsage) listing the known names.
+ImageFormat image_format_from_name(std::string_view name);
+// By extension (case-insensitive); Error(kExitUsage) for a missing or unknown one.
+ImageFormat image_format_from_path(const std::filesystem::path& path);
+
+// sns.heatmap(values, cmap=colormap, center=center, annot=annotate, fmt=".{decimals}f", ...), with its
+// colour bar. Rows top to bottom, y_labels per row, x_labels per column.
+struct HeatmapPanel {
+  Matrix values;
+  std::vector<std::string> x_labels, y_labels;
+  std::string colormap = "viridis";  // "RdBu_r" or "viridis"
+  std::optional<float> center;
+  bool annotate = true;
+  int decimals = 2;
+  std::string title;  // may contain '\n'
+};
+
+// ax.bar(range(n), values, color="skyblue") with each value printed above its bar, x tick labels
+// rotated 45 degrees.
+struct BarPanel {
+  std::vector<std::string> labels;
+  std::vector<float> values;
+  int decimals = 3;
+  std::string title, y_label;
+};
+
+using Panel = std::variant<HeatmapPanel, BarPanel>;
+
+struct Figure {
+  double width_in = 20, height_in = 6;  // plt.subplots(1, n, figsize=(20, 6))
+  std::vector<Panel> panels;            // side by side, equal widths (plt.tight_layout)
+};
+
+// Writes the figure. PNG: width_in * dpi x height_in * dpi pixels; PDF and SVG: inches x 72 points.
+// Written to a temporary file beside `out` and renamed; on failure nothing is left behind.
+// Error(kExitUsage) for a bad dpi or size, Error(kExitIo) when `out` cannot be written.
+void save_figure(const Figure& fig, const std::filesystem::path& out, ImageFormat fmt, double dpi = 100);
+
+// Fails early with Error(kExitIo) naming the path when `out` cannot be created (missing directory,
+// not a directory, not writable, or `out` is a directory).
+void check_output_writable(const std::filesystem::path& out);
+
+// One-panel figures for the CLI, sized to their content: a bar chart whose width grows with the label
+// count, a heatmap whose size grows with the matrix (annotations only while cells are readable,
+// <= 16 x 16).
+Figure bar_chart_figure(BarPanel panel);
+Figure heatmap_figure(HeatmapPanel panel);
+
+}  // namespace attnlab

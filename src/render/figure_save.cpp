@@ -1,0 +1,215 @@
+// save_figure: picks the canvas for the format and writes through a temporary file that is renamed
+// into place, so a failed or interrupted save never leaves a partial image behind.
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "core/error.h"
+#include "render/figure.h"
+#include "render/figure_draw.h"
+
+namespace attnlab {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kMaxImageSide = 32767;  // cairo image surfaces
+
+std::string quoted(const fs::path& p) {
+  std::string out = "'";
+  out += p.string();
+  out += '\'';
+  return out;
+}
+
+// A temporary file beside the target; removed on destruction unless committed.
+class TempFile {
+ public:
+  explicit TempFile(const fs::path& target) : target_(target) {
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    std::string name = ".";  // hidden, and beside the target so rename() stays on one file system
+    name += target.filename().string();
+    name += ".tmp-XXXXXX";
+    std::string pattern = (dir / name).string();
+    const int fd = mkstemp(pattern.data());
+    if (fd < 0) fail("cannot create a temporary file in " + quoted(dir), errno);
+    path_ = pattern;
+    fchmod(fd, 0644);
+    file_ = fdopen(fd, "wb");
+    if (!file_) {
+      const int err = errno;
+      ::close(fd);
+      std::remove(path_.c_str());
+      fail("cannot open '" + path_ + "'", err);
+    }
+  }
+  ~TempFile() {
+    if (file_) std::fclose(file_);
+    if (!committed_) std::remove(path_.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+
+  bool write(const void* data, size_t size) {
+    if (std::fwrite(data, 1, size, file_) != size) write_errno_ = errno ? errno : EIO;
+    return write_errno_ == 0;
+  }
+  void commit() {
+    if (write_errno_ != 0) fail("cannot write " + quoted(target_), write_errno_);
+    const int rc = std::fclose(file_);
+    file_ = nullptr;
+    if (rc != 0) fail("cannot write " + quoted(target_), errno);
+    if (std::rename(path_.c_str(), target_.c_str()) != 0) fail("cannot write " + quoted(target_), errno);
+    committed_ = true;
+  }
+
+ private:
+  [[noreturn]] static void fail(const std::string& what, int err) {
+    throw Error(what + ": " + std::strerror(err), kExitIo);
+  }
+  fs::path target_;
+  std::string path_;
+  FILE* file_ = nullptr;
+  int write_errno_ = 0;
+  bool committed_ = false;
+};
+
+cairo_status_t write_to_temp(void* closure, const unsigned char* data, unsigned int length) {
+  return static_cast<TempFile*>(closure)->write(data, length) ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+struct SurfaceDeleter {
+  void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
+};
+struct ContextDeleter {
+  void operator()(cairo_t* c) const { cairo_destroy(c); }
+};
+using SurfacePtr = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
+using ContextPtr = std::unique_ptr<cairo_t, ContextDeleter>;
+
+void check_cairo(cairo_status_t status, const fs::path& out) {
+  if (status == CAIRO_STATUS_WRITE_ERROR) throw Error("cannot write " + quoted(out), kExitIo);
+  if (status != CAIRO_STATUS_SUCCESS) {
+    throw Error("cannot draw " + quoted(out) + ": cairo: " + cairo_status_to_string(status));
+  }
+}
+
+void draw_with_cairo(cairo_surface_t* surface, const TextShaper& shaper, const Figure& fig, double dpi, double scale,
+                     const fs::path& out) {
+  ContextPtr cr(cairo_create(surface));
+  cairo_scale(cr.get(), scale, scale);
+  {
+    CairoCanvas canvas(cr.get(), shaper);
+    render_figure(canvas, fig, dpi);
+  }
+  check_cairo(cairo_status(cr.get()), out);
+}
+
+}  // namespace
+
+ImageFormat image_format_from_name(std::string_view name) {
+  if (name == "png") return ImageFormat::kPng;
+  if (name == "svg") return ImageFormat::kSvg;
+  if (name == "pdf") return ImageFormat::kPdf;
+  throw Error("unknown image format '" + std::string(name) + "'; known formats: png, svg, pdf", kExitUsage);
+}
+
+ImageFormat image_format_from_path(const fs::path& path) {
+  std::string ext = path.extension().string();
+  if (ext.empty()) {
+    throw Error("cannot tell the image format of " + quoted(path) +
+                    ": it has no extension (use .png, .svg or .pdf)",
+                kExitUsage);
+  }
+  for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string name = ext.substr(1);
+  if (name == "png" || name == "svg" || name == "pdf") return image_format_from_name(name);
+  throw Error("cannot tell the image format of " + quoted(path) + ": unknown extension '" + ext +
+                  "'; known formats: png, svg, pdf",
+              kExitUsage);
+}
+
+void check_output_writable(const fs::path& out) {
+  if (out.empty() || !out.has_filename()) throw Error("cannot write " + quoted(out) + ": not a file name", kExitIo);
+  const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  std::error_code ec;
+  const fs::file_status dir_status = fs::status(dir, ec);
+  if (!fs::exists(dir_status)) {
+    throw Error("cannot write " + quoted(out) + ": directory " + quoted(dir) + " does not exist", kExitIo);
+  }
+  if (!fs::is_directory(dir_status)) {
+    throw Error("cannot write " + quoted(out) + ": " + quoted(dir) + " is not a directory", kExitIo);
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    throw Error("cannot write " + quoted(out) + ": directory " + quoted(dir) + " is not writable: " +
+                    std::strerror(errno),
+                kExitIo);
+  }
+  if (fs::is_directory(fs::status(out, ec))) {
+    throw Error("cannot write " + quoted(out) + ": it is a directory", kExitIo);
+  }
+}
+
+void save_figure(const Figure& fig, const fs::path& out, ImageFormat fmt, double dpi) {
+  if (!(dpi >= 1 && dpi <= 2400)) {
+    throw Error("dpi must be between 1 and 2400, got " + std::to_string(dpi), kExitUsage);
+  }
+  if (!(fig.width_in > 0 && fig.height_in > 0 && fig.width_in <= 1000 && fig.height_in <= 1000)) {
+    throw Error("figure size must be positive and at most 1000 inches, got " + std::to_string(fig.width_in) +
+                    " x " + std::to_string(fig.height_in),
+                kExitUsage);
+  }
+  if (fig.panels.empty()) throw Error("figure for " + quoted(out) + " has no panels");
+  // Pixels = inches x dpi, truncated as matplotlib's Agg canvas does.
+  const int width_px = static_cast<int>(std::floor(fig.width_in * dpi + 1e-9));
+  const int height_px = static_cast<int>(std::floor(fig.height_in * dpi + 1e-9));
+  if (fmt == ImageFormat::kPng && (width_px > kMaxImageSide || height_px > kMaxImageSide || width_px < 1 || height_px < 1)) {
+    throw Error("a " + std::to_string(width_px) + " x " + std::to_string(height_px) +
+                    " pixel PNG is out of range (1 to 32767 per side); lower the dpi",
+                kExitUsage);
+  }
+  check_output_writable(out);
+
+  const TextShaper shaper;
+  TempFile tmp(out);
+  switch (fmt) {
+    case ImageFormat::kPng: {
+      SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width_px, height_px));
+      check_cairo(cairo_surface_status(surface.get()), out);
+      draw_with_cairo(surface.get(), shaper, fig, dpi, 1.0, out);
+      check_cairo(cairo_surface_write_to_png_stream(surface.get(), write_to_temp, &tmp), out);
+      break;
+    }
+    case ImageFormat::kPdf: {
+      SurfacePtr surface(
+          cairo_pdf_surface_create_for_stream(write_to_temp, &tmp, fig.width_in * 72, fig.height_in * 72));
+      check_cairo(cairo_surface_status(surface.get()), out);
+      draw_with_cairo(surface.get(), shaper, fig, dpi, 72.0 / dpi, out);
+      cairo_surface_finish(surface.get());
+      check_cairo(cairo_surface_status(surface.get()), out);
+      break;
+    }
+    case ImageFormat::kSvg: {
+      SvgCanvas canvas(shaper, fig.width_in * dpi, fig.height_in * dpi, fig.width_in * 72,
+                       fig.height_in * 72);
+      render_figure(canvas, fig, dpi);
+      const std::string doc = canvas.finish();
+      tmp.write(doc.data(), doc.size());
+      break;
+    }
+  }
+  tmp.commit();
+}
+
+}  // namespace attnlab
