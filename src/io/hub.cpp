@@ -292,6 +292,7 @@ struct FileMetadata {
   std::string etag;                      // X-Linked-Etag or ETag, normalized
   std::optional<unsigned long long> size;  // X-Linked-Size or Content-Length
   std::string location;                  // where to GET the content
+  bool on_cdn = false;                   // location came from an absolute redirect (LFS content)
 };
 
 // huggingface_hub _normalize_etag: drop a weak "W/" prefix and the quotes.
@@ -337,7 +338,8 @@ FileMetadata file_metadata(const HubOptions& options, const std::string& repo_id
   const std::string linked_size = r.header("x-linked-size");
   m.size = parse_size(linked_size.empty() ? r.header("content-length") : linked_size);
   const std::string location = r.header("location");
-  m.location = (r.status >= 300 && !location.empty()) ? location : url;
+  m.on_cdn = r.status >= 300 && !location.empty();
+  m.location = m.on_cdn ? location : url;
   if (m.commit.empty() || !safe_file_name(m.commit))
     throw Error(url + " does not look like the Hugging Face Hub: missing or bad X-Repo-Commit header; check HF_ENDPOINT",
                 kExitNetwork);
@@ -492,9 +494,9 @@ void download_blob(const HubOptions& options, const std::string& repo_id, const 
     curl_easy_setopt(h.curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h.curl, CURLOPT_XFERINFODATA, &progress);
     h.add_header("Accept-Encoding: identity");
-    // Like huggingface_hub, the token goes to the Hub only, never to a CDN it redirected to
-    // (libcurl also drops it on cross-host redirects).
-    if (!options.token.empty() && url_origin(m.location) == url_origin(options.endpoint))
+    // Like huggingface_hub, the token goes to the Hub only, never to the CDN it redirected to
+    // (the signed URL needs none; libcurl also drops it on cross-host redirects).
+    if (!options.token.empty() && !m.on_cdn)
       h.add_header("Authorization: Bearer " + options.token);
     if (offset > 0) h.add_header("Range: bytes=" + std::to_string(offset) + "-");
     curl_easy_setopt(h.curl, CURLOPT_HTTPHEADER, h.headers);
