@@ -266,7 +266,7 @@ TEST_F(Hub, BigFileFollowsTheAbsoluteCdnRedirectWithLinkedEtagAndSize) {
   // The HEAD stops at the 302 (sent with the token); the GET goes straight to the CDN without it.
   EXPECT_TRUE(hub.logged("HEAD /org/tiny-bert/resolve/" + kCommit + "/model.safetensors auth=Bearer hf_secret"));
   EXPECT_TRUE(hub.logged("GET /cdn/" + weights.etag()));
-  EXPECT_TRUE(hub.logged("GET /org/tiny-bert/resolve/" + kCommit + "/config.json auth=Bearer hf_secret"));
+  EXPECT_TRUE(hub.logged("GET /org/tiny-bert/resolve/main/config.json auth=Bearer hf_secret"));
   EXPECT_FALSE(hub.logged("GET /org/tiny-bert/resolve/" + kCommit + "/model.safetensors auth=Bearer hf_secret"));
 }
 
