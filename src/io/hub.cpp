@@ -303,7 +303,7 @@ std::string normalize_etag(std::string etag) {
 }
 
 std::optional<unsigned long long> parse_size(const std::string& s) {
-  if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::nullopt;
   return std::stoull(s);
 }

@@ -35,12 +35,12 @@ std::string read_all(const fs::path& p) {
 
 // A hex string of n digits derived from text (stands in for git sha1 / LFS sha256 etags).
 std::string fake_hash(const std::string& text, size_t n) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over the text, then stretched to n digits
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
   std::string out;
   while (out.size() < n) {
-    for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
     h = (h ^ out.size()) * 1099511628211ull;
-    out += "0123456789abcdef"[h & 15];
+    out += "0123456789abcdef"[(h >> 40) & 15];
   }
   return out;
 }
@@ -99,6 +99,7 @@ class FakeHub {
   bool unauthorized = false;           // every resolve answers 401 (gated or private repo)
   std::string renamed_from;            // an old repo name that relative-redirects to kRepo
   std::atomic<long> cut_after{-1};     // the CDN announces the full size, sends this many bytes, closes
+  long linked_size_extra = 0;          // X-Linked-Size claims this many bytes more than the CDN serves
 
  private:
   void record(const httplib::Request& req) {
@@ -145,7 +146,7 @@ class FakeHub {
       res.set_header("Location", endpoint() + "/cdn/" + f.etag() + "?X-Amz-Signature=abc");
       res.set_header("ETag", "\"" + fake_hash("pointer", 40) + "\"");
       res.set_header("X-Linked-Etag", "\"" + f.etag() + "\"");
-      res.set_header("X-Linked-Size", std::to_string(f.content.size()));
+      res.set_header("X-Linked-Size", std::to_string(static_cast<long>(f.content.size()) + linked_size_extra));
       return;
     }
     res.set_header("ETag", (name == "vocab.txt" ? "W/\"" : "\"") + f.etag() + "\"");  // weak etag normalized away
@@ -352,6 +353,14 @@ TEST_F(Hub, ConnectionCutMidFileKeepsIncompleteAndTheRerunResumes) {
   EXPECT_TRUE(hub.logged("GET /cdn/" + weights.etag() + " range=bytes=" + std::to_string(partial) + "-"));
   EXPECT_EQ(read_all(snapshot() / "model.safetensors"), weights.content);
   EXPECT_FALSE(fs::exists(incomplete));
+}
+
+TEST_F(Hub, SizeDifferentFromTheAnnouncedOneIsAnError) {
+  hub.linked_size_extra = 7;
+  const std::string message = error_of(options(), kRepo);
+  EXPECT_NE(message.find("got 300000 bytes, the Hub announced 300007"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(repo_dir() / "blobs" / hub.files["model.safetensors"].etag()));
+  EXPECT_FALSE(fs::is_symlink(snapshot() / "model.safetensors"));
 }
 
 TEST_F(Hub, CommitRevisionNeedsNoRef) {
