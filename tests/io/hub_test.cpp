@@ -1,0 +1,513 @@
+// Hub downloader and cache: every test runs against a fake Hub (cpp-httplib on 127.0.0.1, ephemeral
+// port) that imitates huggingface.co's resolve endpoint and its CDN redirect, with a fresh cache dir.
+#include "io/hub.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "core/error.h"
+
+namespace attnlab {
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kRepo = "org/tiny-bert";
+const std::string kCommit = "4a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A hex string of n digits derived from text (stands in for git sha1 / LFS sha256 etags).
+std::string fake_hash(const std::string& text, size_t n) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over the text, then stretched to n digits
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  std::string out;
+  while (out.size() < n) {
+    h = (h ^ out.size()) * 1099511628211ull;
+    out += "0123456789abcdef"[(h >> 40) & 15];
+  }
+  return out;
+}
+
+struct FakeFile {
+  std::string content;
+  bool lfs = false;  // served through a 302 to the CDN, like model weights on huggingface.co
+  std::string etag() const { return fake_hash(content, lfs ? 64 : 40); }
+};
+
+// Imitates GET/HEAD {endpoint}/{repo}/resolve/{revision}/{file} and the CDN behind it.
+class FakeHub {
+ public:
+  FakeHub() {
+    std::mt19937 rng(3);
+    std::string weights(300000, '\0');
+    for (char& c : weights) c = static_cast<char>(rng());
+    files["config.json"] = {R"({"hidden_size": 32, "num_attention_heads": 4})", false};
+    files["model.safetensors"] = {weights, true};
+    files["vocab.txt"] = {"[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\n", false};
+    files["tokenizer.json"] = {R"({"model": {"type": "WordPiece"}})", false};
+    files["tokenizer_config.json"] = {R"({"do_lower_case": true})", false};
+    files["special_tokens_map.json"] = {R"({"cls_token": "[CLS]"})", false};
+
+    server_.Get(R"(/(.+)/resolve/([^/]+)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      resolve(req.matches[1], req.matches[2], req.matches[3], res);
+    });
+    server_.Get(R"(/cdn/([0-9a-f]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      cdn(req.matches[1], res);
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~FakeHub() {
+    server_.stop();
+    thread_.join();
+  }
+
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int requests() const { return requests_; }
+  std::vector<std::string> log() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return log_;
+  }
+  // "METHOD path" of every request, with " range=..." and " auth=..." when those headers were sent.
+  bool logged(const std::string& line) {
+    const auto l = log();
+    return std::find(l.begin(), l.end(), line) != l.end();
+  }
+
+  std::map<std::string, FakeFile> files;
+  std::set<std::string> missing;       // files that 404 with EntryNotFound
+  bool unauthorized = false;           // every resolve answers 401 (gated or private repo)
+  std::string renamed_from;            // an old repo name that relative-redirects to kRepo
+  std::atomic<long> cut_after{-1};     // the CDN announces the full size, sends this many bytes, closes
+  long linked_size_extra = 0;          // X-Linked-Size claims this many bytes more than the CDN serves
+
+ private:
+  void record(const httplib::Request& req) {
+    ++requests_;
+    std::string line = req.method + " " + req.path;
+    if (req.has_header("Range")) line += " range=" + req.get_header_value("Range");
+    if (req.has_header("Authorization")) line += " auth=" + req.get_header_value("Authorization");
+    std::lock_guard<std::mutex> lock(mu_);
+    log_.push_back(line);
+  }
+
+  void resolve(const std::string& repo, const std::string& revision, const std::string& name,
+               httplib::Response& res) {
+    if (!renamed_from.empty() && repo == renamed_from) {  // huggingface.co answers a renamed repo so
+      res.status = 307;
+      res.set_header("Location", "/" + kRepo + "/resolve/" + revision + "/" + name);
+      return;
+    }
+    if (unauthorized) {
+      res.status = 401;
+      res.set_content("Access to model " + repo + " is restricted.", "text/plain");
+      return;
+    }
+    if (repo != kRepo) {
+      res.status = 404;
+      res.set_header("X-Error-Code", "RepoNotFound");
+      return;
+    }
+    if (revision != "main" && revision != kCommit) {
+      res.status = 404;
+      res.set_header("X-Error-Code", "RevisionNotFound");
+      return;
+    }
+    res.set_header("X-Repo-Commit", kCommit);
+    auto it = files.find(name);
+    if (it == files.end() || missing.count(name)) {
+      res.status = 404;
+      res.set_header("X-Error-Code", "EntryNotFound");
+      return;
+    }
+    const FakeFile& f = it->second;
+    if (f.lfs) {  // the pointer's etag in ETag, the content's in X-Linked-Etag
+      res.status = 302;
+      res.set_header("Location", endpoint() + "/cdn/" + f.etag() + "?X-Amz-Signature=abc");
+      res.set_header("ETag", "\"" + fake_hash("pointer", 40) + "\"");
+      res.set_header("X-Linked-Etag", "\"" + f.etag() + "\"");
+      res.set_header("X-Linked-Size", std::to_string(static_cast<long>(f.content.size()) + linked_size_extra));
+      return;
+    }
+    res.set_header("ETag", (name == "vocab.txt" ? "W/\"" : "\"") + f.etag() + "\"");  // weak etag normalized away
+    res.set_content(f.content, "application/octet-stream");
+  }
+
+  void cdn(const std::string& etag, httplib::Response& res) {
+    for (const auto& [name, f] : files) {
+      if (f.etag() != etag) continue;
+      const long cut = cut_after;
+      if (cut < 0) {
+        res.set_content(f.content, "application/octet-stream");  // httplib answers Range with 206
+        return;
+      }
+      const std::string content = f.content;
+      res.set_content_provider(content.size(), "application/octet-stream",
+                               [content, cut](size_t, size_t, httplib::DataSink& sink) {
+                                 sink.write(content.data(), static_cast<size_t>(cut));
+                                 return false;  // drop the connection mid-body
+                               });
+      return;
+    }
+    res.status = 404;
+  }
+
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<int> requests_{0};
+  std::mutex mu_;
+  std::vector<std::string> log_;
+};
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string templ = (fs::temp_directory_path() / "attnlab_hub_XXXXXX").string();
+    path_ = mkdtemp(templ.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+class Hub : public ::testing::Test {
+ protected:
+  HubOptions options() const {
+    HubOptions o;
+    o.endpoint = hub.endpoint();
+    o.cache_dir = cache.path();
+    o.progress = false;
+    return o;
+  }
+  fs::path repo_dir() const { return cache.path() / "models--org--tiny-bert"; }
+  fs::path snapshot() const { return repo_dir() / "snapshots" / kCommit; }
+
+  FakeHub hub;
+  TempDir cache;
+};
+
+std::string error_of(const HubOptions& o, const std::string& repo, int* exit_code = nullptr) {
+  try {
+    fetch_model(o, repo);
+  } catch (const Error& e) {
+    if (exit_code) *exit_code = e.exit_code();
+    return e.what();
+  }
+  ADD_FAILURE() << "fetch_model(" << repo << ") did not throw";
+  return "";
+}
+
+TEST_F(Hub, DownloadsTheHuggingfaceHubCacheLayout) {
+  const fs::path dir = fetch_model(options(), kRepo);
+  EXPECT_EQ(dir, snapshot());
+  EXPECT_EQ(read_all(repo_dir() / "refs" / "main"), kCommit);  // no newline, as huggingface_hub writes it
+  for (const auto& [name, f] : hub.files) {
+    SCOPED_TRACE(name);
+    const fs::path link = snapshot() / name;
+    ASSERT_TRUE(fs::is_symlink(link));
+    EXPECT_EQ(fs::read_symlink(link), fs::path("../../blobs") / f.etag());  // relative, etag without W/ or quotes
+    EXPECT_EQ(read_all(repo_dir() / "blobs" / f.etag()), f.content);
+    EXPECT_EQ(read_all(link), f.content);
+  }
+  size_t blobs = 0;
+  for (const auto& e : fs::directory_iterator(repo_dir() / "blobs")) {
+    EXPECT_EQ(e.path().extension(), "") << e.path();  // no .incomplete left
+    ++blobs;
+  }
+  EXPECT_EQ(blobs, hub.files.size());
+  EXPECT_FALSE(fs::exists(repo_dir() / ".no_exist"));
+  EXPECT_TRUE(hub.logged("HEAD /org/tiny-bert/resolve/main/config.json"));
+  // Later files are pinned to the commit the first answer named.
+  EXPECT_TRUE(hub.logged("HEAD /org/tiny-bert/resolve/" + kCommit + "/vocab.txt"));
+  EXPECT_EQ(find_cached_snapshot(options(), kRepo), snapshot());
+}
+
+TEST_F(Hub, SecondCallUsesTheCacheWithoutAnyRequest) {
+  fetch_model(options(), kRepo);
+  const int after_first = hub.requests();
+  EXPECT_GT(after_first, 0);
+  EXPECT_EQ(fetch_model(options(), kRepo), snapshot());
+  EXPECT_EQ(hub.requests(), after_first);
+}
+
+TEST_F(Hub, BigFileFollowsTheAbsoluteCdnRedirectWithLinkedEtagAndSize) {
+  HubOptions o = options();
+  o.token = "hf_secret";
+  fetch_model(o, kRepo);
+  const FakeFile& weights = hub.files["model.safetensors"];
+  EXPECT_EQ(fs::read_symlink(snapshot() / "model.safetensors"), fs::path("../../blobs") / weights.etag());
+  EXPECT_EQ(fs::file_size(repo_dir() / "blobs" / weights.etag()), weights.content.size());
+  EXPECT_FALSE(fs::exists(repo_dir() / "blobs" / fake_hash("pointer", 40)));  // not the pointer's ETag
+  // The HEAD stops at the 302 (sent with the token); the GET goes straight to the CDN without it.
+  EXPECT_TRUE(hub.logged("HEAD /org/tiny-bert/resolve/" + kCommit + "/model.safetensors auth=Bearer hf_secret"));
+  EXPECT_TRUE(hub.logged("GET /cdn/" + weights.etag()));
+  EXPECT_TRUE(hub.logged("GET /org/tiny-bert/resolve/main/config.json auth=Bearer hf_secret"));
+  EXPECT_FALSE(hub.logged("GET /org/tiny-bert/resolve/" + kCommit + "/model.safetensors auth=Bearer hf_secret"));
+}
+
+TEST_F(Hub, FollowsARelativeRedirectOfARenamedRepo) {
+  hub.renamed_from = "org/old-name";
+  const fs::path dir = fetch_model(options(), "org/old-name");
+  EXPECT_EQ(dir, cache.path() / "models--org--old-name" / "snapshots" / kCommit);  // cached under the asked id
+  EXPECT_EQ(read_all(dir / "config.json"), hub.files["config.json"].content);
+  EXPECT_TRUE(hub.logged("HEAD /org/old-name/resolve/main/config.json"));
+  EXPECT_TRUE(hub.logged("HEAD /org/tiny-bert/resolve/main/config.json"));
+}
+
+TEST_F(Hub, OptionalFileMissingOnTheHubLeavesANoExistMarker) {
+  hub.missing = {"tokenizer.json", "special_tokens_map.json"};
+  fetch_model(options(), kRepo);
+  for (const std::string name : {"tokenizer.json", "special_tokens_map.json"}) {
+    const fs::path marker = repo_dir() / ".no_exist" / kCommit / name;
+    ASSERT_TRUE(fs::is_regular_file(marker)) << marker;
+    EXPECT_EQ(fs::file_size(marker), 0u);
+    EXPECT_FALSE(fs::exists(snapshot() / name));
+  }
+  EXPECT_TRUE(fs::exists(snapshot() / "vocab.txt"));
+  const int after_first = hub.requests();
+  fetch_model(options(), kRepo);  // the markers make the cache complete: no request
+  EXPECT_EQ(hub.requests(), after_first);
+}
+
+TEST_F(Hub, RequiredFileMissingOnTheHubIsAnErrorNamingIt) {
+  hub.missing = {"model.safetensors"};
+  int code = 0;
+  const std::string message = error_of(options(), kRepo, &code);
+  EXPECT_NE(message.find("repo org/tiny-bert has no file model.safetensors (revision main)"), std::string::npos)
+      << message;
+  EXPECT_EQ(code, kExitNetwork);
+}
+
+TEST_F(Hub, NoTokenizerFileIsAnError) {
+  hub.missing = {"vocab.txt", "tokenizer.json"};
+  const std::string message = error_of(options(), kRepo);
+  EXPECT_NE(message.find("neither vocab.txt nor tokenizer.json"), std::string::npos) << message;
+}
+
+TEST_F(Hub, UnknownRepoSaysThereIsNoSuchModel) {
+  const std::string message = error_of(options(), "org/no-such-model");
+  EXPECT_NE(message.find("no model org/no-such-model on the Hub"), std::string::npos) << message;
+}
+
+TEST_F(Hub, UnknownRevisionIsNamed) {
+  HubOptions o = options();
+  o.revision = "v9";
+  const std::string message = error_of(o, kRepo);
+  EXPECT_NE(message.find("no revision 'v9'"), std::string::npos) << message;
+}
+
+TEST_F(Hub, UnauthorizedMentionsGatedRepoAndHfToken) {
+  hub.unauthorized = true;
+  int code = 0;
+  const std::string message = error_of(options(), kRepo, &code);
+  EXPECT_NE(message.find("gated or private"), std::string::npos) << message;
+  EXPECT_NE(message.find("HF_TOKEN"), std::string::npos) << message;
+  EXPECT_EQ(code, kExitNetwork);
+}
+
+TEST_F(Hub, ConnectionCutMidFileKeepsIncompleteAndTheRerunResumes) {
+  const long cut = 100000;
+  hub.cut_after = cut;
+  int code = 0;
+  const std::string message = error_of(options(), kRepo, &code);
+  EXPECT_NE(message.find("model.safetensors"), std::string::npos) << message;
+  EXPECT_EQ(code, kExitNetwork);
+  const FakeFile& weights = hub.files["model.safetensors"];
+  const fs::path blob = repo_dir() / "blobs" / weights.etag();
+  EXPECT_FALSE(fs::exists(blob));
+  EXPECT_FALSE(fs::is_symlink(snapshot() / "model.safetensors"));
+  const fs::path incomplete = blob.string() + ".incomplete";
+  ASSERT_TRUE(fs::exists(incomplete));
+  const auto partial = fs::file_size(incomplete);
+  EXPECT_GT(partial, 0u);
+  EXPECT_LE(partial, static_cast<uintmax_t>(cut));
+
+  hub.cut_after = -1;  // the server is healthy again
+  fetch_model(options(), kRepo);
+  EXPECT_TRUE(hub.logged("GET /cdn/" + weights.etag() + " range=bytes=" + std::to_string(partial) + "-"));
+  EXPECT_EQ(read_all(snapshot() / "model.safetensors"), weights.content);
+  EXPECT_FALSE(fs::exists(incomplete));
+}
+
+TEST_F(Hub, SizeDifferentFromTheAnnouncedOneIsAnError) {
+  hub.linked_size_extra = 7;
+  const std::string message = error_of(options(), kRepo);
+  EXPECT_NE(message.find("got 300000 bytes, the Hub announced 300007"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(repo_dir() / "blobs" / hub.files["model.safetensors"].etag()));
+  EXPECT_FALSE(fs::is_symlink(snapshot() / "model.safetensors"));
+}
+
+TEST_F(Hub, CommitRevisionNeedsNoRef) {
+  HubOptions o = options();
+  o.revision = kCommit;
+  EXPECT_EQ(fetch_model(o, kRepo), snapshot());
+  EXPECT_FALSE(fs::exists(repo_dir() / "refs"));
+  EXPECT_FALSE(hub.logged("HEAD /org/tiny-bert/resolve/main/config.json"));
+  const int after_first = hub.requests();
+  o.offline = true;
+  EXPECT_EQ(fetch_model(o, kRepo), snapshot());
+  EXPECT_EQ(hub.requests(), after_first);
+}
+
+TEST_F(Hub, OfflineWithEverythingCachedMakesNoRequest) {
+  fetch_model(options(), kRepo);
+  const int after_first = hub.requests();
+  HubOptions o = options();
+  o.offline = true;
+  o.endpoint = "http://127.0.0.1:1";  // would fail if used
+  EXPECT_EQ(fetch_model(o, kRepo), snapshot());
+  EXPECT_EQ(hub.requests(), after_first);
+}
+
+TEST_F(Hub, OfflineWithNothingCachedSaysHowToFix) {
+  HubOptions o = options();
+  o.offline = true;
+  int code = 0;
+  const std::string message = error_of(o, kRepo, &code);
+  EXPECT_NE(message.find("HF_HUB_OFFLINE"), std::string::npos) << message;
+  EXPECT_NE(message.find("local model directory"), std::string::npos) << message;
+  EXPECT_EQ(code, kExitNetwork);
+  EXPECT_EQ(hub.requests(), 0);
+}
+
+TEST_F(Hub, UnreachableEndpointIsNamedAndAUsableCacheIsUsedInstead) {
+  std::string dead;
+  {
+    FakeHub gone;
+    dead = gone.endpoint();
+  }  // stopped: its port now refuses connections
+  HubOptions o = options();
+  o.endpoint = dead;
+  const std::string message = error_of(o, kRepo);
+  EXPECT_NE(message.find("cannot reach the Hub at " + dead), std::string::npos) << message;
+
+  hub.missing = {"special_tokens_map.json"};
+  fetch_model(options(), kRepo);
+  fs::remove_all(repo_dir() / ".no_exist");  // usable but not known complete: would ask the Hub
+  EXPECT_EQ(fetch_model(o, kRepo), snapshot());
+}
+
+TEST_F(Hub, ProgressWithoutATtyIsOneLinePerDownloadedFile) {
+  HubOptions o = options();
+  o.progress = true;
+  ::testing::internal::CaptureStderr();
+  fetch_model(o, kRepo);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("attnlab: downloading model.safetensors (300.0 kB)\n"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), static_cast<long>(hub.files.size())) << err;
+}
+
+TEST(HubId, AcceptsHubIdsAndRejectsPaths) {
+  for (const char* id : {"bert-base-uncased", "google/bert_uncased_L-2_H-128_A-2", "org/name", "a", "x.y/z_1"})
+    EXPECT_TRUE(looks_like_hub_id(id)) << id;
+  for (const char* s : {"", "/abs/path", "./models/x", "../x", "a/b/c", "org/", "/name", "a..b", "a--b", "~/m",
+                        "org/name.git", "-lead", "trail-", ".hidden", "name with space", "models\\x",
+                        "a/b/"})
+    EXPECT_FALSE(looks_like_hub_id(s)) << s;
+  EXPECT_FALSE(looks_like_hub_id(std::string(97, 'a')));
+}
+
+TEST(HubFiles, BertFilesRequireConfigAndWeights) {
+  std::set<std::string> required, all;
+  for (const auto& f : bert_model_files()) {
+    all.insert(f.name);
+    if (f.required) required.insert(f.name);
+  }
+  EXPECT_EQ(required, (std::set<std::string>{"config.json", "model.safetensors"}));
+  EXPECT_TRUE(all.count("vocab.txt") && all.count("tokenizer.json"));
+}
+
+// Sets environment variables for one test and restores them afterwards.
+class EnvGuard {
+ public:
+  EnvGuard() {
+    for (const char* name : kNames) {
+      if (const char* v = std::getenv(name)) saved_[name] = v;
+      unsetenv(name);
+    }
+  }
+  ~EnvGuard() {
+    for (const char* name : kNames) {
+      auto it = saved_.find(name);
+      if (it == saved_.end()) unsetenv(name);
+      else setenv(name, it->second.c_str(), 1);
+    }
+  }
+  void set(const char* name, const std::string& value) { setenv(name, value.c_str(), 1); }
+
+ private:
+  static constexpr const char* kNames[] = {"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME",
+                                           "HOME",         "HF_ENDPOINT",           "HF_HUB_OFFLINE", "HF_TOKEN",
+                                           "HF_TOKEN_PATH"};
+  std::map<std::string, std::string> saved_;
+};
+
+TEST(HubEnv, CacheDirPrecedenceMatchesHuggingfaceHub) {
+  EnvGuard env;
+  TempDir home;
+  env.set("HOME", home.path().string());
+  EXPECT_EQ(hub_options_from_env().cache_dir, home.path() / ".cache" / "huggingface" / "hub");
+  env.set("XDG_CACHE_HOME", "/xdg");
+  EXPECT_EQ(hub_options_from_env().cache_dir, fs::path("/xdg/huggingface/hub"));
+  env.set("HF_HOME", "~/hf");
+  EXPECT_EQ(hub_options_from_env().cache_dir, home.path() / "hf" / "hub");
+  env.set("HF_HUB_CACHE", "/hub-cache");
+  EXPECT_EQ(hub_options_from_env().cache_dir, fs::path("/hub-cache"));
+}
+
+TEST(HubEnv, EndpointOfflineAndToken) {
+  EnvGuard env;
+  TempDir home;
+  env.set("HOME", home.path().string());
+  HubOptions o = hub_options_from_env();
+  EXPECT_EQ(o.endpoint, "https://huggingface.co");
+  EXPECT_FALSE(o.offline);
+  EXPECT_EQ(o.revision, "main");
+  EXPECT_TRUE(o.token.empty());
+
+  env.set("HF_ENDPOINT", "http://mirror.local:8080/");
+  EXPECT_EQ(hub_options_from_env().endpoint, "http://mirror.local:8080");
+  for (const char* on : {"1", "ON", "yes", "True"}) {
+    env.set("HF_HUB_OFFLINE", on);
+    EXPECT_TRUE(hub_options_from_env().offline) << on;
+  }
+  for (const char* off : {"0", "off", "no", "false", "2"}) {
+    env.set("HF_HUB_OFFLINE", off);
+    EXPECT_FALSE(hub_options_from_env().offline) << off;
+  }
+
+  fs::create_directories(home.path() / ".cache" / "huggingface");
+  std::ofstream(home.path() / ".cache" / "huggingface" / "token") << "hf_from_file\n";  // huggingface-cli login
+  EXPECT_EQ(hub_options_from_env().token, "hf_from_file");
+  env.set("HF_TOKEN", "hf_from_env");
+  EXPECT_EQ(hub_options_from_env().token, "hf_from_env");
+}
+
+}  // namespace
+}  // namespace attnlab
