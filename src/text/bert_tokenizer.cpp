@@ -103,8 +103,9 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
       const json& vocab = model.at("vocab");
       if (!vocab.is_object() || vocab.empty()) fail(tokenizer_json, "model.vocab is missing or empty");
       for (const auto& [token, id_json] : vocab.items()) {
+        if (!id_json.is_number_integer() || id_json.get<long long>() < 0 || id_json.get<long long>() > 50'000'000)
+          fail(tokenizer_json, "model.vocab: id of '" + token + "' is " + id_json.dump() + ", expected an integer in [0, 5e7]");
         const int id = id_json.get<int>();
-        if (id < 0 || id > 50'000'000) fail(tokenizer_json, "model.vocab: bad id for '" + token + "'");
         if (static_cast<size_t>(id) >= tok.model_.id_to_token.size()) tok.model_.id_to_token.resize(id + 1);
         tok.model_.id_to_token[id] = token;
         tok.model_.token_to_id[token] = id;
