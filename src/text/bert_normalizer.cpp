@@ -18,8 +18,7 @@ bool in_ranges(std::span<const bert_tables::CodepointRange> ranges, char32_t c) 
   return it != ranges.begin() && c <= std::prev(it)->last;
 }
 
-const bert_tables::CodepointMapping* find_override(std::span<const bert_tables::CodepointMapping> table,
-                                                   char32_t c) {
+const bert_tables::CodepointMapping* find_override(std::span<const bert_tables::CodepointMapping> table, char32_t c) {
   auto it = std::lower_bound(table.begin(), table.end(), c,
                              [](const bert_tables::CodepointMapping& m, char32_t v) { return m.from < v; });
   return it != table.end() && it->from == c ? &*it : nullptr;
@@ -45,8 +44,8 @@ std::u32string nfd(std::u32string_view text) {
       out.append(o->to);
       continue;
     }
-    const utf8proc_ssize_t n = utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), buf, 32,
-                                                       UTF8PROC_DECOMPOSE, nullptr);
+    const utf8proc_ssize_t n =
+        utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), buf, 32, UTF8PROC_DECOMPOSE, nullptr);
     if (n <= 0 || n > 32) {
       out.push_back(c);  // not a valid code point for utf8proc: leave it alone
       continue;
@@ -82,8 +81,20 @@ void append_lowercase(std::u32string& out, char32_t c) {
 
 bool is_bert_whitespace(char32_t c) {
   switch (c) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0: case 0x1680:
-    case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+    case 0x09:
+    case 0x0A:
+    case 0x0B:
+    case 0x0C:
+    case 0x0D:
+    case 0x20:
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
       return true;
     default:
       return c >= 0x2000 && c <= 0x200A;

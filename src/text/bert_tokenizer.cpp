@@ -23,6 +23,8 @@ namespace {
 }
 
 std::string read_file(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) fail(file, "is not a regular file");
   std::ifstream in(file, std::ios::binary);
   if (!in) fail(file, "cannot read file");
   std::stringstream ss;
@@ -71,9 +73,17 @@ bool is_word_char(char32_t c) {
       (c >= 0x1F170 && c <= 0x1F189))
     return true;
   switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_PC:
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_PC:
       return true;
     default:
       return false;
@@ -98,13 +108,13 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
     try {
       const json& model = j.at("model");
       const std::string type = model.value("type", "");
-      if (type != "WordPiece")
-        fail(tokenizer_json, "model type is '" + type + "', only WordPiece (BERT) is supported");
+      if (type != "WordPiece") fail(tokenizer_json, "model type is '" + type + "', only WordPiece (BERT) is supported");
       const json& vocab = model.at("vocab");
       if (!vocab.is_object() || vocab.empty()) fail(tokenizer_json, "model.vocab is missing or empty");
       for (const auto& [token, id_json] : vocab.items()) {
         if (!id_json.is_number_integer() || id_json.get<long long>() < 0 || id_json.get<long long>() > 50'000'000)
-          fail(tokenizer_json, "model.vocab: id of '" + token + "' is " + id_json.dump() + ", expected an integer in [0, 5e7]");
+          fail(tokenizer_json,
+               "model.vocab: id of '" + token + "' is " + id_json.dump() + ", expected an integer in [0, 5e7]");
         const int id = id_json.get<int>();
         if (static_cast<size_t>(id) >= tok.model_.id_to_token.size()) tok.model_.id_to_token.resize(id + 1);
         tok.model_.id_to_token[id] = token;
@@ -131,7 +141,8 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
       if (!pre.is_object() || pre.value("type", "") != "BertPreTokenizer")
         fail(tokenizer_json, "pre_tokenizer must be BertPreTokenizer");
 
-      for (const json& t : j.value("added_tokens", json::array())) tok.added_.push_back(parse_added_token(t, t.at("id").get<int>()));
+      for (const json& t : j.value("added_tokens", json::array()))
+        tok.added_.push_back(parse_added_token(t, t.at("id").get<int>()));
 
       const json& post = j.value("post_processor", json());
       if (post.is_object() && post.value("type", "") == "BertProcessing") {

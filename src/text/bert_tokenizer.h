@@ -46,11 +46,10 @@ class BertTokenizer {
   // Single sentence or pair with special tokens. max_length = 0: no limit. Otherwise truncate like HF
   // truncation=True (longest_first for pairs), counting the special tokens. Like HF, a max_length
   // smaller than the number of special tokens (2 or 3) truncates nothing.
-  Encoding encode(std::string_view text, std::optional<std::string_view> pair = std::nullopt,
-                  int max_length = 0) const;
+  Encoding encode(std::string_view text, std::optional<std::string_view> pair = std::nullopt, int max_length = 0) const;
   std::vector<std::string> tokenize(std::string_view text) const;  // word pieces, no specials
 
-  int vocab_size() const;                          // including added tokens
+  int vocab_size() const;                         // including added tokens
   int token_to_id(std::string_view token) const;  // -1 if absent
   const std::string& id_to_token(int id) const;   // throws attnlab::Error when out of range
   int pad_id() const { return pad_id_; }

@@ -25,7 +25,8 @@ const fs::path kModelDir = fs::path(ATTNLAB_SOURCE_DIR) / "models" / "all-MiniLM
 
 std::string from_hex(const std::string& hex) {
   std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return out;
 }
 
@@ -266,12 +267,17 @@ TEST_F(TokenizerDirTest, TokenizerJsonWithWrongFieldType) {
   expect_error("tokenizer.json", "model.vocab");
 }
 
+TEST_F(TokenizerDirTest, TokenizerJsonIsADirectory) {
+  fs::create_directories(dir_ / "tokenizer.json");
+  expect_error("tokenizer.json", "is not a regular file");
+}
+
 TEST_F(TokenizerDirTest, MinimalVocabTxtWithDefaults) {
   write("vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n##s\n,\n");
   const BertTokenizer tok = BertTokenizer::from_directory(dir_);
   const Encoding enc = tok.encode("Hellos, [MASK] WORLD", "hello");
-  EXPECT_EQ(enc.tokens, (std::vector<std::string>{"[CLS]", "hello", "##s", ",", "[MASK]", "[UNK]", "[SEP]", "hello",
-                                                  "[SEP]"}));
+  EXPECT_EQ(enc.tokens,
+            (std::vector<std::string>{"[CLS]", "hello", "##s", ",", "[MASK]", "[UNK]", "[SEP]", "hello", "[SEP]"}));
   EXPECT_EQ(enc.token_type_ids, (std::vector<int>{0, 0, 0, 0, 0, 0, 0, 1, 1}));
 }
 
