@@ -1,0 +1,393 @@
+// BertTokenizer: loading a Hugging Face model directory and the encode pipeline of tokenizers'
+// TokenizerImpl::encode (added tokens -> normalizer -> pre-tokenizer -> WordPiece -> truncation -> template).
+#include "text/bert_tokenizer.h"
+
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/error.h"
+#include "text/utf8.h"
+
+namespace attnlab {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+[[noreturn]] void fail(const fs::path& file, const std::string& problem) {
+  throw Error(file.string() + ": " + problem, kExitInput);
+}
+
+std::string read_file(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) fail(file, "is not a regular file");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) fail(file, "cannot read file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) fail(file, "cannot read file");
+  return ss.str();
+}
+
+json read_json(const fs::path& file) {
+  try {
+    json j = json::parse(read_file(file));
+    if (!j.is_object()) fail(file, "expected a JSON object");
+    return j;
+  } catch (const json::exception& e) {
+    fail(file, std::string("not valid JSON: ") + e.what());
+  }
+}
+
+// Special tokens are written either as "[UNK]" or as {"content": "[UNK]", ...}.
+std::optional<std::string> token_string(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::nullopt;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_object() && it->contains("content")) return it->at("content").get<std::string>();
+  throw Error(std::string("'") + key + "' is neither a string nor an object with \"content\"", kExitInput);
+}
+
+AddedToken parse_added_token(const json& j, int id) {
+  AddedToken t;
+  t.content = j.at("content").get<std::string>();
+  t.id = id;
+  t.single_word = j.value("single_word", false);
+  t.lstrip = j.value("lstrip", false);
+  t.rstrip = j.value("rstrip", false);
+  t.normalized = j.value("normalized", !j.value("special", false));
+  t.special = j.value("special", false);
+  return t;
+}
+
+// The regex crate's Unicode \w: Alphabetic, marks, decimal digits, connector punctuation, joiners.
+bool is_word_char(char32_t c) {
+  if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  if (c == 0x200C || c == 0x200D) return true;
+  // Other_Alphabetic symbols (circled and squared Latin letters).
+  if ((c >= 0x24B6 && c <= 0x24E9) || (c >= 0x1F130 && c <= 0x1F149) || (c >= 0x1F150 && c <= 0x1F169) ||
+      (c >= 0x1F170 && c <= 0x1F189))
+    return true;
+  switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_PC:
+      return true;
+    default:
+      return false;
+  }
+}
+
+struct Segment {
+  size_t begin, end;
+  int added;  // index into the added tokens, -1 for plain text
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------
+// Loading
+
+BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
+  BertTokenizer tok;
+  const fs::path tokenizer_json = dir / "tokenizer.json";
+  if (fs::exists(tokenizer_json)) {
+    const json j = read_json(tokenizer_json);
+    try {
+      const json& model = j.at("model");
+      const std::string type = model.value("type", "");
+      if (type != "WordPiece") fail(tokenizer_json, "model type is '" + type + "', only WordPiece (BERT) is supported");
+      const json& vocab = model.at("vocab");
+      if (!vocab.is_object() || vocab.empty()) fail(tokenizer_json, "model.vocab is missing or empty");
+      for (const auto& [token, id_json] : vocab.items()) {
+        if (!id_json.is_number_integer() || id_json.get<long long>() < 0 || id_json.get<long long>() > 50'000'000)
+          fail(tokenizer_json,
+               "model.vocab: id of '" + token + "' is " + id_json.dump() + ", expected an integer in [0, 5e7]");
+        const int id = id_json.get<int>();
+        if (static_cast<size_t>(id) >= tok.model_.id_to_token.size()) tok.model_.id_to_token.resize(id + 1);
+        tok.model_.id_to_token[id] = token;
+        tok.model_.token_to_id[token] = id;
+      }
+      tok.model_.unk_token = model.value("unk_token", "[UNK]");
+      tok.model_.continuing_subword_prefix = model.value("continuing_subword_prefix", "##");
+      tok.model_.max_input_chars_per_word = model.value("max_input_chars_per_word", size_t{100});
+
+      const json& norm = j.value("normalizer", json());
+      if (norm.is_null()) {
+        tok.has_normalizer_ = false;
+      } else if (norm.value("type", "") == "BertNormalizer") {
+        auto& o = tok.normalizer_;
+        o.clean_text = norm.value("clean_text", true);
+        o.handle_chinese_chars = norm.value("handle_chinese_chars", true);
+        o.lowercase = norm.value("lowercase", true);
+        const json& strip = norm.value("strip_accents", json());
+        o.strip_accents = strip.is_null() ? o.lowercase : strip.get<bool>();  // null follows lowercase
+      } else {
+        fail(tokenizer_json, "normalizer type '" + norm.value("type", "") + "' is not supported (BertNormalizer)");
+      }
+      const json& pre = j.value("pre_tokenizer", json());
+      if (!pre.is_object() || pre.value("type", "") != "BertPreTokenizer")
+        fail(tokenizer_json, "pre_tokenizer must be BertPreTokenizer");
+
+      for (const json& t : j.value("added_tokens", json::array()))
+        tok.added_.push_back(parse_added_token(t, t.at("id").get<int>()));
+
+      const json& post = j.value("post_processor", json());
+      if (post.is_object() && post.value("type", "") == "BertProcessing") {
+        tok.cls_token_ = post.at("cls").at(0).get<std::string>();
+        tok.sep_token_ = post.at("sep").at(0).get<std::string>();
+      } else if (post.is_object() && post.value("type", "") == "TemplateProcessing") {
+        const json& single = post.at("single");
+        if (!single.empty() && single.front().contains("SpecialToken"))
+          tok.cls_token_ = single.front().at("SpecialToken").at("id").get<std::string>();
+        if (!single.empty() && single.back().contains("SpecialToken"))
+          tok.sep_token_ = single.back().at("SpecialToken").at("id").get<std::string>();
+      }
+      const json& padding = j.value("padding", json());
+      if (padding.is_object()) tok.pad_token_ = padding.value("pad_token", tok.pad_token_);
+    } catch (const json::exception& e) {
+      fail(tokenizer_json, e.what());
+    }
+    tok.finish_loading(tokenizer_json.string());
+    return tok;
+  }
+
+  // vocab.txt (one token per line, id = line number) + tokenizer_config.json, like transformers' BertTokenizer.
+  const fs::path vocab_txt = dir / "vocab.txt";
+  if (!fs::exists(vocab_txt)) fail(dir, "no tokenizer.json or vocab.txt in this directory");
+  const std::string text = read_file(vocab_txt);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) eol = text.size();
+    std::string token = text.substr(pos, eol - pos);
+    if (!token.empty() && token.back() == '\r') token.pop_back();
+    tok.model_.token_to_id[token] = static_cast<int>(tok.model_.id_to_token.size());  // later lines win
+    tok.model_.id_to_token.push_back(std::move(token));
+    pos = eol + 1;
+  }
+  if (tok.model_.id_to_token.empty()) fail(vocab_txt, "vocabulary is empty");
+
+  std::string unk = "[UNK]", mask = "[MASK]";
+  const fs::path config_path = dir / "tokenizer_config.json";
+  const fs::path map_path = dir / "special_tokens_map.json";
+  for (const fs::path& path : {config_path, map_path}) {
+    if (!fs::exists(path)) continue;
+    const json j = read_json(path);
+    try {
+      if (path == config_path) {
+        auto& o = tok.normalizer_;
+        o.lowercase = j.value("do_lower_case", true);
+        const json& strip = j.value("strip_accents", json());
+        o.strip_accents = strip.is_null() ? o.lowercase : strip.get<bool>();
+        o.handle_chinese_chars = j.value("tokenize_chinese_chars", true);
+      }
+      unk = token_string(j, "unk_token").value_or(unk);
+      tok.cls_token_ = token_string(j, "cls_token").value_or(tok.cls_token_);
+      tok.sep_token_ = token_string(j, "sep_token").value_or(tok.sep_token_);
+      tok.pad_token_ = token_string(j, "pad_token").value_or(tok.pad_token_);
+      mask = token_string(j, "mask_token").value_or(mask);
+      if (path == config_path && j.contains("added_tokens_decoder")) {
+        for (const auto& [id, t] : j.at("added_tokens_decoder").items())
+          tok.added_.push_back(parse_added_token(t, std::stoi(id)));
+      }
+    } catch (const std::exception& e) {
+      fail(path, e.what());
+    }
+  }
+  tok.model_.unk_token = unk;
+  if (tok.added_.empty()) {
+    for (const std::string& content : {tok.pad_token_, unk, tok.cls_token_, tok.sep_token_, mask}) {
+      const int id = tok.model_.find(content);
+      if (id >= 0) tok.added_.push_back(AddedToken{content, id, false, false, false, false, true});
+    }
+  }
+  tok.finish_loading(vocab_txt.string());
+  return tok;
+}
+
+void BertTokenizer::finish_loading(const std::string& source) {
+  model_.unk_id = model_.find(model_.unk_token);
+  if (model_.unk_id < 0) fail(source, "vocabulary has no unknown token '" + model_.unk_token + "'");
+  for (const AddedToken& t : added_) {
+    if (t.id < 0 || t.id > 50'000'000) fail(source, "added token '" + t.content + "' has a bad id");
+    if (static_cast<size_t>(t.id) >= model_.id_to_token.size()) model_.id_to_token.resize(t.id + 1);
+    if (model_.id_to_token[t.id].empty()) model_.id_to_token[t.id] = t.content;
+    const std::u32string content = decode_utf8_lossy(t.content);
+    added_patterns_.push_back(t.normalized && has_normalizer_ ? bert_normalize(content, normalizer_) : content);
+  }
+  cls_id_ = token_to_id(cls_token_);
+  sep_id_ = token_to_id(sep_token_);
+  pad_id_ = token_to_id(pad_token_);
+  if (cls_id_ < 0) fail(source, "vocabulary has no classifier token '" + cls_token_ + "'");
+  if (sep_id_ < 0) fail(source, "vocabulary has no separator token '" + sep_token_ + "'");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Lookup
+
+int BertTokenizer::vocab_size() const {
+  // tokenizers' get_vocab_size(with_added_tokens=true): distinct strings of the model and added vocabularies.
+  int n = static_cast<int>(model_.token_to_id.size());
+  for (size_t i = 0; i < added_.size(); ++i) {
+    bool seen = model_.find(added_[i].content) >= 0;
+    for (size_t k = 0; k < i && !seen; ++k) seen = added_[k].content == added_[i].content;
+    n += seen ? 0 : 1;
+  }
+  return n;
+}
+
+int BertTokenizer::token_to_id(std::string_view token) const {
+  for (const AddedToken& t : added_)
+    if (t.content == token) return t.id;
+  return model_.find(token);
+}
+
+const std::string& BertTokenizer::id_to_token(int id) const {
+  if (id < 0 || static_cast<size_t>(id) >= model_.id_to_token.size())
+    throw Error("token id " + std::to_string(id) + " is outside the vocabulary [0, " +
+                    std::to_string(model_.id_to_token.size()) + ")",
+                kExitInput);
+  return model_.id_to_token[id];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Encoding
+
+namespace {
+
+// tokenizers' AddedVocabulary::find_matches: leftmost-longest literal matches of the added tokens (only
+// those whose `normalized` flag equals `normalized`), honouring single_word, lstrip and rstrip.
+std::vector<Segment> find_added(std::u32string_view s, const std::vector<AddedToken>& added,
+                                const std::vector<std::u32string>& patterns, bool normalized) {
+  std::vector<Segment> out;
+  size_t start_offset = 0;  // end of the previous emitted segment
+  size_t search = 0;        // where the matcher resumes (end of the previous raw match)
+  while (search < s.size()) {
+    size_t best_at = std::u32string_view::npos, best_len = 0;
+    int best = -1;
+    for (size_t i = search; i < s.size() && best < 0; ++i) {
+      for (size_t k = 0; k < added.size(); ++k) {
+        const std::u32string& p = patterns[k];
+        if (added[k].normalized != normalized || p.empty() || p.size() <= best_len || p[0] != s[i]) continue;
+        if (s.substr(i, p.size()) == p) best_at = i, best_len = p.size(), best = static_cast<int>(k);
+      }
+    }
+    if (best < 0) break;
+    size_t start = best_at, stop = best_at + best_len;
+    search = stop;
+    const AddedToken& t = added[best];
+    if (t.single_word) {
+      const bool space_before = start == 0 || !is_word_char(s[start - 1]);
+      const bool space_after = stop == s.size() || !is_word_char(s[stop]);
+      if (!space_before || !space_after) continue;
+    }
+    if (t.lstrip) {
+      size_t newstart = start;
+      while (newstart > 0 && is_bert_whitespace(s[newstart - 1])) --newstart;
+      start = std::max(newstart, start_offset);
+    }
+    if (t.rstrip) {
+      while (stop < s.size() && is_bert_whitespace(s[stop])) ++stop;
+    }
+    if (start_offset < start) out.push_back({start_offset, start, -1});
+    out.push_back({start, stop, best});
+    start_offset = stop;
+  }
+  if (start_offset < s.size()) out.push_back({start_offset, s.size(), -1});
+  return out;
+}
+
+}  // namespace
+
+BertTokenizer::Pieces BertTokenizer::split(std::string_view text) const {
+  Pieces out;
+  const std::u32string raw = decode_utf8_lossy(text);
+  for (const Segment& seg : find_added(raw, added_, added_patterns_, /*normalized=*/false)) {
+    const std::u32string_view piece = std::u32string_view(raw).substr(seg.begin, seg.end - seg.begin);
+    if (seg.added >= 0) {
+      out.tokens.push_back(to_utf8(piece));
+      out.ids.push_back(added_[seg.added].id);
+      continue;
+    }
+    const std::u32string norm = has_normalizer_ ? bert_normalize(piece, normalizer_) : std::u32string(piece);
+    for (const Segment& sub : find_added(norm, added_, added_patterns_, /*normalized=*/true)) {
+      const std::u32string_view part = std::u32string_view(norm).substr(sub.begin, sub.end - sub.begin);
+      if (sub.added >= 0) {
+        out.tokens.push_back(to_utf8(part));
+        out.ids.push_back(added_[sub.added].id);
+        continue;
+      }
+      for (std::u32string_view word : bert_pre_tokenize(part)) model_.tokenize(to_utf8(word), out.tokens, out.ids);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> BertTokenizer::tokenize(std::string_view text) const { return split(text).tokens; }
+
+Encoding BertTokenizer::encode(std::string_view text, std::optional<std::string_view> pair, int max_length) const {
+  Pieces a = split(text);
+  std::optional<Pieces> b;
+  if (pair) b = split(*pair);
+
+  Encoding enc;
+  // tokenizers' truncate_encodings with max_length reduced by the special tokens; when max_length is
+  // smaller than that count HF's unsigned subtraction wraps and nothing is truncated, so we do the same.
+  const size_t n_special = b ? 3 : 2;
+  if (max_length > 0 && static_cast<size_t>(max_length) >= n_special) {
+    const size_t limit = static_cast<size_t>(max_length) - n_special;
+    size_t n1 = a.ids.size(), n2 = b ? b->ids.size() : 0;
+    if (n1 + n2 > limit) {
+      if (!b) {
+        n1 = limit;
+      } else {
+        // longest_first: keep the shorter one whole if it fits in half, else split evenly.
+        const bool swap = n1 > n2;
+        if (swap) std::swap(n1, n2);
+        n2 = n1 > limit ? n1 : std::max(n1, limit - n1);
+        if (n1 + n2 > limit) {
+          n1 = limit / 2;
+          n2 = n1 + limit % 2;
+        }
+        if (swap) std::swap(n1, n2);
+      }
+      auto cut = [&](Pieces& p, size_t n) {
+        if (p.ids.size() <= n) return;
+        p.ids.resize(n);
+        p.tokens.resize(n);
+        enc.truncated = true;
+      };
+      cut(a, n1);
+      if (b) cut(*b, n2);
+    }
+  }
+
+  auto add = [&](const std::string& token, int id, int type) {
+    enc.tokens.push_back(token);
+    enc.input_ids.push_back(id);
+    enc.token_type_ids.push_back(type);
+  };
+  add(cls_token_, cls_id_, 0);
+  for (size_t i = 0; i < a.ids.size(); ++i) add(a.tokens[i], a.ids[i], 0);
+  add(sep_token_, sep_id_, 0);
+  if (b) {
+    for (size_t i = 0; i < b->ids.size(); ++i) add(b->tokens[i], b->ids[i], 1);
+    add(sep_token_, sep_id_, 1);
+  }
+  return enc;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,16 @@
+// UTF-8 <-> code points. Decoding never fails: like Python's bytes.decode("utf-8", errors="replace"),
+// each maximal invalid subsequence becomes one U+FFFD (which the BERT normalizer then drops).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace attnlab {
+
+inline constexpr char32_t kReplacementChar = 0xFFFD;
+
+std::u32string decode_utf8_lossy(std::string_view bytes);
+void append_utf8(std::string& out, char32_t cp);
+std::string to_utf8(std::u32string_view text);
+
+}  // namespace attnlab
