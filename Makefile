@@ -28,7 +28,7 @@ test: build model
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 demo: build model
-	@./$(BUILD_DIR)/attnlab toy
+	@./$(BUILD_DIR)/attnlab demo --format png,svg,pdf
 
 # The reference (PyTorch + transformers) lives in tools/.venv, never needed by build/test/demo.
 tools/.venv/bin/python:

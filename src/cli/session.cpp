@@ -2,8 +2,6 @@
 #include "cli/session.h"
 
 #include <cstdio>
-#include <iostream>
-#include <iterator>
 
 #include "core/error.h"
 
@@ -19,8 +17,11 @@ Session open_session(const std::string& model_arg, bool load_weights) {
 
 std::string read_text_argument(const std::string& value) {
   if (value != "-") return value;
-  std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
-  if (std::cin.bad()) throw Error("cannot read text from standard input", kExitIo);
+  std::string text;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) text.append(buf, n);
+  if (std::ferror(stdin)) throw Error("cannot read text from standard input", kExitIo);
   return text;
 }
 

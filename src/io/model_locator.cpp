@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <system_error>
 
@@ -75,7 +76,7 @@ LocatedModel locate_model(const std::string& model_arg) {
                     ") and the offline model " + kOfflineModelName +
                     " was not found; run scripts/fetch_model.sh, or pass --model DIR",
                 kExitNetwork);
-  std::string first_line = why.substr(0, why.find('\n'));
+  const std::string first_line = why.substr(0, std::min(why.find('\n'), why.find(';')));
   return {*offline, kOfflineModelName,
           std::string(kDefaultModelId) + " is not available (" + first_line + "); using the offline model " +
               kOfflineModelName + " (" + offline->string() + ")"};
