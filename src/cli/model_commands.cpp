@@ -1,5 +1,7 @@
 // `attnlab tokenize` and `attnlab attention`: the notebook's real-BERT cell (step 3) for any
 // BERT-family checkpoint, printed like the notebook or as JSON with every layer and head.
+#include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "cli/commands.h"
@@ -7,6 +9,7 @@
 #include "cli/session.h"
 #include "core/error.h"
 #include "io/json_writer.h"
+#include "render/figure.h"
 #include "render/python_text.h"
 
 namespace attnlab::cli {
@@ -61,6 +64,7 @@ void run_tokenize(const TextOptions& o) {
 struct AttentionOptions : TextOptions {
   int layer = 0, head = 0, query = 0;
   bool all = false;
+  std::string plot, heatmap;  // figure paths; format from the extension
 };
 
 void check_range(const char* flag, int value, int count, const char* what) {
@@ -71,6 +75,12 @@ void check_range(const char* flag, int value, int count, const char* what) {
 }
 
 void run_attention(const AttentionOptions& o) {
+  // Figure paths are checked before any work is done.
+  for (const std::string* path : {&o.plot, &o.heatmap}) {
+    if (path->empty()) continue;
+    (void)image_format_from_path(*path);
+    check_output_writable(*path);
+  }
   const Session s = open_session(o.model, /*load_weights=*/true);
   const BertConfig& c = s.model->config;
   check_range("--layer", o.layer, c.num_hidden_layers, "layers");
@@ -81,6 +91,29 @@ void run_attention(const AttentionOptions& o) {
   const int seq = static_cast<int>(enc.input_ids.size());
   check_range("--query", o.query, seq, "tokens in this input");
   const BertOutput out = bert_forward(*s.model, enc.input_ids, enc.token_type_ids);
+
+  const std::string where = "Layer " + std::to_string(o.layer) + ", head " + std::to_string(o.head);
+  if (!o.plot.empty()) {
+    BarPanel bar;
+    bar.labels = enc.tokens;
+    bar.values.assign(out.attention_row(o.layer, o.head, o.query), out.attention_row(o.layer, o.head, o.query) + seq);
+    bar.title = enc.tokens[o.query] + " attention (" + where + ")\n" + s.where.name;
+    bar.y_label = "Attention Score";
+    save_figure(bar_chart_figure(bar), o.plot, image_format_from_path(o.plot));
+    std::fprintf(stderr, "attnlab: saved %s\n", o.plot.c_str());
+  }
+  if (!o.heatmap.empty()) {
+    HeatmapPanel map;
+    map.values = Matrix(seq, seq);
+    std::copy(out.attention_row(o.layer, o.head, 0), out.attention_row(o.layer, o.head, 0) + static_cast<size_t>(seq) * seq,
+              map.values.data.begin());
+    map.x_labels = enc.tokens;
+    map.y_labels = enc.tokens;
+    map.colormap = "viridis";
+    map.title = "Attention weights (" + where + ")\n" + s.where.name;
+    save_figure(heatmap_figure(map), o.heatmap, image_format_from_path(o.heatmap));
+    std::fprintf(stderr, "attnlab: saved %s\n", o.heatmap.c_str());
+  }
 
   if (o.json) {
     JsonWriter w;
@@ -148,6 +181,11 @@ void add_model_commands(CLI::App& app) {
               "Print JSON: the selected row, or with --all every attention matrix [layer][head][query][key], "
               "last_hidden_state [token][dim] and pooler_output (floats with 9 significant digits)");
   a->add_flag("--all", att->all, "Every layer and head, not just --layer/--head");
+  a->add_option("--plot", att->plot,
+                 "Also draw the selected row as a bar chart to FILE (.png, .svg or .pdf, by extension)");
+  a->add_option("--heatmap", att->heatmap,
+                 "Also draw the selected layer/head's full matrix to FILE (.png, .svg or .pdf; cells annotated "
+                 "while the matrix is small enough to read)");
   a->callback([att] { run_attention(*att); });
 }
 

@@ -83,5 +83,10 @@ check demo-bad-format 2 'known formats: png, svg, pdf' -- "$cli" demo --model "$
 check demo-bad-dpi 2 'dpi' -- "$cli" demo --model "$minilm" --out "$demo_out/x" --dpi 0
 check demo-unwritable 4 '/proc/attnlab' -- "$cli" demo --model "$minilm" --out /proc/attnlab
 [ -e "$demo_out/x" ] && { echo "FAIL demo did work before rejecting bad flags"; fail=1; }
+"$cli" attention --model "$tiny" --plot "$demo_out/row.svg" --heatmap "$demo_out/map.pdf" "The cat sat." >/dev/null 2>&1 \
+  && grep -q '>cat<' "$demo_out/row.svg" && [ -s "$demo_out/map.pdf" ] && echo "ok   attention-plot-heatmap" \
+  || { echo "FAIL attention-plot-heatmap"; fail=1; }
+check plot-bad-extension 2 'row.gif' -- "$cli" attention --model "$tiny" --plot "$demo_out/row.gif" "x"
+check plot-unwritable 4 '/proc/attnlab' -- "$cli" attention --model "$tiny" --heatmap /proc/attnlab/map.png "x"
 rm -rf "$demo_out"
 exit $fail
