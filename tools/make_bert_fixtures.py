@@ -89,7 +89,8 @@ def write_tiny_random(minilm_tokenizer):
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
         (d / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    tok = BertTokenizerFast(vocab_file=str(modern / "vocab.txt"), do_lower_case=True)
+    tok = BertTokenizerFast(vocab=str(modern / "vocab.txt"), do_lower_case=True)
+    assert "[UNK]" not in tok.tokenize(CASES[0]["texts"][0]), "reduced vocabulary did not load"
     tok.save_pretrained(str(modern))
     model.save_pretrained(str(modern), safe_serialization=True)
     # Legacy naming, F16, written by hand the way the 2018 bert-base-uncased checkpoint names things.

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "../support/fixtures.h"
+#include "text/bert_tokenizer.h"
 
 namespace attnlab {
 namespace {
@@ -39,6 +40,7 @@ GoldenSet load_golden(const std::string& name) {
 void check_golden(const std::string& set, const std::filesystem::path& model_dir) {
   const GoldenSet g = load_golden(set);
   const BertModel model = load_bert_model(model_dir);
+  const BertTokenizer tokenizer = BertTokenizer::from_directory(model_dir);
   double worst_att = 0, worst_hidden = 0, worst_pool = 0;
   for (const auto& c : g.meta["cases"]) {
     const std::string name = c["name"];
@@ -57,6 +59,12 @@ void check_golden(const std::string& set, const std::filesystem::path& model_dir
         types.push_back(c["token_type_ids"][b][t]);
       }
       const int n = static_cast<int>(ids.size());
+      // The tokenizer must give the reference's ids for the case's text (end to end).
+      std::optional<std::string> pair;
+      if (!c["pairs"].is_null()) pair = c["pairs"][b].get<std::string>();
+      const Encoding enc = tokenizer.encode(c["texts"][b].get<std::string>(), pair ? std::optional<std::string_view>(*pair) : std::nullopt);
+      EXPECT_EQ(enc.input_ids, ids) << name << "[" << b << "] token ids";
+      EXPECT_EQ(enc.token_type_ids, types) << name << "[" << b << "] token type ids";
       const BertOutput out = bert_forward(model, ids, types);
       // Real tokens of a padded batch must equal a single unpadded run; padded keys get 0.
       std::vector<float> got_att, want_att;
