@@ -7,9 +7,10 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "ops/attention.h"
 #include "ops/linear.h"
 #include "ops/norm_act.h"
-#include "ops/softmax.h"
+#include "ops/vec_math.h"
 
 namespace attnlab {
 
@@ -51,35 +52,15 @@ void embed(const BertModel& m, std::span<const int> ids, std::span<const int> ty
 // x: [seq, hidden] -> context: [seq, hidden]; probs out: [heads, seq, seq]
 void self_attention(const BertConfig& c, const LayerWeights& L, const float* x, int seq, float* context,
                     float* probs) {
-  const int h = c.hidden_size, heads = c.num_attention_heads, d = c.head_dim();
+  const int h = c.hidden_size;
   std::vector<float> q(static_cast<size_t>(seq) * h), k(q.size()), v(q.size());
   linear(x, seq, h, L.query_w.data, L.query_b.data, h, q.data());
   linear(x, seq, h, L.key_w.data, L.key_b.data, h, k.data());
   linear(x, seq, h, L.value_w.data, L.value_b.data, h, v.data());
   // HF multiplies the scores by scaling = head_dim ** -0.5 (a Python float, applied in float32).
-  const float scaling = static_cast<float>(std::pow(static_cast<double>(d), -0.5));
-  for (int hd = 0; hd < heads; ++hd) {
-    float* p = probs + static_cast<size_t>(hd) * seq * seq;
-    for (int i = 0; i < seq; ++i) {
-      const float* qi = q.data() + static_cast<size_t>(i) * h + hd * d;
-      for (int j = 0; j < seq; ++j) {
-        const float* kj = k.data() + static_cast<size_t>(j) * h + hd * d;
-        float s = 0.0f;
-        for (int e = 0; e < d; ++e) s += qi[e] * kj[e];
-        p[static_cast<size_t>(i) * seq + j] = s * scaling;
-      }
-    }
-    softmax_rows(p, seq, seq);
-    for (int i = 0; i < seq; ++i) {
-      float* out = context + static_cast<size_t>(i) * h + hd * d;
-      std::memset(out, 0, sizeof(float) * d);
-      for (int j = 0; j < seq; ++j) {
-        const float pij = p[static_cast<size_t>(i) * seq + j];
-        const float* vj = v.data() + static_cast<size_t>(j) * h + hd * d;
-        for (int e = 0; e < d; ++e) out[e] += pij * vj[e];
-      }
-    }
-  }
+  const float scaling = static_cast<float>(std::pow(static_cast<double>(c.head_dim()), -0.5));
+  multi_head_attention(q.data(), k.data(), v.data(), seq, c.num_attention_heads, c.head_dim(), h, scaling, probs,
+                       context);
 }
 
 // x: [seq, hidden] -> [seq, hidden], in place: LayerNorm(x + W2 gelu(W1 x + b1) + b2)
@@ -87,7 +68,7 @@ void feed_forward(const BertConfig& c, const LayerWeights& L, float* x, int seq)
   const int h = c.hidden_size, inter = c.intermediate_size;
   std::vector<float> mid(static_cast<size_t>(seq) * inter), out(static_cast<size_t>(seq) * h);
   linear(x, seq, h, L.inter_w.data, L.inter_b.data, inter, mid.data());
-  gelu_erf(mid.data(), static_cast<long>(mid.size()));
+  gelu_erf_fast(mid.data(), static_cast<long>(mid.size()));
   linear(mid.data(), seq, inter, L.out_w.data, L.out_b.data, h, out.data());
   for (size_t i = 0; i < out.size(); ++i) x[i] = out[i] + x[i];
   layer_norm_rows(x, seq, h, L.out_ln_w.data, L.out_ln_b.data, static_cast<float>(c.layer_norm_eps));

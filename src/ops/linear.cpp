@@ -11,9 +11,9 @@ void linear_naive(const float* x, int rows, int in, const float* w, const float*
                   float* y) {
   for (int r = 0; r < rows; ++r) {
     for (int o = 0; o < out; ++o) {
-      float acc = 0.0f;
-      for (int i = 0; i < in; ++i) acc += x[r * in + i] * w[o * in + i];
-      y[r * out + o] = acc + (b ? b[o] : 0.0f);
+      double acc = 0.0;  // double accumulation: the twin is exact to float rounding
+      for (int i = 0; i < in; ++i) acc += static_cast<double>(x[r * in + i]) * w[o * in + i];
+      y[r * out + o] = static_cast<float>(acc + (b ? b[o] : 0.0f));
     }
   }
 }
@@ -25,9 +25,9 @@ void matmul(const float* a, const float* b, int m, int k, int n, float* c) {
 void matmul_naive(const float* a, const float* b, int m, int k, int n, float* c) {
   for (int i = 0; i < m; ++i) {
     for (int j = 0; j < n; ++j) {
-      float acc = 0.0f;
-      for (int p = 0; p < k; ++p) acc += a[i * k + p] * b[p * n + j];
-      c[i * n + j] = acc;
+      double acc = 0.0;
+      for (int p = 0; p < k; ++p) acc += static_cast<double>(a[i * k + p]) * b[p * n + j];
+      c[i * n + j] = static_cast<float>(acc);
     }
   }
 }

@@ -97,6 +97,15 @@ void streaming_range(const float* x, int rows, int in, const float* w, const flo
 
 }  // namespace
 
+// OpenBLAS runs single-threaded inside attnlab's own pool: one threading model, no oversubscription.
+void blas_single_thread() {
+  static const bool once = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)once;
+}
+
 void linear(const float* x, int rows, int in, const float* w, const float* b, int out, float* y) {
   if (rows <= kStreamingMaxRows) {
     // Split outputs into chunks (multiples of the block) so every thread streams its own weight rows.
@@ -109,12 +118,23 @@ void linear(const float* x, int rows, int in, const float* w, const float* b, in
     });
     return;
   }
+  // Long inputs: sgemm on column slices of the output, one slice per task.
   // Like torch.addmm: start from the broadcast bias, then accumulate x w^T on top (beta = 1).
-  for (int r = 0; r < rows; ++r) {
-    if (b) std::memcpy(y + static_cast<size_t>(r) * out, b, sizeof(float) * out);
-    else std::memset(y + static_cast<size_t>(r) * out, 0, sizeof(float) * out);
-  }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, in, w, in, 1.0f, y, out);
+  blas_single_thread();
+  const int threads = num_threads();
+  const int slices = threads == 1 ? 1 : threads * 2;
+  const int per = ((out + slices - 1) / slices + 15) / 16 * 16;
+  parallel_for(slices, [&](int sl) {
+    const int o0 = sl * per, o1 = std::min(out, o0 + per);
+    if (o0 >= o1) return;
+    for (int r = 0; r < rows; ++r) {
+      float* yr = y + static_cast<size_t>(r) * out + o0;
+      if (b) std::memcpy(yr, b + o0, sizeof(float) * (o1 - o0));
+      else std::memset(yr, 0, sizeof(float) * (o1 - o0));
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, o1 - o0, in, 1.0f, x, in, w + static_cast<size_t>(o0) * in,
+                in, 1.0f, y + o0, out);
+  });
 }
 
 }  // namespace attnlab

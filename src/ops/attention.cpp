@@ -1,0 +1,56 @@
+// Multi-head attention (see attention.h): one sgemm for the scores and one for the context per
+// head, heads spread over the thread pool.
+#include "ops/attention.h"
+
+#include <cblas.h>
+
+#include <cmath>
+#include <vector>
+
+#include "ops/softmax.h"
+#include "ops/thread_pool.h"
+
+namespace attnlab {
+
+void blas_single_thread();  // linear_fast.cpp
+
+void multi_head_attention(const float* q, const float* k, const float* v, int seq, int heads, int head_dim, int ld,
+                          float scaling, float* probs, float* context) {
+  blas_single_thread();
+  parallel_for(heads, [&](int h) {
+    float* p = probs + static_cast<size_t>(h) * seq * seq;
+    const size_t col = static_cast<size_t>(h) * head_dim;
+    // HF: matmul(query, key^T) * scaling, softmax, matmul(probs, value).
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, seq, seq, head_dim, 1.0f, q + col, ld, k + col, ld, 0.0f, p,
+                seq);
+    const size_t n = static_cast<size_t>(seq) * seq;
+    for (size_t i = 0; i < n; ++i) p[i] *= scaling;
+    softmax_rows(p, seq, seq);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, seq, head_dim, seq, 1.0f, p, seq, v + col, ld, 0.0f,
+                context + col, ld);
+  });
+}
+
+void multi_head_attention_naive(const float* q, const float* k, const float* v, int seq, int heads, int head_dim,
+                                int ld, float scaling, float* probs, float* context) {
+  for (int h = 0; h < heads; ++h) {
+    float* p = probs + static_cast<size_t>(h) * seq * seq;
+    for (int i = 0; i < seq; ++i)
+      for (int j = 0; j < seq; ++j) {
+        double s = 0.0;
+        for (int e = 0; e < head_dim; ++e)
+          s += static_cast<double>(q[static_cast<size_t>(i) * ld + h * head_dim + e]) * k[static_cast<size_t>(j) * ld + h * head_dim + e];
+        p[static_cast<size_t>(i) * seq + j] = static_cast<float>(s) * scaling;
+      }
+    softmax_rows_naive(p, seq, seq);
+    for (int i = 0; i < seq; ++i)
+      for (int e = 0; e < head_dim; ++e) {
+        double acc = 0.0;
+        for (int j = 0; j < seq; ++j)
+          acc += static_cast<double>(p[static_cast<size_t>(i) * seq + j]) * v[static_cast<size_t>(j) * ld + h * head_dim + e];
+        context[static_cast<size_t>(i) * ld + h * head_dim + e] = static_cast<float>(acc);
+      }
+  }
+}
+
+}  // namespace attnlab

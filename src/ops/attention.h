@@ -1,0 +1,16 @@
+// Multi-head scaled dot-product attention on packed [seq, heads * head_dim] rows, writing the
+// probabilities out as a first-class result. Knows nothing of BERT.
+#pragma once
+
+namespace attnlab {
+
+// q, k, v: [seq, ld] with head h in columns [h * head_dim, (h + 1) * head_dim).
+// probs out: [heads, seq, seq] = softmax((q_h k_h^T) * scaling) row-wise; context out: [seq, ld] = probs_h v_h.
+void multi_head_attention(const float* q, const float* k, const float* v, int seq, int heads, int head_dim, int ld,
+                          float scaling, float* probs, float* context);
+
+// The scalar twin: plain loops, double accumulation.
+void multi_head_attention_naive(const float* q, const float* k, const float* v, int seq, int heads, int head_dim,
+                                int ld, float scaling, float* probs, float* context);
+
+}  // namespace attnlab

@@ -1,0 +1,104 @@
+// Fast kernels against their scalar twins (llm.c style): exp, GELU, softmax, attention, linear.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <atomic>
+#include <random>
+#include <vector>
+
+#include "../support/fixtures.h"
+#include "ops/attention.h"
+#include "ops/linear.h"
+#include "ops/norm_act.h"
+#include "ops/softmax.h"
+#include "ops/thread_pool.h"
+#include "ops/vec_math.h"
+
+namespace attnlab {
+namespace {
+
+std::vector<float> random_vector(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (float& f : v) f = d(rng);
+  return v;
+}
+
+TEST(VecMath, VectorExpIsBitIdenticalToScalarTwinAndWithin2Ulp) {
+  auto x = random_vector(10007, 1, -87.0f, 88.0f);
+  std::vector<float> fast = x;
+  exp_inplace(fast.data(), static_cast<long>(fast.size()));
+  for (size_t i = 0; i < x.size(); ++i) {
+    ASSERT_EQ(fast[i], exp_scalar(x[i])) << "x = " << x[i];
+    const double want = std::exp(static_cast<double>(x[i]));
+    ASSERT_LE(std::abs(fast[i] - want), 2.5 * std::abs(want) * 1.2e-7) << "x = " << x[i];
+  }
+}
+
+TEST(VecMath, GeluMatchesScalarTwinAndExactErfWithin1e6) {
+  auto x = random_vector(10007, 2, -8.0f, 8.0f);
+  std::vector<float> fast = x, exact = x;
+  gelu_erf_fast(fast.data(), static_cast<long>(fast.size()));
+  gelu_erf(exact.data(), static_cast<long>(exact.size()));  // double-precision erf
+  double max_err = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    ASSERT_EQ(fast[i], gelu_scalar(x[i])) << "x = " << x[i];
+    max_err = std::max(max_err, static_cast<double>(std::abs(fast[i] - exact[i])));
+  }
+  // Abramowitz-Stegun 7.1.26 has |erf error| < 1.5e-7; GELU scales it by |x| / 2 <= 4.
+  EXPECT_LT(max_err, 1e-6);
+  std::printf("[ max diff ] gelu (A&S erf, as PyTorch) vs exact erf: %.3g\n", max_err);
+}
+
+TEST(Softmax, FastMatchesNaive) {
+  for (int cols : {1, 7, 9, 64, 513}) {
+    auto x = random_vector(static_cast<size_t>(3) * cols, 3, -20.0f, 20.0f);
+    std::vector<float> fast = x, slow = x;
+    softmax_rows(fast.data(), 3, cols);
+    softmax_rows_naive(slow.data(), 3, cols);
+    testing::expect_close(fast, slow, 1e-6, "softmax cols " + std::to_string(cols));
+  }
+}
+
+TEST(Attention, MultiHeadMatchesNaive) {
+  for (int seq : {1, 9, 130}) {
+    const int heads = 4, d = 16, ld = heads * d;
+    const auto q = random_vector(static_cast<size_t>(seq) * ld, 4), k = random_vector(q.size(), 5),
+               v = random_vector(q.size(), 6);
+    std::vector<float> p1(static_cast<size_t>(heads) * seq * seq), p2(p1.size()), c1(q.size()), c2(q.size());
+    multi_head_attention(q.data(), k.data(), v.data(), seq, heads, d, ld, 0.25f, p1.data(), c1.data());
+    multi_head_attention_naive(q.data(), k.data(), v.data(), seq, heads, d, ld, 0.25f, p2.data(), c2.data());
+    testing::expect_close(p1, p2, 1e-6, "attention probs seq " + std::to_string(seq));
+    testing::expect_close(c1, c2, 1e-5, "attention context seq " + std::to_string(seq));
+  }
+}
+
+TEST(Linear, StreamingAndBlasPathsMatchNaiveAcrossThreadCounts) {
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    for (auto [rows, in, out] : {std::tuple{1, 768, 768}, {9, 384, 1536}, {32, 64, 36}, {33, 96, 100}, {200, 64, 130}}) {
+      const auto x = random_vector(static_cast<size_t>(rows) * in, 7), w = random_vector(static_cast<size_t>(out) * in, 8),
+                 b = random_vector(out, 9);
+      std::vector<float> fast(static_cast<size_t>(rows) * out), slow(fast.size());
+      linear(x.data(), rows, in, w.data(), b.data(), out, fast.data());
+      linear_naive(x.data(), rows, in, w.data(), b.data(), out, slow.data());
+      testing::expect_close(fast, slow, 1e-4, "linear " + std::to_string(rows) + "x" + std::to_string(in) + "x" +
+                                                   std::to_string(out) + " threads " + std::to_string(threads));
+    }
+  }
+  set_num_threads(0);
+}
+
+TEST(ThreadPool, RunsEveryTaskOnce) {
+  set_num_threads(2);
+  for (int tasks : {0, 1, 2, 5, 100}) {
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(tasks));
+    for (int rep = 0; rep < 50; ++rep) parallel_for(tasks, [&](int t) { hits[static_cast<size_t>(t)]++; });
+    for (auto& h : hits) EXPECT_EQ(h.load(), 50);
+  }
+  set_num_threads(0);
+}
+
+}  // namespace
+}  // namespace attnlab
