@@ -33,56 +33,73 @@ BertModel load_bert_model(const std::filesystem::path& dir) {
 
 namespace {
 
-// ids: [seq] -> x: [seq, hidden] = LayerNorm(word[id] + type[tt] + position[t])
-void embed(const BertModel& m, std::span<const int> ids, std::span<const int> types, float* x) {
+// A batch is packed: the rows of every sequence follow each other with no padding, so the linear
+// layers read each weight once for the whole batch and no work is spent on padding; attention
+// runs per sequence.
+struct Packed {
+  std::vector<int> offset;  // first row of each sequence; offset.back() = total rows
+  int rows() const { return offset.back(); }
+  int len(size_t s) const { return offset[s + 1] - offset[s]; }
+  size_t count() const { return offset.size() - 1; }
+};
+
+// ids: [rows] -> x: [rows, hidden] = LayerNorm(word[id] + type[tt] + position[t]); positions restart per sequence
+void embed(const BertModel& m, const Packed& p, std::span<const int> ids, std::span<const int> types, float* x) {
   const BertConfig& c = m.config;
   const BertWeights& w = m.weights;
-  const int seq = static_cast<int>(ids.size()), h = c.hidden_size;
-  for (int t = 0; t < seq; ++t) {
-    const float* word = w.word_emb.data + static_cast<size_t>(ids[t]) * h;
-    const float* type = w.type_emb.data + static_cast<size_t>(types[t]) * h;
-    const float* pos = w.pos_emb.data + static_cast<size_t>(t) * h;
-    float* out = x + static_cast<size_t>(t) * h;
-    // HF order: (inputs_embeds + token_type_embeddings) + position_embeddings.
-    for (int i = 0; i < h; ++i) out[i] = (word[i] + type[i]) + pos[i];
+  const int h = c.hidden_size;
+  for (size_t s = 0; s < p.count(); ++s) {
+    for (int t = 0; t < p.len(s); ++t) {
+      const int row = p.offset[s] + t;
+      const float* word = w.word_emb.data + static_cast<size_t>(ids[row]) * h;
+      const float* type = w.type_emb.data + static_cast<size_t>(types[row]) * h;
+      const float* pos = w.pos_emb.data + static_cast<size_t>(t) * h;
+      float* out = x + static_cast<size_t>(row) * h;
+      // HF order: (inputs_embeds + token_type_embeddings) + position_embeddings.
+      for (int i = 0; i < h; ++i) out[i] = (word[i] + type[i]) + pos[i];
+    }
   }
-  layer_norm_rows(x, seq, h, w.emb_ln_w.data, w.emb_ln_b.data, static_cast<float>(c.layer_norm_eps));
+  layer_norm_rows(x, p.rows(), h, w.emb_ln_w.data, w.emb_ln_b.data, static_cast<float>(c.layer_norm_eps));
 }
 
-// x: [seq, hidden] -> context: [seq, hidden]; probs out: [heads, seq, seq]
-void self_attention(const BertConfig& c, const LayerWeights& L, const float* x, int seq, float* context,
-                    float* probs) {
-  const int h = c.hidden_size;
-  std::vector<float> q(static_cast<size_t>(seq) * h), k(q.size()), v(q.size());
-  linear(x, seq, h, L.query_w.data, L.query_b.data, h, q.data());
-  linear(x, seq, h, L.key_w.data, L.key_b.data, h, k.data());
-  linear(x, seq, h, L.value_w.data, L.value_b.data, h, v.data());
+// x: [rows, hidden] -> context: [rows, hidden]; probs out: per sequence [heads, len, len]
+void self_attention(const BertConfig& c, const LayerWeights& L, const Packed& p, const float* x, float* context,
+                    const std::vector<float*>& probs) {
+  const int h = c.hidden_size, rows = p.rows();
+  std::vector<float> q(static_cast<size_t>(rows) * h), k(q.size()), v(q.size());
+  linear(x, rows, h, L.query_w.data, L.query_b.data, h, q.data());
+  linear(x, rows, h, L.key_w.data, L.key_b.data, h, k.data());
+  linear(x, rows, h, L.value_w.data, L.value_b.data, h, v.data());
   // HF multiplies the scores by scaling = head_dim ** -0.5 (a Python float, applied in float32).
   const float scaling = static_cast<float>(std::pow(static_cast<double>(c.head_dim()), -0.5));
-  multi_head_attention(q.data(), k.data(), v.data(), seq, c.num_attention_heads, c.head_dim(), h, scaling, probs,
-                       context);
+  for (size_t s = 0; s < p.count(); ++s) {
+    const size_t off = static_cast<size_t>(p.offset[s]) * h;
+    multi_head_attention(q.data() + off, k.data() + off, v.data() + off, p.len(s), c.num_attention_heads,
+                         c.head_dim(), h, scaling, probs[s], context + off);
+  }
 }
 
-// x: [seq, hidden] -> [seq, hidden], in place: LayerNorm(x + W2 gelu(W1 x + b1) + b2)
-void feed_forward(const BertConfig& c, const LayerWeights& L, float* x, int seq) {
+// x: [rows, hidden] -> [rows, hidden], in place: LayerNorm(x + W2 gelu(W1 x + b1) + b2)
+void feed_forward(const BertConfig& c, const LayerWeights& L, float* x, int rows) {
   const int h = c.hidden_size, inter = c.intermediate_size;
-  std::vector<float> mid(static_cast<size_t>(seq) * inter), out(static_cast<size_t>(seq) * h);
-  linear(x, seq, h, L.inter_w.data, L.inter_b.data, inter, mid.data());
+  std::vector<float> mid(static_cast<size_t>(rows) * inter), out(static_cast<size_t>(rows) * h);
+  linear(x, rows, h, L.inter_w.data, L.inter_b.data, inter, mid.data());
   gelu_erf_fast(mid.data(), static_cast<long>(mid.size()));
-  linear(mid.data(), seq, inter, L.out_w.data, L.out_b.data, h, out.data());
+  linear(mid.data(), rows, inter, L.out_w.data, L.out_b.data, h, out.data());
   for (size_t i = 0; i < out.size(); ++i) x[i] = out[i] + x[i];
-  layer_norm_rows(x, seq, h, L.out_ln_w.data, L.out_ln_b.data, static_cast<float>(c.layer_norm_eps));
+  layer_norm_rows(x, rows, h, L.out_ln_w.data, L.out_ln_b.data, static_cast<float>(c.layer_norm_eps));
 }
 
-// x: [seq, hidden] -> [seq, hidden], in place; probs out: [heads, seq, seq]
-void encoder_layer(const BertConfig& c, const LayerWeights& L, float* x, int seq, float* probs) {
-  const int h = c.hidden_size;
-  std::vector<float> context(static_cast<size_t>(seq) * h), attn(context.size());
-  self_attention(c, L, x, seq, context.data(), probs);
-  linear(context.data(), seq, h, L.attn_out_w.data, L.attn_out_b.data, h, attn.data());
+// x: [rows, hidden] -> [rows, hidden], in place; probs out: per sequence [heads, len, len]
+void encoder_layer(const BertConfig& c, const LayerWeights& L, const Packed& p, float* x,
+                   const std::vector<float*>& probs) {
+  const int h = c.hidden_size, rows = p.rows();
+  std::vector<float> context(static_cast<size_t>(rows) * h), attn(context.size());
+  self_attention(c, L, p, x, context.data(), probs);
+  linear(context.data(), rows, h, L.attn_out_w.data, L.attn_out_b.data, h, attn.data());
   for (size_t i = 0; i < attn.size(); ++i) x[i] = attn[i] + x[i];
-  layer_norm_rows(x, seq, h, L.attn_ln_w.data, L.attn_ln_b.data, static_cast<float>(c.layer_norm_eps));
-  feed_forward(c, L, x, seq);
+  layer_norm_rows(x, rows, h, L.attn_ln_w.data, L.attn_ln_b.data, static_cast<float>(c.layer_norm_eps));
+  feed_forward(c, L, x, rows);
 }
 
 // first token's hidden state [hidden] -> tanh(W h + b) [hidden]
@@ -92,10 +109,7 @@ void pool(const BertModel& m, const float* first, float* out) {
   tanh_inplace(out, h);
 }
 
-}  // namespace
-
-BertOutput bert_forward(const BertModel& m, std::span<const int> ids, std::span<const int> types) {
-  const BertConfig& c = m.config;
+void check_input(const BertConfig& c, std::span<const int> ids, std::span<const int> types) {
   const int seq = static_cast<int>(ids.size());
   if (seq == 0) throw Error("empty input: at least one token is needed", kExitInput);
   if (types.size() != ids.size())
@@ -116,24 +130,56 @@ BertOutput bert_forward(const BertModel& m, std::span<const int> ids, std::span<
                       " is outside [0, " + std::to_string(c.type_vocab_size) + ")",
                   kExitInput);
   }
+}
 
-  BertOutput out;
-  out.seq_len = seq;
-  out.num_layers = c.num_hidden_layers;
-  out.num_heads = c.num_attention_heads;
-  out.hidden = c.hidden_size;
-  const size_t per_layer = static_cast<size_t>(c.num_attention_heads) * seq * seq;
-  out.attentions.resize(per_layer * c.num_hidden_layers);
-  out.last_hidden_state.resize(static_cast<size_t>(seq) * c.hidden_size);
-  float* x = out.last_hidden_state.data();
-  embed(m, ids, types, x);
-  for (int l = 0; l < c.num_hidden_layers; ++l)
-    encoder_layer(c, m.weights.layers[l], x, seq, out.attentions.data() + per_layer * l);
-  if (m.weights.has_pooler) {
-    out.pooler_output.resize(c.hidden_size);
-    pool(m, x, out.pooler_output.data());
+}  // namespace
+
+std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector<BertInput>& batch) {
+  const BertConfig& c = m.config;
+  Packed p;
+  p.offset.push_back(0);
+  std::vector<int> ids, types;
+  for (const BertInput& in : batch) {
+    check_input(c, in.input_ids, in.token_type_ids);
+    ids.insert(ids.end(), in.input_ids.begin(), in.input_ids.end());
+    types.insert(types.end(), in.token_type_ids.begin(), in.token_type_ids.end());
+    p.offset.push_back(static_cast<int>(ids.size()));
   }
-  return out;
+  std::vector<BertOutput> outs(batch.size());
+  if (batch.empty()) return outs;
+  const int h = c.hidden_size;
+  for (size_t s = 0; s < outs.size(); ++s) {
+    BertOutput& o = outs[s];
+    o.seq_len = p.len(s);
+    o.num_layers = c.num_hidden_layers;
+    o.num_heads = c.num_attention_heads;
+    o.hidden = h;
+    o.attentions.resize(static_cast<size_t>(c.num_hidden_layers) * c.num_attention_heads * o.seq_len * o.seq_len);
+  }
+  std::vector<float> x(static_cast<size_t>(p.rows()) * h);
+  embed(m, p, ids, types, x.data());
+  std::vector<float*> probs(outs.size());
+  for (int l = 0; l < c.num_hidden_layers; ++l) {
+    for (size_t s = 0; s < outs.size(); ++s)
+      probs[s] = outs[s].attentions.data() + static_cast<size_t>(l) * c.num_attention_heads * p.len(s) * p.len(s);
+    encoder_layer(c, m.weights.layers[l], p, x.data(), probs);
+  }
+  for (size_t s = 0; s < outs.size(); ++s) {
+    const float* first = x.data() + static_cast<size_t>(p.offset[s]) * h;
+    outs[s].last_hidden_state.assign(first, first + static_cast<size_t>(p.len(s)) * h);
+    if (m.weights.has_pooler) {
+      outs[s].pooler_output.resize(h);
+      pool(m, first, outs[s].pooler_output.data());
+    }
+  }
+  return outs;
+}
+
+BertOutput bert_forward(const BertModel& m, std::span<const int> ids, std::span<const int> types) {
+  std::vector<BertInput> one(1);
+  one[0].input_ids.assign(ids.begin(), ids.end());
+  one[0].token_type_ids.assign(types.begin(), types.end());
+  return std::move(bert_forward_batch(m, one)[0]);
 }
 
 }  // namespace attnlab

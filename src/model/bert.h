@@ -34,6 +34,16 @@ struct BertOutput {
   }
 };
 
+struct BertInput {
+  std::vector<int> input_ids;       // special tokens included
+  std::vector<int> token_type_ids;  // same length
+};
+
+// A batch of sequences of any lengths, packed without padding: the linear layers run once over
+// all rows (each weight read once per batch), attention per sequence. Results equal single runs
+// (and Hugging Face's padded batch on the real tokens).
+std::vector<BertOutput> bert_forward_batch(const BertModel& model, const std::vector<BertInput>& batch);
+
 // One sequence (already tokenized, special tokens included), no padding.
 // input_ids, token_type_ids: [seq_len] -> BertOutput.
 BertOutput bert_forward(const BertModel& model, std::span<const int> input_ids, std::span<const int> token_type_ids);
