@@ -7,6 +7,7 @@
 #include "attnlab/version.h"
 #include "cli/commands.h"
 #include "core/error.h"
+#include "ops/thread_pool.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -16,6 +17,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("attnlab ") + ATTNLAB_VERSION,
                        "Print the version and exit");
   app.require_subcommand(1);
+  int threads = 0;
+  app.add_option("--threads", threads,
+                 "Threads for the model's kernels (default: $ATTNLAB_NUM_THREADS, else every core)")
+      ->check(CLI::Range(1, 256));
+  app.parse_complete_callback([&threads] {
+    if (threads > 0) attnlab::set_num_threads(threads);
+  });
   app.footer("Run 'attnlab COMMAND --help' for a command's flags.");
   attnlab::cli::add_toy_command(app);
   attnlab::cli::add_model_commands(app);

@@ -19,7 +19,7 @@ namespace {
 
 constexpr int kStreamingMaxRows = 32;  // above this sgemm wins (measured; see bench/README)
 constexpr int kOutBlock = 4;           // weight rows per register block
-constexpr int kRowBlock = 3;           // input rows per register block (4 x 3 = 12 accumulators)
+constexpr int kRowBlock = 2;           // input rows per register block (4 x 3 = 12 accumulators)
 
 #ifdef ATTNLAB_HAVE_AVX2
 inline float hsum(__m256 v) {
