@@ -19,6 +19,9 @@ class MappedFile {
   MappedFile& operator=(MappedFile&&) = delete;
 
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
+  // Drops the whole pages inside [p, p + n) from this process's memory (madvise DONTNEED). The
+  // bytes stay readable: touching them again re-reads the file. Used once weights are repacked.
+  void release(const void* p, size_t n) const;
   const std::filesystem::path& path() const { return path_; }
 
  private:

@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "ops/attention.h"
-#include "ops/linear.h"
+#include "ops/packed_linear.h"
 #include "ops/norm_act.h"
 #include "ops/vec_math.h"
 
@@ -28,6 +28,7 @@ BertModel load_bert_model(const std::filesystem::path& dir) {
   }
   m.checkpoint = std::make_unique<SafetensorsFile>(st);
   load_weights(*m.checkpoint, m.config, m.weights);
+  pack_weights(*m.checkpoint, m.config, m.weights);
   return m;
 }
 
@@ -66,16 +67,15 @@ void embed(const BertModel& m, const Packed& p, std::span<const int> ids, std::s
 void self_attention(const BertConfig& c, const LayerWeights& L, const Packed& p, const float* x, float* context,
                     const std::vector<float*>& probs) {
   const int h = c.hidden_size, rows = p.rows();
-  std::vector<float> q(static_cast<size_t>(rows) * h), k(q.size()), v(q.size());
-  linear(x, rows, h, L.query_w.data, L.query_b.data, h, q.data());
-  linear(x, rows, h, L.key_w.data, L.key_b.data, h, k.data());
-  linear(x, rows, h, L.value_w.data, L.value_b.data, h, v.data());
+  // One packed layer computes [query | key | value] per row: qkv: [rows, 3 hidden].
+  std::vector<float> qkv(static_cast<size_t>(rows) * 3 * h);
+  linear_packed(x, rows, L.qkv_p, L.qkv_b.data(), qkv.data());
   // HF multiplies the scores by scaling = head_dim ** -0.5 (a Python float, applied in float32).
   const float scaling = static_cast<float>(std::pow(static_cast<double>(c.head_dim()), -0.5));
   for (size_t s = 0; s < p.count(); ++s) {
-    const size_t off = static_cast<size_t>(p.offset[s]) * h;
-    multi_head_attention(q.data() + off, k.data() + off, v.data() + off, p.len(s), c.num_attention_heads,
-                         c.head_dim(), h, scaling, probs[s], context + off);
+    const float* base = qkv.data() + static_cast<size_t>(p.offset[s]) * 3 * h;
+    multi_head_attention(base, base + h, base + 2 * h, p.len(s), c.num_attention_heads, c.head_dim(), 3 * h,
+                         scaling, probs[s], context + static_cast<size_t>(p.offset[s]) * h, h);
   }
 }
 
@@ -83,9 +83,9 @@ void self_attention(const BertConfig& c, const LayerWeights& L, const Packed& p,
 void feed_forward(const BertConfig& c, const LayerWeights& L, float* x, int rows) {
   const int h = c.hidden_size, inter = c.intermediate_size;
   std::vector<float> mid(static_cast<size_t>(rows) * inter), out(static_cast<size_t>(rows) * h);
-  linear(x, rows, h, L.inter_w.data, L.inter_b.data, inter, mid.data());
+  linear_packed(x, rows, L.inter_p, L.inter_b.data, mid.data());
   gelu_erf_fast(mid.data(), static_cast<long>(mid.size()));
-  linear(mid.data(), rows, inter, L.out_w.data, L.out_b.data, h, out.data());
+  linear_packed(mid.data(), rows, L.out_p, L.out_b.data, out.data());
   for (size_t i = 0; i < out.size(); ++i) x[i] = out[i] + x[i];
   layer_norm_rows(x, rows, h, L.out_ln_w.data, L.out_ln_b.data, static_cast<float>(c.layer_norm_eps));
 }
@@ -96,7 +96,7 @@ void encoder_layer(const BertConfig& c, const LayerWeights& L, const Packed& p, 
   const int h = c.hidden_size, rows = p.rows();
   std::vector<float> context(static_cast<size_t>(rows) * h), attn(context.size());
   self_attention(c, L, p, x, context.data(), probs);
-  linear(context.data(), rows, h, L.attn_out_w.data, L.attn_out_b.data, h, attn.data());
+  linear_packed(context.data(), rows, L.attn_out_p, L.attn_out_b.data, attn.data());
   for (size_t i = 0; i < attn.size(); ++i) x[i] = attn[i] + x[i];
   layer_norm_rows(x, rows, h, L.attn_ln_w.data, L.attn_ln_b.data, static_cast<float>(c.layer_norm_eps));
   feed_forward(c, L, x, rows);
@@ -105,7 +105,7 @@ void encoder_layer(const BertConfig& c, const LayerWeights& L, const Packed& p, 
 // first token's hidden state [hidden] -> tanh(W h + b) [hidden]
 void pool(const BertModel& m, const float* first, float* out) {
   const int h = m.config.hidden_size;
-  linear(first, 1, h, m.weights.pooler_w.data, m.weights.pooler_b.data, h, out);
+  linear_packed(first, 1, m.weights.pooler_p, m.weights.pooler_b.data, out);
   tanh_inplace(out, h);
 }
 

@@ -100,3 +100,35 @@ void load_weights(const SafetensorsFile& file, const BertConfig& config, BertWei
 }
 
 }  // namespace attnlab
+
+namespace attnlab {
+
+void pack_weights(const SafetensorsFile& file, const BertConfig& c, BertWeights& w) {
+  const int h = c.hidden_size, inter = c.intermediate_size;
+  const auto release = [&](Tensor& t) {
+    if (t.owned.empty()) {  // zero copy: the map's pages can go, the packed copy replaces them
+      size_t n = sizeof(float);
+      for (int64_t d : t.shape) n *= static_cast<size_t>(d);
+      file.release(t.data, n);
+    } else {
+      std::vector<float>().swap(t.owned);
+      t.data = nullptr;
+    }
+  };
+  for (LayerWeights& L : w.layers) {
+    L.qkv_p = attnlab::pack_weights({{L.query_w.data, h}, {L.key_w.data, h}, {L.value_w.data, h}}, h);
+    L.qkv_b.assign(L.query_b.data, L.query_b.data + h);
+    L.qkv_b.insert(L.qkv_b.end(), L.key_b.data, L.key_b.data + h);
+    L.qkv_b.insert(L.qkv_b.end(), L.value_b.data, L.value_b.data + h);
+    L.attn_out_p = pack_weight(L.attn_out_w.data, h, h);
+    L.inter_p = pack_weight(L.inter_w.data, inter, h);
+    L.out_p = pack_weight(L.out_w.data, h, inter);
+    for (Tensor* t : {&L.query_w, &L.key_w, &L.value_w, &L.attn_out_w, &L.inter_w, &L.out_w}) release(*t);
+  }
+  if (w.has_pooler) {
+    w.pooler_p = pack_weight(w.pooler_w.data, h, h);
+    release(w.pooler_w);
+  }
+}
+
+}  // namespace attnlab

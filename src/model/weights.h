@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "io/safetensors.h"
+#include "ops/packed_linear.h"
 #include "model/config.h"
 
 namespace attnlab {
@@ -29,6 +30,11 @@ struct LayerWeights {
   Tensor inter_w, inter_b;                                  // [intermediate, hidden], [intermediate]
   Tensor out_w, out_b;                                      // [hidden, intermediate], [hidden]
   Tensor out_ln_w, out_ln_b;                                // [hidden]
+
+  // The linear weights repacked for the kernel (ops/packed_linear.h); query, key and value are
+  // stacked into one [3 hidden, hidden] layer so x is read once for all three.
+  std::vector<float> qkv_b;                          // [3 hidden]
+  PackedWeight qkv_p, attn_out_p, inter_p, out_p;
 };
 
 struct BertWeights {
@@ -37,6 +43,7 @@ struct BertWeights {
   std::vector<LayerWeights> layers;
   Tensor pooler_w, pooler_b;           // [hidden, hidden], [hidden]; absent in some checkpoints
   bool has_pooler = false;
+  PackedWeight pooler_p;
 };
 
 struct TensorSlot {
@@ -52,6 +59,10 @@ std::vector<TensorSlot> tensor_table(const BertConfig& config, BertWeights& weig
 // The names a tensor may carry in a checkpoint: the modern name, the "bert."-prefixed name of
 // BertFor* checkpoints, and the 2018 LayerNorm gamma/beta spelling of either.
 std::vector<std::string> checkpoint_names(const std::string& name);
+
+// Repacks every linear weight for the kernels and lets the checkpoint's pages of the originals go,
+// so memory holds one copy of each weight.
+void pack_weights(const SafetensorsFile& file, const BertConfig& config, BertWeights& weights);
 
 // Fills `weights` from an open checkpoint. Missing required tensors and shapes that disagree with
 // the config are errors naming the tensor; extra tensors (cls.*, position_ids, ...) are ignored.

@@ -15,7 +15,7 @@ namespace attnlab {
 void blas_single_thread();  // linear_fast.cpp
 
 void multi_head_attention(const float* q, const float* k, const float* v, int seq, int heads, int head_dim, int ld,
-                          float scaling, float* probs, float* context) {
+                          float scaling, float* probs, float* context, int context_ld) {
   blas_single_thread();
   parallel_for(heads, [&](int h) {
     float* p = probs + static_cast<size_t>(h) * seq * seq;
@@ -27,12 +27,12 @@ void multi_head_attention(const float* q, const float* k, const float* v, int se
     for (size_t i = 0; i < n; ++i) p[i] *= scaling;
     softmax_rows(p, seq, seq);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, seq, head_dim, seq, 1.0f, p, seq, v + col, ld, 0.0f,
-                context + col, ld);
+                context + col, context_ld);
   });
 }
 
 void multi_head_attention_naive(const float* q, const float* k, const float* v, int seq, int heads, int head_dim,
-                                int ld, float scaling, float* probs, float* context) {
+                                int ld, float scaling, float* probs, float* context, int context_ld) {
   for (int h = 0; h < heads; ++h) {
     float* p = probs + static_cast<size_t>(h) * seq * seq;
     for (int i = 0; i < seq; ++i)
@@ -48,7 +48,7 @@ void multi_head_attention_naive(const float* q, const float* k, const float* v, 
         double acc = 0.0;
         for (int j = 0; j < seq; ++j)
           acc += static_cast<double>(p[static_cast<size_t>(i) * seq + j]) * v[static_cast<size_t>(j) * ld + h * head_dim + e];
-        context[static_cast<size_t>(i) * ld + h * head_dim + e] = static_cast<float>(acc);
+        context[static_cast<size_t>(i) * context_ld + h * head_dim + e] = static_cast<float>(acc);
       }
   }
 }

@@ -5,12 +5,13 @@
 namespace attnlab {
 
 // q, k, v: [seq, ld] with head h in columns [h * head_dim, (h + 1) * head_dim).
-// probs out: [heads, seq, seq] = softmax((q_h k_h^T) * scaling) row-wise; context out: [seq, ld] = probs_h v_h.
+// probs out: [heads, seq, seq] = softmax((q_h k_h^T) * scaling) row-wise;
+// context out: [seq, context_ld], head h's columns = probs_h v_h.
 void multi_head_attention(const float* q, const float* k, const float* v, int seq, int heads, int head_dim, int ld,
-                          float scaling, float* probs, float* context);
+                          float scaling, float* probs, float* context, int context_ld);
 
 // The scalar twin: plain loops, double accumulation.
 void multi_head_attention_naive(const float* q, const float* k, const float* v, int seq, int heads, int head_dim,
-                                int ld, float scaling, float* probs, float* context);
+                                int ld, float scaling, float* probs, float* context, int context_ld);
 
 }  // namespace attnlab

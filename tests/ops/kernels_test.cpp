@@ -9,6 +9,7 @@
 #include "../support/fixtures.h"
 #include "ops/attention.h"
 #include "ops/linear.h"
+#include "ops/packed_linear.h"
 #include "ops/norm_act.h"
 #include "ops/softmax.h"
 #include "ops/thread_pool.h"
@@ -67,8 +68,8 @@ TEST(Attention, MultiHeadMatchesNaive) {
     const auto q = random_vector(static_cast<size_t>(seq) * ld, 4), k = random_vector(q.size(), 5),
                v = random_vector(q.size(), 6);
     std::vector<float> p1(static_cast<size_t>(heads) * seq * seq), p2(p1.size()), c1(q.size()), c2(q.size());
-    multi_head_attention(q.data(), k.data(), v.data(), seq, heads, d, ld, 0.25f, p1.data(), c1.data());
-    multi_head_attention_naive(q.data(), k.data(), v.data(), seq, heads, d, ld, 0.25f, p2.data(), c2.data());
+    multi_head_attention(q.data(), k.data(), v.data(), seq, heads, d, ld, 0.25f, p1.data(), c1.data(), ld);
+    multi_head_attention_naive(q.data(), k.data(), v.data(), seq, heads, d, ld, 0.25f, p2.data(), c2.data(), ld);
     testing::expect_close(p1, p2, 1e-6, "attention probs seq " + std::to_string(seq));
     testing::expect_close(c1, c2, 1e-5, "attention context seq " + std::to_string(seq));
   }
@@ -85,6 +86,38 @@ TEST(Linear, StreamingAndBlasPathsMatchNaiveAcrossThreadCounts) {
       linear_naive(x.data(), rows, in, w.data(), b.data(), out, slow.data());
       testing::expect_close(fast, slow, 1e-4, "linear " + std::to_string(rows) + "x" + std::to_string(in) + "x" +
                                                    std::to_string(out) + " threads " + std::to_string(threads));
+    }
+  }
+  set_num_threads(0);
+}
+
+TEST(PackedLinear, MatchesNaiveForEveryRowTailAndPanelTail) {
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (auto [rows, in, out] : {std::tuple{1, 32, 16}, {5, 64, 40}, {6, 8, 16}, {9, 384, 1152}, {13, 96, 100}, {70, 64, 33}}) {
+      const auto x = random_vector(static_cast<size_t>(rows) * in, 10), w = random_vector(static_cast<size_t>(out) * in, 11),
+                 b = random_vector(out, 12);
+      const PackedWeight pw = pack_weight(w.data(), out, in);
+      std::vector<float> fast(static_cast<size_t>(rows) * out), slow(fast.size()), nob(fast.size()), slow_nob(fast.size());
+      linear_packed(x.data(), rows, pw, b.data(), fast.data());
+      linear_naive(x.data(), rows, in, w.data(), b.data(), out, slow.data());
+      linear_packed(x.data(), rows, pw, nullptr, nob.data());
+      linear_naive(x.data(), rows, in, w.data(), nullptr, out, slow_nob.data());
+      const std::string what = std::to_string(rows) + "x" + std::to_string(in) + "x" + std::to_string(out);
+      // Sums of up to 384 products reach ~20 in magnitude: float rounding of such sums is ~2e-5.
+      testing::expect_close(fast, slow, 1e-4, "packed linear " + what);
+      testing::expect_close(nob, slow_nob, 1e-4, "packed linear no bias " + what);
+    }
+    // Stacked blocks equal the layers run one by one.
+    const auto x = random_vector(3 * 16, 13), a = random_vector(8 * 16, 14), c = random_vector(24 * 16, 15);
+    const PackedWeight stacked = pack_weights({{a.data(), 8}, {c.data(), 24}}, 16);
+    std::vector<float> y(3 * 32), ya(3 * 8), yc(3 * 24);
+    linear_packed(x.data(), 3, stacked, nullptr, y.data());
+    linear_naive(x.data(), 3, 16, a.data(), nullptr, 8, ya.data());
+    linear_naive(x.data(), 3, 16, c.data(), nullptr, 24, yc.data());
+    for (int r = 0; r < 3; ++r) {
+      for (int j = 0; j < 8; ++j) EXPECT_NEAR(y[r * 32 + j], ya[r * 8 + j], 1e-5);
+      for (int j = 0; j < 24; ++j) EXPECT_NEAR(y[r * 32 + 8 + j], yc[r * 24 + j], 1e-5);
     }
   }
   set_num_threads(0);

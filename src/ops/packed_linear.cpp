@@ -1,0 +1,135 @@
+// Packed-weight linear layer (see packed_linear.h).
+#include "ops/packed_linear.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "ops/thread_pool.h"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define ATTNLAB_HAVE_AVX2 1
+#endif
+
+namespace attnlab {
+namespace {
+
+constexpr int kP = PackedWeight::kPanel;
+constexpr int kRows = 6;  // 6 rows x 16 outputs = 12 accumulators: the FMA units stay busy
+
+#ifdef ATTNLAB_HAVE_AVX2
+// y[r, 0:16] (r < R) = bias[0:16] + sum_k x[r, k] * panel[k, 0:16]; `cols` valid outputs.
+template <int R>
+inline void kernel(const float* x, int in, const float* panel, const float* bias, float* y, int ldy, int cols) {
+  __m256 acc[R][2];
+  const __m256 b0 = _mm256_loadu_ps(bias), b1 = _mm256_loadu_ps(bias + 8);
+  for (int r = 0; r < R; ++r) {
+    acc[r][0] = b0;
+    acc[r][1] = b1;
+  }
+  for (int k = 0; k < in; ++k) {
+    const __m256 w0 = _mm256_load_ps(panel + static_cast<size_t>(k) * kP);
+    const __m256 w1 = _mm256_load_ps(panel + static_cast<size_t>(k) * kP + 8);
+    for (int r = 0; r < R; ++r) {
+      const __m256 xb = _mm256_broadcast_ss(x + static_cast<size_t>(r) * in + k);
+      acc[r][0] = _mm256_fmadd_ps(xb, w0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(xb, w1, acc[r][1]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    float* yr = y + static_cast<size_t>(r) * ldy;
+    if (cols == kP) {
+      _mm256_storeu_ps(yr, acc[r][0]);
+      _mm256_storeu_ps(yr + 8, acc[r][1]);
+    } else {
+      alignas(32) float tmp[kP];
+      _mm256_store_ps(tmp, acc[r][0]);
+      _mm256_store_ps(tmp + 8, acc[r][1]);
+      std::memcpy(yr, tmp, sizeof(float) * cols);
+    }
+  }
+}
+#else
+template <int R>
+inline void kernel(const float* x, int in, const float* panel, const float* bias, float* y, int ldy, int cols) {
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < cols; ++j) {
+      float acc = bias[j];
+      for (int k = 0; k < in; ++k) acc += x[static_cast<size_t>(r) * in + k] * panel[static_cast<size_t>(k) * kP + j];
+      y[static_cast<size_t>(r) * ldy + j] = acc;
+    }
+}
+#endif
+
+void panel_rows(const float* x, int rows, int in, const float* panel, const float* bias, float* y, int ldy, int cols) {
+  int r = 0;
+  for (; r + kRows <= rows; r += kRows)
+    kernel<kRows>(x + static_cast<size_t>(r) * in, in, panel, bias, y + static_cast<size_t>(r) * ldy, ldy, cols);
+  const float* xr = x + static_cast<size_t>(r) * in;
+  float* yr = y + static_cast<size_t>(r) * ldy;
+  switch (rows - r) {
+    case 5: kernel<5>(xr, in, panel, bias, yr, ldy, cols); break;
+    case 4: kernel<4>(xr, in, panel, bias, yr, ldy, cols); break;
+    case 3: kernel<3>(xr, in, panel, bias, yr, ldy, cols); break;
+    case 2: kernel<2>(xr, in, panel, bias, yr, ldy, cols); break;
+    case 1: kernel<1>(xr, in, panel, bias, yr, ldy, cols); break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+PackedWeight pack_weight(const float* w, int out, int in) { return pack_weights({{w, out}}, in); }
+
+PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in) {
+  int out = 0;
+  for (const auto& b : blocks) out += b.rows;
+  PackedWeight p;
+  p.in = in;
+  p.out = out;
+  const size_t n = p.bytes() / sizeof(float);
+  float* data = static_cast<float*>(std::aligned_alloc(64, (p.bytes() + 63) / 64 * 64));
+  if (!data) throw std::bad_alloc();
+  p.data = std::unique_ptr<float[], void (*)(float*)>(data, [](float* f) { std::free(f); });
+  // Row pointers of the stacked blocks, then panel by panel: 16 sequential row streams in,
+  // one sequential stream out; panels are independent, so they spread over the pool.
+  std::vector<const float*> rows_of;
+  rows_of.reserve(static_cast<size_t>(out));
+  for (const auto& b : blocks)
+    for (int r = 0; r < b.rows; ++r) rows_of.push_back(b.w + static_cast<size_t>(r) * in);
+  const int panels = p.panels();
+  parallel_for(std::min(panels, num_threads() * 4), [&](int t) {
+    const int tasks = std::min(panels, num_threads() * 4), per = (panels + tasks - 1) / tasks;
+    for (int pi = t * per; pi < std::min(panels, (t + 1) * per); ++pi) {
+      float* panel = data + static_cast<size_t>(pi) * in * kP;
+      const int valid = std::min(kP, out - pi * kP);
+      if (valid < kP) std::memset(panel, 0, sizeof(float) * static_cast<size_t>(in) * kP);
+      for (int j = 0; j < valid; ++j) {
+        const float* row = rows_of[static_cast<size_t>(pi) * kP + j];
+        for (int k = 0; k < in; ++k) panel[static_cast<size_t>(k) * kP + j] = row[k];
+      }
+    }
+  });
+  (void)n;
+  return p;
+}
+
+void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y) {
+  const int panels = w.panels();
+  // Tasks of a few panels each: enough tasks to balance two cores, few enough to amortise the sync.
+  const int tasks = std::min(panels, num_threads() * 4);
+  const int per = (panels + tasks - 1) / tasks;
+  parallel_for(tasks, [&](int t) {
+    alignas(32) float zeros[kP] = {};
+    for (int p = t * per; p < std::min(panels, (t + 1) * per); ++p) {
+      const int o0 = p * kP, cols = std::min(kP, w.out - o0);
+      alignas(32) float bias[kP] = {};
+      if (b) std::memcpy(bias, b + o0, sizeof(float) * cols);
+      panel_rows(x, rows, w.in, w.data.get() + static_cast<size_t>(p) * w.in * kP, b ? bias : zeros, y + o0, w.out, cols);
+    }
+  });
+}
+
+}  // namespace attnlab
