@@ -38,7 +38,8 @@ class SafetensorsFile {
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
   const std::filesystem::path& path() const { return file_.path(); }
   size_t file_size() const { return file_.bytes().size(); }
-  void release(const void* p, size_t n) const { file_.release(p, n); }  // see MappedFile::release
+  void release(const void* p, size_t n) const { file_.release(p, n); }    // see MappedFile::release
+  void prefetch(const void* p, size_t n) const { file_.prefetch(p, n); }  // see MappedFile::prefetch
 
  private:
   MappedFile file_;

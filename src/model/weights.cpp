@@ -115,7 +115,14 @@ void pack_weights(const SafetensorsFile& file, const BertConfig& c, BertWeights&
       t.data = nullptr;
     }
   };
+  const auto prefetch = [&](const Tensor& t) {
+    if (!t.owned.empty()) return;
+    size_t n = sizeof(float);
+    for (int64_t d : t.shape) n *= static_cast<size_t>(d);
+    file.prefetch(t.data, n);
+  };
   for (LayerWeights& L : w.layers) {
+    for (const Tensor* t : {&L.query_w, &L.key_w, &L.value_w, &L.attn_out_w, &L.inter_w, &L.out_w}) prefetch(*t);
     L.qkv_p = attnlab::pack_weights({{L.query_w.data, h}, {L.key_w.data, h}, {L.value_w.data, h}}, h);
     L.qkv_b.assign(L.query_b.data, L.query_b.data + h);
     L.qkv_b.insert(L.qkv_b.end(), L.key_b.data, L.key_b.data + h);

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <new>
 
+#include <sys/mman.h>
+
 #include "ops/thread_pool.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
@@ -90,8 +92,14 @@ PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in) {
   p.in = in;
   p.out = out;
   const size_t n = p.bytes() / sizeof(float);
-  float* data = static_cast<float*>(std::aligned_alloc(64, (p.bytes() + 63) / 64 * 64));
+  // Large buffers sit on 2 MB boundaries and ask for transparent huge pages: a bert-base model's
+  // 340 MB then costs ~170 page faults instead of ~85,000 at load.
+  constexpr size_t kHuge = size_t{2} << 20;
+  const size_t align = p.bytes() >= kHuge ? kHuge : 64;
+  const size_t size = (p.bytes() + align - 1) / align * align;
+  float* data = static_cast<float*>(std::aligned_alloc(align, size));
   if (!data) throw std::bad_alloc();
+  if (align == kHuge) ::madvise(data, size, MADV_HUGEPAGE);
   p.data = std::unique_ptr<float[], void (*)(float*)>(data, [](float* f) { std::free(f); });
   // Row pointers of the stacked blocks, then panel by panel: 16 sequential row streams in,
   // one sequential stream out; panels are independent, so they spread over the pool.
