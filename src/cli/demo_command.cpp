@@ -114,13 +114,17 @@ void run_demo(const DemoOptions& o) {
   HeatmapPanel middle{at.weights, numbered("Token ", at.weights.cols), numbered("Token ", at.weights.rows), "viridis",
                       std::nullopt, true, 2, "Attention Weights\n(How Tokens Influence Each Other)"};
   fig.panels = {left, middle, cls_bar_panel(tokens, row)};
-  std::string saved;
-  for (ImageFormat f : formats) {
-    const auto path = out_dir / (std::string("attention_comparison.") + extension(f));
-    save_figure(fig, path, f, o.dpi);
-    saved += "Saved figure: " + path.string() + "\n";
-  }
-  write_stdout("\n" + saved);
+  // Where the notebook calls plt.show(), the demo saves the figure in every asked format.
+  const auto save_all = [&](const Figure& figure, const std::string& stem) {
+    std::string saved;
+    for (ImageFormat f : formats) {
+      const auto path = out_dir / (stem + "." + extension(f));
+      save_figure(figure, path, f, o.dpi);
+      saved += "Saved figure: " + path.string() + "\n";
+    }
+    write_stdout("\n" + saved);
+  };
+  save_all(fig, "attention_comparison");
   write_stdout("\nKey Observations:\n"
                "1. Non-Attention: each token is transformed independently.\n"
                "2. Attention: each token blends information from all tokens.\n"
@@ -144,13 +148,7 @@ void run_demo(const DemoOptions& o) {
   custom.width_in = std::max(6.0, 0.6 * static_cast<double>(custom_tokens.size()) + 2.0);
   custom.height_in = 5;
   custom.panels = {cls_bar_panel(custom_tokens, custom_row)};
-  saved.clear();
-  for (ImageFormat f : formats) {
-    const auto path = out_dir / (std::string("custom_cls_attention.") + extension(f));
-    save_figure(custom, path, f, o.dpi);
-    saved += "Saved figure: " + path.string() + "\n";
-  }
-  write_stdout("\n" + saved);
+  save_all(custom, "custom_cls_attention");
 }
 
 }  // namespace
