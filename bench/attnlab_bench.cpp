@@ -7,6 +7,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -154,6 +155,30 @@ int main(int argc, char** argv) {
     for (const auto& out : attnlab::bert_forward_batch(model, batch)) checksum += out.attentions.size();
   }
   const double corpus_s = seconds_since(t0);
+  // Reduced precision (--bf16): the notebook sentence's latency and the attention error it causes.
+  {
+    const attnlab::BertModel half = attnlab::load_bert_model(model_dir, attnlab::LoadOptions{true});
+    std::string name = inputs["latency"].begin().key();
+    for (const auto& [key, value] : inputs["latency"].items())
+      if (key.find("notebook") != std::string::npos) name = key;
+    const auto ids = inputs["latency"][name].get<std::vector<int>>();
+    const std::vector<int> types(ids.size(), 0);
+    const auto ref = attnlab::bert_forward(model, ids, types);
+    (void)attnlab::bert_forward(half, ids, types);
+    std::vector<double> times;
+    attnlab::BertOutput out;
+    for (int r = 0; r < repeats; ++r) {
+      const auto t1 = Clock::now();
+      out = attnlab::bert_forward(half, ids, types);
+      times.push_back(seconds_since(t1));
+    }
+    double max_err = 0;
+    for (size_t i = 0; i < out.attentions.size(); ++i)
+      max_err = std::max(max_err, static_cast<double>(std::abs(out.attentions[i] - ref.attentions[i])));
+    result["bf16"] = {{"input", name}, {"median_ms", median(times) * 1e3},
+                      {"min_ms", *std::min_element(times.begin(), times.end()) * 1e3},
+                      {"max_attention_error_vs_fp32", max_err}};
+  }
   result["corpus"] = {{"sentences", corpus.size()}, {"seconds", corpus_s},
                       {"sentences_per_second", static_cast<double>(corpus.size()) / corpus_s},
                       {"attention_floats", checksum}};

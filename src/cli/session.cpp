@@ -7,11 +7,11 @@
 
 namespace attnlab::cli {
 
-Session open_session(const std::string& model_arg, bool load_weights) {
+Session open_session(const std::string& model_arg, bool load_weights, const LoadOptions& options) {
   LocatedModel where = locate_model(model_arg);
   if (!where.notice.empty()) std::fprintf(stderr, "attnlab: %s\n", where.notice.c_str());
   Session s{where, BertTokenizer::from_directory(where.dir), std::nullopt};
-  if (load_weights) s.model = load_bert_model(where.dir);
+  if (load_weights) s.model = load_bert_model(where.dir, options);
   return s;
 }
 

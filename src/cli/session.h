@@ -18,7 +18,7 @@ struct Session {
 };
 
 // Locates the model (printing the fallback notice, if any, on stderr) and loads it.
-Session open_session(const std::string& model_arg, bool load_weights);
+Session open_session(const std::string& model_arg, bool load_weights, const LoadOptions& options = {});
 
 // A text argument: "-" reads all of standard input (any bytes).
 std::string read_text_argument(const std::string& value);

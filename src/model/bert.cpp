@@ -14,7 +14,7 @@
 
 namespace attnlab {
 
-BertModel load_bert_model(const std::filesystem::path& dir) {
+BertModel load_bert_model(const std::filesystem::path& dir, const LoadOptions& options) {
   BertModel m;
   m.dir = dir;
   m.config = read_bert_config(dir / "config.json");
@@ -28,7 +28,7 @@ BertModel load_bert_model(const std::filesystem::path& dir) {
   }
   m.checkpoint = std::make_unique<SafetensorsFile>(st);
   load_weights(*m.checkpoint, m.config, m.weights);
-  pack_weights(*m.checkpoint, m.config, m.weights);
+  pack_weights(*m.checkpoint, m.config, m.weights, options.bf16_weights);
   return m;
 }
 

@@ -20,8 +20,14 @@ struct BertModel {
   BertWeights weights;
 };
 
+struct LoadOptions {
+  // Reduced precision: linear weights rounded to bfloat16 (half the bytes to stream; attention
+  // probabilities then differ from the fp32 reference by ~1e-3, see bench/README). Off by default.
+  bool bf16_weights = false;
+};
+
 // Reads dir/config.json and dir/model.safetensors; every problem is an attnlab::Error naming the file.
-BertModel load_bert_model(const std::filesystem::path& dir);
+BertModel load_bert_model(const std::filesystem::path& dir, const LoadOptions& options = {});
 
 struct BertOutput {
   int seq_len = 0, num_layers = 0, num_heads = 0, hidden = 0;

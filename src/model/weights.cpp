@@ -103,7 +103,7 @@ void load_weights(const SafetensorsFile& file, const BertConfig& config, BertWei
 
 namespace attnlab {
 
-void pack_weights(const SafetensorsFile& file, const BertConfig& c, BertWeights& w) {
+void pack_weights(const SafetensorsFile& file, const BertConfig& c, BertWeights& w, bool bf16) {
   const int h = c.hidden_size, inter = c.intermediate_size;
   const auto release = [&](Tensor& t) {
     if (t.owned.empty()) {  // zero copy: the map's pages can go, the packed copy replaces them
@@ -123,17 +123,17 @@ void pack_weights(const SafetensorsFile& file, const BertConfig& c, BertWeights&
   };
   for (LayerWeights& L : w.layers) {
     for (const Tensor* t : {&L.query_w, &L.key_w, &L.value_w, &L.attn_out_w, &L.inter_w, &L.out_w}) prefetch(*t);
-    L.qkv_p = attnlab::pack_weights({{L.query_w.data, h}, {L.key_w.data, h}, {L.value_w.data, h}}, h);
+    L.qkv_p = attnlab::pack_weights({{L.query_w.data, h}, {L.key_w.data, h}, {L.value_w.data, h}}, h, bf16);
     L.qkv_b.assign(L.query_b.data, L.query_b.data + h);
     L.qkv_b.insert(L.qkv_b.end(), L.key_b.data, L.key_b.data + h);
     L.qkv_b.insert(L.qkv_b.end(), L.value_b.data, L.value_b.data + h);
-    L.attn_out_p = pack_weight(L.attn_out_w.data, h, h);
-    L.inter_p = pack_weight(L.inter_w.data, inter, h);
-    L.out_p = pack_weight(L.out_w.data, h, inter);
+    L.attn_out_p = pack_weight(L.attn_out_w.data, h, h, bf16);
+    L.inter_p = pack_weight(L.inter_w.data, inter, h, bf16);
+    L.out_p = pack_weight(L.out_w.data, h, inter, bf16);
     for (Tensor* t : {&L.query_w, &L.key_w, &L.value_w, &L.attn_out_w, &L.inter_w, &L.out_w}) release(*t);
   }
   if (w.has_pooler) {
-    w.pooler_p = pack_weight(w.pooler_w.data, h, h);
+    w.pooler_p = pack_weight(w.pooler_w.data, h, h, bf16);
     release(w.pooler_w);
   }
 }

@@ -61,8 +61,8 @@ std::vector<TensorSlot> tensor_table(const BertConfig& config, BertWeights& weig
 std::vector<std::string> checkpoint_names(const std::string& name);
 
 // Repacks every linear weight for the kernels and lets the checkpoint's pages of the originals go,
-// so memory holds one copy of each weight.
-void pack_weights(const SafetensorsFile& file, const BertConfig& config, BertWeights& weights);
+// so memory holds one copy of each weight. bf16: round them to bfloat16 (reduced-precision mode).
+void pack_weights(const SafetensorsFile& file, const BertConfig& config, BertWeights& weights, bool bf16);
 
 // Fills `weights` from an open checkpoint. Missing required tensors and shapes that disagree with
 // the config are errors naming the tensor; extra tensors (cls.*, position_ids, ...) are ignored.

@@ -21,10 +21,28 @@ namespace {
 constexpr int kP = PackedWeight::kPanel;
 constexpr int kRows = 6;  // 6 rows x 16 outputs = 12 accumulators: the FMA units stay busy
 
+inline float widen(float w) { return w; }
+inline float widen(uint16_t w) {
+  const uint32_t bits = static_cast<uint32_t>(w) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
 #ifdef ATTNLAB_HAVE_AVX2
+inline void load16(const float* p, __m256& w0, __m256& w1) {
+  w0 = _mm256_load_ps(p);
+  w1 = _mm256_load_ps(p + 8);
+}
+inline void load16(const uint16_t* p, __m256& w0, __m256& w1) {  // bfloat16 -> float: shift into the high half
+  const __m256i raw = _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
+  w0 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(raw)), 16));
+  w1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(raw, 1)), 16));
+}
+
 // y[r, 0:16] (r < R) = bias[0:16] + sum_k x[r, k] * panel[k, 0:16]; `cols` valid outputs.
-template <int R>
-inline void kernel(const float* x, int in, const float* panel, const float* bias, float* y, int ldy, int cols) {
+template <int R, typename W>
+inline void kernel(const float* x, int in, const W* panel, const float* bias, float* y, int ldy, int cols) {
   __m256 acc[R][2];
   const __m256 b0 = _mm256_loadu_ps(bias), b1 = _mm256_loadu_ps(bias + 8);
   for (int r = 0; r < R; ++r) {
@@ -32,8 +50,8 @@ inline void kernel(const float* x, int in, const float* panel, const float* bias
     acc[r][1] = b1;
   }
   for (int k = 0; k < in; ++k) {
-    const __m256 w0 = _mm256_load_ps(panel + static_cast<size_t>(k) * kP);
-    const __m256 w1 = _mm256_load_ps(panel + static_cast<size_t>(k) * kP + 8);
+    __m256 w0, w1;
+    load16(panel + static_cast<size_t>(k) * kP, w0, w1);
     for (int r = 0; r < R; ++r) {
       const __m256 xb = _mm256_broadcast_ss(x + static_cast<size_t>(r) * in + k);
       acc[r][0] = _mm256_fmadd_ps(xb, w0, acc[r][0]);
@@ -54,53 +72,62 @@ inline void kernel(const float* x, int in, const float* panel, const float* bias
   }
 }
 #else
-template <int R>
-inline void kernel(const float* x, int in, const float* panel, const float* bias, float* y, int ldy, int cols) {
+template <int R, typename W>
+inline void kernel(const float* x, int in, const W* panel, const float* bias, float* y, int ldy, int cols) {
   for (int r = 0; r < R; ++r)
     for (int j = 0; j < cols; ++j) {
       float acc = bias[j];
-      for (int k = 0; k < in; ++k) acc += x[static_cast<size_t>(r) * in + k] * panel[static_cast<size_t>(k) * kP + j];
+      for (int k = 0; k < in; ++k) acc += x[static_cast<size_t>(r) * in + k] * widen(panel[static_cast<size_t>(k) * kP + j]);
       y[static_cast<size_t>(r) * ldy + j] = acc;
     }
 }
 #endif
 
-void panel_rows(const float* x, int rows, int in, const float* panel, const float* bias, float* y, int ldy, int cols) {
+template <typename W>
+void panel_rows(const float* x, int rows, int in, const W* panel, const float* bias, float* y, int ldy, int cols) {
   int r = 0;
   for (; r + kRows <= rows; r += kRows)
-    kernel<kRows>(x + static_cast<size_t>(r) * in, in, panel, bias, y + static_cast<size_t>(r) * ldy, ldy, cols);
+    kernel<kRows, W>(x + static_cast<size_t>(r) * in, in, panel, bias, y + static_cast<size_t>(r) * ldy, ldy, cols);
   const float* xr = x + static_cast<size_t>(r) * in;
   float* yr = y + static_cast<size_t>(r) * ldy;
   switch (rows - r) {
-    case 5: kernel<5>(xr, in, panel, bias, yr, ldy, cols); break;
-    case 4: kernel<4>(xr, in, panel, bias, yr, ldy, cols); break;
-    case 3: kernel<3>(xr, in, panel, bias, yr, ldy, cols); break;
-    case 2: kernel<2>(xr, in, panel, bias, yr, ldy, cols); break;
-    case 1: kernel<1>(xr, in, panel, bias, yr, ldy, cols); break;
+    case 5: kernel<5, W>(xr, in, panel, bias, yr, ldy, cols); break;
+    case 4: kernel<4, W>(xr, in, panel, bias, yr, ldy, cols); break;
+    case 3: kernel<3, W>(xr, in, panel, bias, yr, ldy, cols); break;
+    case 2: kernel<2, W>(xr, in, panel, bias, yr, ldy, cols); break;
+    case 1: kernel<1, W>(xr, in, panel, bias, yr, ldy, cols); break;
     default: break;
   }
 }
 
 }  // namespace
 
-PackedWeight pack_weight(const float* w, int out, int in) { return pack_weights({{w, out}}, in); }
+uint16_t to_bf16(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);  // quiet NaN
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
 
-PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in) {
+PackedWeight pack_weight(const float* w, int out, int in, bool bf16) { return pack_weights({{w, out}}, in, bf16); }
+
+PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in, bool bf16) {
   int out = 0;
   for (const auto& b : blocks) out += b.rows;
   PackedWeight p;
   p.in = in;
   p.out = out;
-  const size_t n = p.bytes() / sizeof(float);
+  p.bf16 = bf16;
   // Large buffers sit on 2 MB boundaries and ask for transparent huge pages: a bert-base model's
   // 340 MB then costs ~170 page faults instead of ~85,000 at load.
   constexpr size_t kHuge = size_t{2} << 20;
   const size_t align = p.bytes() >= kHuge ? kHuge : 64;
   const size_t size = (p.bytes() + align - 1) / align * align;
-  float* data = static_cast<float*>(std::aligned_alloc(align, size));
+  void* data = std::aligned_alloc(align, size);
   if (!data) throw std::bad_alloc();
   if (align == kHuge) ::madvise(data, size, MADV_HUGEPAGE);
-  p.data = std::unique_ptr<float[], void (*)(float*)>(data, [](float* f) { std::free(f); });
+  p.storage = std::unique_ptr<void, void (*)(void*)>(data, [](void* v) { std::free(v); });
   // Row pointers of the stacked blocks, then panel by panel: 16 sequential row streams in,
   // one sequential stream out; panels are independent, so they spread over the pool.
   std::vector<const float*> rows_of;
@@ -111,16 +138,21 @@ PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in) {
   parallel_for(std::min(panels, num_threads() * 4), [&](int t) {
     const int tasks = std::min(panels, num_threads() * 4), per = (panels + tasks - 1) / tasks;
     for (int pi = t * per; pi < std::min(panels, (t + 1) * per); ++pi) {
-      float* panel = data + static_cast<size_t>(pi) * in * kP;
+      const size_t panel_offset = static_cast<size_t>(pi) * in * kP;
       const int valid = std::min(kP, out - pi * kP);
-      if (valid < kP) std::memset(panel, 0, sizeof(float) * static_cast<size_t>(in) * kP);
+      if (valid < kP) std::memset(static_cast<char*>(data) + panel_offset * p.element_size(), 0, p.element_size() * in * kP);
       for (int j = 0; j < valid; ++j) {
         const float* row = rows_of[static_cast<size_t>(pi) * kP + j];
-        for (int k = 0; k < in; ++k) panel[static_cast<size_t>(k) * kP + j] = row[k];
+        if (bf16) {
+          uint16_t* panel = static_cast<uint16_t*>(data) + panel_offset;
+          for (int k = 0; k < in; ++k) panel[static_cast<size_t>(k) * kP + j] = to_bf16(row[k]);
+        } else {
+          float* panel = static_cast<float*>(data) + panel_offset;
+          for (int k = 0; k < in; ++k) panel[static_cast<size_t>(k) * kP + j] = row[k];
+        }
       }
     }
   });
-  (void)n;
   return p;
 }
 
@@ -135,7 +167,9 @@ void linear_packed(const float* x, int rows, const PackedWeight& w, const float*
       const int o0 = p * kP, cols = std::min(kP, w.out - o0);
       alignas(32) float bias[kP] = {};
       if (b) std::memcpy(bias, b + o0, sizeof(float) * cols);
-      panel_rows(x, rows, w.in, w.data.get() + static_cast<size_t>(p) * w.in * kP, b ? bias : zeros, y + o0, w.out, cols);
+      const size_t offset = static_cast<size_t>(p) * w.in * kP;
+      if (w.bf16) panel_rows(x, rows, w.in, w.b16() + offset, b ? bias : zeros, y + o0, w.out, cols);
+      else panel_rows(x, rows, w.in, w.f32() + offset, b ? bias : zeros, y + o0, w.out, cols);
     }
   });
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -12,20 +13,27 @@ namespace attnlab {
 struct PackedWeight {
   static constexpr int kPanel = 16;  // output rows per panel
   int in = 0, out = 0;
-  std::unique_ptr<float[], void (*)(float*)> data{nullptr, [](float*) {}};  // [ceil(out/16)][in][16], 64-byte aligned
+  bool bf16 = false;  // reduced-precision mode: weights rounded to bfloat16, half the bytes to stream
+  std::unique_ptr<void, void (*)(void*)> storage{nullptr, [](void*) {}};  // [ceil(out/16)][in][16], 64-byte aligned
   int panels() const { return (out + kPanel - 1) / kPanel; }
-  size_t bytes() const { return static_cast<size_t>(panels()) * kPanel * in * sizeof(float); }
+  size_t element_size() const { return bf16 ? 2 : 4; }
+  size_t bytes() const { return static_cast<size_t>(panels()) * kPanel * in * element_size(); }
+  const float* f32() const { return static_cast<const float*>(storage.get()); }
+  const uint16_t* b16() const { return static_cast<const uint16_t*>(storage.get()); }
 };
 
+// float32 -> bfloat16 bits, round to nearest even (as torch's .to(torch.bfloat16)).
+uint16_t to_bf16(float f);
+
 // w: [out, in] row-major (nn.Linear's layout) -> panels; rows past `out` in the last panel are zero.
-PackedWeight pack_weight(const float* w, int out, int in);
+PackedWeight pack_weight(const float* w, int out, int in, bool bf16 = false);
 
 // Several weights stacked along the output dimension (e.g. query, key, value -> one [3h, h] layer).
 struct WeightBlock {
   const float* w;  // [rows, in]
   int rows;
 };
-PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in);
+PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in, bool bf16 = false);
 
 // y: [rows, out] = x: [rows, in] · W^T + b (b may be null), over the thread pool.
 void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <atomic>
 #include <random>
 #include <vector>
@@ -121,6 +122,34 @@ TEST(PackedLinear, MatchesNaiveForEveryRowTailAndPanelTail) {
     }
   }
   set_num_threads(0);
+}
+
+TEST(PackedLinear, Bf16RoundingMatchesTorch) {
+  const auto fx = testing::load_json("bf16_rounding.json");
+  const auto f32 = fx["f32_bits"].get<std::vector<uint32_t>>();
+  const auto b16 = fx["bf16_bits"].get<std::vector<uint32_t>>();
+  ASSERT_EQ(f32.size(), b16.size());
+  for (size_t i = 0; i < f32.size(); ++i) {
+    float f;
+    std::memcpy(&f, &f32[i], 4);
+    ASSERT_EQ(to_bf16(f), b16[i]) << "bits 0x" << std::hex << f32[i];
+  }
+}
+
+TEST(PackedLinear, Bf16KernelMatchesNaiveOnRoundedWeights) {
+  for (auto [rows, in, out] : {std::tuple{1, 32, 16}, {9, 384, 100}, {14, 64, 48}}) {
+    const auto x = random_vector(static_cast<size_t>(rows) * in, 16), b = random_vector(out, 18);
+    auto w = random_vector(static_cast<size_t>(out) * in, 17);
+    const PackedWeight pw = pack_weight(w.data(), out, in, /*bf16=*/true);
+    for (float& v : w) {  // the weights the bf16 kernel really multiplies by
+      const uint32_t bits = static_cast<uint32_t>(to_bf16(v)) << 16;
+      std::memcpy(&v, &bits, 4);
+    }
+    std::vector<float> fast(static_cast<size_t>(rows) * out), slow(fast.size());
+    linear_packed(x.data(), rows, pw, b.data(), fast.data());
+    linear_naive(x.data(), rows, in, w.data(), b.data(), out, slow.data());
+    testing::expect_close(fast, slow, 1e-4, "bf16 packed linear " + std::to_string(rows) + "x" + std::to_string(in));
+  }
 }
 
 TEST(ThreadPool, RunsEveryTaskOnce) {
