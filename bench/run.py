@@ -177,6 +177,10 @@ def main():
             comp_ms = forward_flops(model_dir, len(ids)) / (machine["gemm_peak_gflops"] * 1e9) * 1e3
             rows.append((m, f"latency {name}", f"{a:.2f} ms", f"{r:.2f} ms", f"{r / a:.2f}x",
                          f"DRAM {dram_ms:.2f} ms ({a / dram_ms:.2f}x), compute {comp_ms:.2f} ms ({a / comp_ms:.2f}x)"))
+        bf = ours["bf16"]
+        r = ref["latency"][bf["input"]]["median_ms"]
+        rows.append((m, f"latency {bf['input']}, --bf16", f"{bf['median_ms']:.2f} ms", f"{r:.2f} ms (fp32)",
+                     f"{r / bf['median_ms']:.2f}x", f"max attention error vs fp32 {bf['max_attention_error_vs_fp32']:.1e}"))
         a, r = ours["corpus"]["sentences_per_second"], ref["corpus"]["sentences_per_second"]
         rows.append((m, "throughput, 1000 sentences", f"{a:.1f} sent/s", f"{r:.1f} sent/s", f"{a / r:.2f}x", "reference: batch 32, padded"))
         rows.append((m, "cold start to [CLS] row", f"{cold_ours * 1e3:.0f} ms", f"{cold_ref * 1e3:.0f} ms",

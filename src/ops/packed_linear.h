@@ -1,6 +1,6 @@
 // Linear layers on weights packed once at load time into panels of 16 output rows, k-major, so a
 // 6x16 register-blocked AVX2 kernel streams each weight exactly once per call for short inputs
-// and stays near the FMA peak for long ones (measured: bench/README.md).
+// and stays near the FMA peak for long ones (measured: README.md, "Speed").
 #pragma once
 
 #include <cstddef>
