@@ -91,15 +91,28 @@ def run_measured(cmd, env=None):
     return proc.stdout.decode(), wall
 
 
+RSS_PROBE = r"""
+import json, os, subprocess, sys
+proc = subprocess.run(sys.argv[1:], capture_output=True)
+import resource
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stdout.write(json.dumps({"status": proc.returncode, "rss_kb": rss, "out": proc.stdout.decode(errors="replace"),
+                             "err": proc.stderr.decode(errors="replace")}))
+"""
+
+
 def peak_rss_mb(cmd, env=None):
-    """Runs cmd; returns (stdout, peak resident set of that process alone in MB, from wait4)."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    out = proc.stdout.read()
-    proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        sys.exit(f"{cmd[0]} failed with status {status}")
-    return out.decode(), usage.ru_maxrss / 1024.0
+    """Runs cmd; returns (stdout, peak resident set of that process alone in MB).
+
+    The command is started by a small probe interpreter, not by this process: a child forked from
+    here would count in its ru_maxrss the pages it shared with this Python process (torch is loaded
+    here) before exec.
+    """
+    probe = subprocess.run([sys.executable, "-S", "-c", RSS_PROBE] + cmd, capture_output=True, env=env)
+    res = json.loads(probe.stdout)
+    if res["status"] != 0:
+        sys.exit(f"{cmd[0]} failed with status {res['status']}:\n{res['err']}")
+    return res["out"], res["rss_kb"] / 1024.0
 
 
 def make_inputs(model_dir, path):
