@@ -115,7 +115,10 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
     if (end > data_size)
       fail(path, where + ": data_offsets " + e["data_offsets"].dump() + " run past the data section (" +
                      std::to_string(data_size) + " bytes; truncated file?)");
-    const uint64_t expected = numel * info->size;
+    // numel <= 2^62 but numel x 8 can still wrap; such a tensor cannot fit in any file.
+    uint64_t expected = 0;
+    if (__builtin_mul_overflow(numel, static_cast<uint64_t>(info->size), &expected))
+      fail(path, where + ": " + dtype + " shape " + e["shape"].dump() + " needs more than 2^64 bytes");
     if (end - begin != expected)
       fail(path, where + ": " + dtype + " shape " + e["shape"].dump() + " needs " + std::to_string(expected) +
                      " bytes, data_offsets give " + std::to_string(end - begin));
