@@ -186,7 +186,7 @@ void convert_to_f32(const TensorView& t, const std::filesystem::path& file, floa
   const size_t n = static_cast<size_t>(t.numel());
   switch (t.dtype) {
     case DType::kF32:
-      std::memcpy(out, t.data, n * 4);
+      if (n > 0) std::memcpy(out, t.data, n * 4);  // an empty tensor may come with out == nullptr
       return;
     case DType::kF16:
     case DType::kBF16:
