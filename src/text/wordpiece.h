@@ -18,7 +18,8 @@ struct WordPiece {
   // id -> token. A map, not a vector: tokenizer.json may number its vocabulary sparsely, and a
   // single id of 2^31 - 1 must not allocate two billion strings.
   std::unordered_map<int, std::string> id_to_token;
-  int id_end = 0;  // largest id + 1
+  int id_end = 0;               // largest id + 1
+  size_t max_token_bytes = 0;   // longest vocabulary entry: no longer piece can match
   std::string unk_token = "[UNK]";       // must be in the vocabulary
   int unk_id = -1;
   std::string continuing_subword_prefix = "##";
@@ -26,6 +27,7 @@ struct WordPiece {
 
   // Records token <-> id; a later token with the same string wins the string -> id direction.
   void add(std::string token, int id) {
+    if (token.size() > max_token_bytes) max_token_bytes = token.size();
     token_to_id[token] = id;
     if (id >= id_end) id_end = id + 1;
     id_to_token[id] = std::move(token);

@@ -318,6 +318,20 @@ TEST_F(TokenizerDirTest, AddedTokensDecoderKeyNotAnId) {
   expect_error("tokenizer_config.json", "key '12abc' is not an integer id");
 }
 
+TEST_F(TokenizerDirTest, LongWordWithHugeMaxInputCharsIsLinear) {
+  // WordPiece only tries pieces as long as the longest vocabulary entry: a 1 MB word under a
+  // tokenizer.json that allows such words takes milliseconds, not the ~10^12 steps of trying every prefix.
+  write("tokenizer.json", tokenizer_json(R"({"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "aaaa": 3, "##aaaa": 4})", "[]",
+                                         R"(, "max_input_chars_per_word": 100000000)"));
+  const BertTokenizer tok = BertTokenizer::from_directory(dir_);
+  const Encoding enc = tok.encode(std::string(1 << 20, 'a'));
+  ASSERT_EQ(enc.input_ids.size(), (1u << 18) + 2);
+  EXPECT_EQ(enc.input_ids[1], 3);
+  EXPECT_EQ(enc.input_ids[2], 4);
+  EXPECT_EQ(tok.encode(std::string(4099, 'a')).input_ids[1], 0);  // a rest of 3 'a's: the word is one [UNK]
+  EXPECT_EQ(tok.encode(std::string(4099, 'a')).input_ids.size(), 3u);
+}
+
 TEST_F(TokenizerDirTest, TokenizerJsonIsAFifo) {
   ASSERT_EQ(::mkfifo((dir_ / "tokenizer.json").c_str(), 0600), 0);
   expect_error("tokenizer.json", "is not a regular file");
