@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target in build-fuzz/ for SECONDS (default 60), JOBS at a time (default 2),
+# Runs each libFuzzer target in build-fuzz/ (or the TARGETs named after JOBS) for SECONDS (default 60), JOBS at a time (default 2),
 # starting from the committed seeds in fuzz/corpus/<target>/ (new inputs go to build-fuzz/corpus/).
 # Exits non-zero when any fuzzer finds a crash, leak, timeout or memory blow-up; the input that did it
 # is kept as build-fuzz/artifacts/<target>-crash-* (replay: build-fuzz/fuzz/fuzz_<target> FILE).
@@ -9,6 +9,7 @@ seconds="${1:-60}"; jobs="${2:-2}"
 build=build-fuzz
 declare -A max_len=([safetensors]=8192 [config]=4096 [tokenizer_files]=8192 [encode]=4096)
 targets=(safetensors config tokenizer_files encode)
+[ $# -gt 2 ] && targets=("${@:3}")  # run_fuzzers.sh SECONDS JOBS TARGET...: only these
 mkdir -p "$build/artifacts" "$build/logs"
 
 run() {  # run TARGET: one fuzzer, its log in build-fuzz/logs/TARGET.log

@@ -64,7 +64,7 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(header_begin, header_begin + header_len);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     fail(path, std::string("header is not valid JSON: ") + e.what());
   }
   if (!header.is_object()) fail(path, "header is not a JSON object");

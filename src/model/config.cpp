@@ -42,7 +42,7 @@ BertConfig read_bert_config(const std::filesystem::path& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     fail(path, std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) fail(path, "expected a JSON object, found " + std::string(j.type_name()));

@@ -169,6 +169,8 @@ d=$(broken config-missing-key); setcfg "$d" num_attention_heads DELETE
 hostile config-missing-key 3 'config\.json: ' "missing required field 'num_attention_heads'" "$d"
 d=$(broken config-not-json); printf '{"hidden_size": 3' > "$d/config.json"
 hostile config-not-json 3 'config\.json: ' 'not valid JSON' "$d"
+d=$(broken config-number-overflow); printf '{"hidden_size": 1e400}' > "$d/config.json"
+hostile config-number-overflow 3 'config\.json: ' 'not valid JSON.*number overflow' "$d"
 d=$(broken config-wrong-type); setcfg "$d" hidden_size '"32"'
 hostile config-wrong-type 3 'config\.json: ' "field 'hidden_size' must be a positive integer, found \"32\"" "$d"
 d=$(broken config-float); setcfg "$d" num_hidden_layers 2.5

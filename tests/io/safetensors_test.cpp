@@ -84,6 +84,10 @@ TEST(Safetensors, TruncatedHeader) {
   expect_error(le64(header.size()) + header.substr(0, 20), {"past the end"});
 }
 TEST(Safetensors, HeaderNotJson) { expect_error(file_with("not json at all", ""), {"not valid JSON"}); }
+TEST(Safetensors, HeaderNumberOverflows) {
+  // Found by fuzz_safetensors: nlohmann throws out_of_range, not parse_error, for 1e400.
+  expect_error(file_with(R"({"a":{"dtype":"F32","shape":[1e400],"data_offsets":[0,8]}})", kTwoFloats), {"not valid JSON", "1e400"});
+}
 TEST(Safetensors, HeaderNotObject) { expect_error(file_with("[1,2]", ""), {"not a JSON object"}); }
 TEST(Safetensors, TruncatedData) {
   expect_error(file_with(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", kTwoFloats),

@@ -80,6 +80,10 @@ TEST(ModelFolder, MissingConfig) {
 TEST(ModelFolder, ConfigNotJson) {
   expect_load_error([](auto d) { write_file(d / "config.json", "{\"hidden_size\": 3"); }, "config.json", "not valid JSON");
 }
+TEST(ModelFolder, ConfigNumberOverflows) {
+  // Found by fuzz_config: nlohmann throws out_of_range, not parse_error, for 66E555...
+  expect_load_error([](auto d) { write_file(d / "config.json", "{\"hidden_size\": 1e400}"); }, "config.json", "not valid JSON");
+}
 TEST(ModelFolder, ConfigNotObject) {
   expect_load_error([](auto d) { write_file(d / "config.json", "[]"); }, "config.json", "expected a JSON object");
 }
