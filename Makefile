@@ -1,14 +1,17 @@
 # attnlab's front door. On a fresh machine, `make demo` and `make test` do all set-up themselves.
-.PHONY: all deps model configure build test demo bench clean help
+.PHONY: all deps model configure build test test-unit test-asan fuzz demo bench clean help
 
 BUILD_DIR := build
 JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
 
 all: build
 
 help:
 	@echo "make demo   set up (deps, build, offline model) and run the notebook end to end"
-	@echo "make test   set up, then run every test"
+	@echo "make test   set up, then run every test: unit + CLI, again under ASan + UBSan, and the fuzzers"
+	@echo "make test-asan               only the ASan + UBSan suite (build-asan/)"
+	@echo "make fuzz FUZZ_SECONDS=60    only the libFuzzer targets (build-fuzz/), each for FUZZ_SECONDS"
 	@echo "make build  configure and build build/attnlab"
 	@echo "make bench  side-by-side benchmark against PyTorch + transformers (needs tools/.venv)"
 
@@ -24,8 +27,25 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build model
+# Hostile inputs: the suite again under ASan + UBSan, then every fuzzer; any finding fails `make test`.
+# One after the other, even under make -j: each step already uses every core.
+test:
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory fuzz
+
+test-unit: build model
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+test-asan: deps model
+	@cmake --preset asan >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	@ctest --preset asan -j $(JOBS)
+
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target attnlab_fuzzers
+	@./scripts/run_fuzzers.sh $(FUZZ_SECONDS) $(JOBS)
 
 demo: build model
 	@./$(BUILD_DIR)/attnlab demo --format png,svg,pdf
@@ -40,4 +60,4 @@ bench: build model tools/.venv/bin/python
 	@tools/.venv/bin/python bench/run.py
 
 clean:
-	rm -rf $(BUILD_DIR) build-debug build-asan
+	rm -rf $(BUILD_DIR) build-debug build-asan build-fuzz

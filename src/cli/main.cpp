@@ -3,11 +3,41 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <string>
+#include <string_view>
 
 #include "attnlab/version.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "ops/thread_pool.h"
+
+namespace {
+
+// Messages quote names and values from files and text a stranger wrote: escape control characters
+// (a tensor named "\x1b[2J" must not clear the terminal) and keep the message to a readable size.
+std::string printable(std::string_view message) {
+  constexpr size_t kMaxMessageBytes = 4096;
+  std::string out;
+  for (const char ch : message.substr(0, kMaxMessageBytes)) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\n') || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  if (message.size() > kMaxMessageBytes) out += "... (" + std::to_string(message.size()) + " bytes)";
+  return out;
+}
+
+int report(std::string_view message, int exit_code) {
+  std::fprintf(stderr, "attnlab: error: %s\n", printable(message).c_str());
+  return exit_code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -38,17 +68,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "attnlab: error: %s\nRun 'attnlab --help' for usage.\n", e.what());
+    std::fprintf(stderr, "attnlab: error: %s\nRun 'attnlab --help' for usage.\n", printable(e.what()).c_str());
     return attnlab::kExitUsage;
   } catch (const attnlab::Error& e) {
-    std::fprintf(stderr, "attnlab: error: %s\n", e.what());
-    return e.exit_code();
+    return report(e.what(), e.exit_code());
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "attnlab: error: out of memory\n");
-    return attnlab::kExitFailure;
+    return report("out of memory", attnlab::kExitFailure);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "attnlab: error: %s\n", e.what());
-    return attnlab::kExitFailure;
+    return report(e.what(), attnlab::kExitFailure);
   }
   return attnlab::kExitOk;
 }

@@ -15,12 +15,38 @@ Session open_session(const std::string& model_arg, bool load_weights, const Load
   return s;
 }
 
+namespace {
+
+// Text beyond this is refused rather than tokenized: a BERT sees at most a few thousand tokens of
+// it, and tokenizing holds ~30 bytes per input byte at its peak.
+constexpr size_t kMaxTextBytes = size_t{16} << 20;
+
+// The attention probabilities bert_forward keeps ([layer][head][seq][seq] floats). Real BERTs need
+// at most a few hundred MB; only a hostile config (max_position_embeddings in the hundreds of
+// thousands) comes near this, and it should fail here, not in the kernel's allocation.
+constexpr double kMaxAttentionBytes = 8.0 * (uint64_t{1} << 30);
+
+void check_text_size(size_t bytes, const char* where) {
+  if (bytes > kMaxTextBytes)
+    throw Error(std::string(where) + " is more than " + std::to_string(kMaxTextBytes) +
+                    " bytes; attnlab reads at most 16 MiB of text",
+                kExitInput);
+}
+
+}  // namespace
+
 std::string read_text_argument(const std::string& value) {
-  if (value != "-") return value;
+  if (value != "-") {
+    check_text_size(value.size(), "the text argument");
+    return value;
+  }
   std::string text;
   char buf[1 << 16];
   size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) text.append(buf, n);
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+    text.append(buf, n);
+    check_text_size(text.size(), "the text on standard input");
+  }
   if (std::ferror(stdin)) throw Error("cannot read text from standard input", kExitIo);
   return text;
 }
@@ -30,20 +56,32 @@ Encoding encode_text(const Session& s, const std::string& text, const std::optio
   const int limit = s.model ? s.model->config.max_position_embeddings : 512;
   std::optional<std::string_view> pair_view;
   if (pair) pair_view = *pair;
+  Encoding enc;
   if (no_truncate) {
-    Encoding full = s.tokenizer.encode(text, pair_view, 0);
-    if (static_cast<int>(full.input_ids.size()) > limit)
-      throw Error("input is " + std::to_string(full.input_ids.size()) + " tokens, the model accepts at most " +
+    enc = s.tokenizer.encode(text, pair_view, 0);
+    if (static_cast<int>(enc.input_ids.size()) > limit)
+      throw Error("input is " + std::to_string(enc.input_ids.size()) + " tokens, the model accepts at most " +
                       std::to_string(limit) + " (max_position_embeddings); drop --no-truncate to cut it",
                   kExitInput);
-    return full;
+  } else {
+    enc = s.tokenizer.encode(text, pair_view, limit);
+    if (enc.truncated)
+      std::fprintf(stderr,
+                   "attnlab: warning: input is longer than %d tokens (max_position_embeddings); truncated "
+                   "as transformers' truncation=True does. Use --no-truncate to refuse instead.\n",
+                   limit);
   }
-  Encoding enc = s.tokenizer.encode(text, pair_view, limit);
-  if (enc.truncated)
-    std::fprintf(stderr,
-                 "attnlab: warning: input is longer than %d tokens (max_position_embeddings); truncated "
-                 "as transformers' truncation=True does. Use --no-truncate to refuse instead.\n",
-                 limit);
+  if (s.model) {
+    const BertConfig& c = s.model->config;
+    const double seq = static_cast<double>(enc.input_ids.size());
+    const double bytes = 4.0 * c.num_hidden_layers * c.num_attention_heads * seq * seq;
+    if (bytes > kMaxAttentionBytes)
+      throw Error("input of " + std::to_string(enc.input_ids.size()) + " tokens would need " +
+                      std::to_string(static_cast<long long>(bytes / (1 << 30))) +
+                      " GiB for the attention probabilities of " + std::to_string(c.num_hidden_layers) +
+                      " layers x " + std::to_string(c.num_attention_heads) + " heads; the limit is 8 GiB",
+                  kExitInput);
+  }
   return enc;
 }
 

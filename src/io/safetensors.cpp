@@ -64,7 +64,7 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(header_begin, header_begin + header_len);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     fail(path, std::string("header is not valid JSON: ") + e.what());
   }
   if (!header.is_object()) fail(path, "header is not a JSON object");
@@ -115,7 +115,10 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
     if (end > data_size)
       fail(path, where + ": data_offsets " + e["data_offsets"].dump() + " run past the data section (" +
                      std::to_string(data_size) + " bytes; truncated file?)");
-    const uint64_t expected = numel * info->size;
+    // numel <= 2^62 but numel x 8 can still wrap; such a tensor cannot fit in any file.
+    uint64_t expected = 0;
+    if (__builtin_mul_overflow(numel, static_cast<uint64_t>(info->size), &expected))
+      fail(path, where + ": " + dtype + " shape " + e["shape"].dump() + " needs more than 2^64 bytes");
     if (end - begin != expected)
       fail(path, where + ": " + dtype + " shape " + e["shape"].dump() + " needs " + std::to_string(expected) +
                      " bytes, data_offsets give " + std::to_string(end - begin));
@@ -183,7 +186,7 @@ void convert_to_f32(const TensorView& t, const std::filesystem::path& file, floa
   const size_t n = static_cast<size_t>(t.numel());
   switch (t.dtype) {
     case DType::kF32:
-      std::memcpy(out, t.data, n * 4);
+      if (n > 0) std::memcpy(out, t.data, n * 4);  // an empty tensor may come with out == nullptr
       return;
     case DType::kF16:
     case DType::kBF16:

@@ -1,11 +1,10 @@
 // config.json reader (see config.h).
 #include "model/config.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/error.h"
+#include "io/text_file.h"
 
 namespace attnlab {
 namespace {
@@ -14,8 +13,14 @@ namespace {
   throw Error(path.string() + ": " + what, kExitInput);
 }
 
+// Real configs are a few kB; anything near this is not a configuration.
+constexpr uint64_t kMaxConfigBytes = 1u << 20;
+// Far beyond any BERT (bert-large: 24). Every other size is backed by checkpoint bytes (the tensor
+// shapes must match), but the layer count sizes the tensor table before the checkpoint is read.
+constexpr int64_t kMaxLayers = 1024;
+
 int positive_int(const nlohmann::json& j, const std::filesystem::path& path, const char* key, bool required,
-                 int fallback) {
+                 int fallback, int64_t max = int64_t{1} << 30) {
   if (!j.contains(key)) {
     if (required) fail(path, std::string("missing required field '") + key + "'");
     return fallback;
@@ -24,22 +29,20 @@ int positive_int(const nlohmann::json& j, const std::filesystem::path& path, con
   if (!v.is_number_integer())
     fail(path, std::string("field '") + key + "' must be a positive integer, found " + v.dump());
   const int64_t x = v.get<int64_t>();
-  if (x <= 0 || x > (int64_t{1} << 30))
-    fail(path, std::string("field '") + key + "' must be a positive integer below 2^30, found " + v.dump());
+  if (x <= 0 || x > max)
+    fail(path, std::string("field '") + key + "' must be a positive integer at most " + std::to_string(max) +
+                   ", found " + v.dump());
   return static_cast<int>(x);
 }
 
 }  // namespace
 
 BertConfig read_bert_config(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot read the model configuration (file missing or unreadable)");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string text = read_bounded_file(path, kMaxConfigBytes, "model configuration");
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::parse_error& e) {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     fail(path, std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) fail(path, "expected a JSON object, found " + std::string(j.type_name()));
@@ -58,7 +61,7 @@ BertConfig read_bert_config(const std::filesystem::path& path) {
 
   c.vocab_size = positive_int(j, path, "vocab_size", true, 0);
   c.hidden_size = positive_int(j, path, "hidden_size", true, 0);
-  c.num_hidden_layers = positive_int(j, path, "num_hidden_layers", true, 0);
+  c.num_hidden_layers = positive_int(j, path, "num_hidden_layers", true, 0, kMaxLayers);
   c.num_attention_heads = positive_int(j, path, "num_attention_heads", true, 0);
   c.intermediate_size = positive_int(j, path, "intermediate_size", true, 0);
   c.max_position_embeddings = positive_int(j, path, "max_position_embeddings", false, 512);

@@ -5,11 +5,12 @@
 #include <utf8proc.h>
 
 #include <algorithm>
-#include <fstream>
+#include <charconv>
+#include <climits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/error.h"
+#include "io/text_file.h"
 #include "text/utf8.h"
 
 namespace attnlab {
@@ -22,15 +23,32 @@ namespace {
   throw Error(file.string() + ": " + problem, kExitInput);
 }
 
+// The largest real tokenizer files are a few MB (multilingual tokenizer.json: ~10 MB).
+constexpr uint64_t kMaxTokenizerFileBytes = 64u << 20;
+
 std::string read_file(const fs::path& file) {
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) fail(file, "is not a regular file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) fail(file, "cannot read file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) fail(file, "cannot read file");
-  return ss.str();
+  return read_bounded_file(file, kMaxTokenizerFileBytes, "tokenizer file");
+}
+
+// Ids are ints and id + 1 must be one too.
+constexpr long long kMaxTokenId = INT_MAX - 1;
+const std::string kIdRange = "an integer id in [0, 2147483646]";
+
+// A token id from JSON, or -1 when it is not an integer in [0, kMaxTokenId] (a float or 2^40 is
+// refused, not cast).
+int token_id(const json& j) {
+  if (j.is_number_unsigned()) return j.get<unsigned long long>() <= kMaxTokenId ? j.get<int>() : -1;
+  if (j.is_number_integer()) return j.get<long long>() >= 0 && j.get<long long>() <= kMaxTokenId ? j.get<int>() : -1;
+  return -1;
+}
+
+// added_tokens_decoder keys: the id as a decimal string, nothing else.
+int token_id(const std::string& key) {
+  int id = -1;
+  const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), id);
+  if (ec != std::errc() || end != key.data() + key.size() || id < 0 || id > kMaxTokenId)
+    throw Error("added_tokens_decoder: key '" + key + "' is not " + kIdRange, kExitInput);
+  return id;
 }
 
 json read_json(const fs::path& file) {
@@ -112,17 +130,18 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
       const json& vocab = model.at("vocab");
       if (!vocab.is_object() || vocab.empty()) fail(tokenizer_json, "model.vocab is missing or empty");
       for (const auto& [token, id_json] : vocab.items()) {
-        if (!id_json.is_number_integer() || id_json.get<long long>() < 0 || id_json.get<long long>() > 50'000'000)
-          fail(tokenizer_json,
-               "model.vocab: id of '" + token + "' is " + id_json.dump() + ", expected an integer in [0, 5e7]");
-        const int id = id_json.get<int>();
-        if (static_cast<size_t>(id) >= tok.model_.id_to_token.size()) tok.model_.id_to_token.resize(id + 1);
-        tok.model_.id_to_token[id] = token;
-        tok.model_.token_to_id[token] = id;
+        const int id = token_id(id_json);
+        if (id < 0) fail(tokenizer_json, "model.vocab: id of '" + token + "' is " + id_json.dump() + ", expected " + kIdRange);
+        tok.model_.add(token, id);
       }
       tok.model_.unk_token = model.value("unk_token", "[UNK]");
       tok.model_.continuing_subword_prefix = model.value("continuing_subword_prefix", "##");
-      tok.model_.max_input_chars_per_word = model.value("max_input_chars_per_word", size_t{100});
+      if (model.contains("max_input_chars_per_word")) {
+        const json& max_chars = model.at("max_input_chars_per_word");
+        if (token_id(max_chars) < 0)
+          fail(tokenizer_json, "model.max_input_chars_per_word is " + max_chars.dump() + ", expected a count");
+        tok.model_.max_input_chars_per_word = static_cast<size_t>(token_id(max_chars));
+      }
 
       const json& norm = j.value("normalizer", json());
       if (norm.is_null()) {
@@ -141,8 +160,11 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
       if (!pre.is_object() || pre.value("type", "") != "BertPreTokenizer")
         fail(tokenizer_json, "pre_tokenizer must be BertPreTokenizer");
 
-      for (const json& t : j.value("added_tokens", json::array()))
-        tok.added_.push_back(parse_added_token(t, t.at("id").get<int>()));
+      for (const json& t : j.value("added_tokens", json::array())) {
+        const int id = token_id(t.at("id"));
+        if (id < 0) fail(tokenizer_json, "added_tokens: id " + t.at("id").dump() + " is not " + kIdRange);
+        tok.added_.push_back(parse_added_token(t, id));
+      }
 
       const json& post = j.value("post_processor", json());
       if (post.is_object() && post.value("type", "") == "BertProcessing") {
@@ -174,8 +196,8 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
     if (eol == std::string::npos) eol = text.size();
     std::string token = text.substr(pos, eol - pos);
     if (!token.empty() && token.back() == '\r') token.pop_back();
-    tok.model_.token_to_id[token] = static_cast<int>(tok.model_.id_to_token.size());  // later lines win
-    tok.model_.id_to_token.push_back(std::move(token));
+    if (tok.model_.id_end == INT_MAX) fail(vocab_txt, "more than 2147483647 lines");
+    tok.model_.add(std::move(token), tok.model_.id_end);  // id = line number; later lines win
     pos = eol + 1;
   }
   if (tok.model_.id_to_token.empty()) fail(vocab_txt, "vocabulary is empty");
@@ -201,7 +223,7 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
       mask = token_string(j, "mask_token").value_or(mask);
       if (path == config_path && j.contains("added_tokens_decoder")) {
         for (const auto& [id, t] : j.at("added_tokens_decoder").items())
-          tok.added_.push_back(parse_added_token(t, std::stoi(id)));
+          tok.added_.push_back(parse_added_token(t, token_id(id)));
       }
     } catch (const std::exception& e) {
       fail(path, e.what());
@@ -222,9 +244,9 @@ void BertTokenizer::finish_loading(const std::string& source) {
   model_.unk_id = model_.find(model_.unk_token);
   if (model_.unk_id < 0) fail(source, "vocabulary has no unknown token '" + model_.unk_token + "'");
   for (const AddedToken& t : added_) {
-    if (t.id < 0 || t.id > 50'000'000) fail(source, "added token '" + t.content + "' has a bad id");
-    if (static_cast<size_t>(t.id) >= model_.id_to_token.size()) model_.id_to_token.resize(t.id + 1);
-    if (model_.id_to_token[t.id].empty()) model_.id_to_token[t.id] = t.content;
+    if (t.id < 0) fail(source, "added token '" + t.content + "' has a bad id");
+    if (t.id >= model_.id_end) model_.id_end = t.id + 1;
+    if (std::string& slot = model_.id_to_token[t.id]; slot.empty()) slot = t.content;
     const std::u32string content = decode_utf8_lossy(t.content);
     added_patterns_.push_back(t.normalized && has_normalizer_ ? bert_normalize(content, normalizer_) : content);
   }
@@ -256,11 +278,13 @@ int BertTokenizer::token_to_id(std::string_view token) const {
 }
 
 const std::string& BertTokenizer::id_to_token(int id) const {
-  if (id < 0 || static_cast<size_t>(id) >= model_.id_to_token.size())
-    throw Error("token id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                    std::to_string(model_.id_to_token.size()) + ")",
+  if (id < 0 || id >= model_.id_end)
+    throw Error("token id " + std::to_string(id) + " is outside the vocabulary [0, " + std::to_string(model_.id_end) +
+                    ")",
                 kExitInput);
-  return model_.id_to_token[id];
+  static const std::string kUnused;  // an id inside the range that no token uses
+  const auto it = model_.id_to_token.find(id);
+  return it == model_.id_to_token.end() ? kUnused : it->second;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -20,7 +20,10 @@ void WordPiece::tokenize(std::string_view word, std::vector<std::string>& tokens
   std::string candidate;
   size_t start = 0;
   while (start < word.size()) {
-    size_t end = word.size();
+    // Candidates longer than the longest vocabulary entry cannot match: start below it, so a long
+    // word with a large max_input_chars_per_word costs O(length x longest token), not O(length^2).
+    size_t end = word.size() - start > max_token_bytes ? start + max_token_bytes : word.size();
+    while (end > start && end < word.size() && is_utf8_continuation(word[end])) --end;
     int id = -1;
     while (start < end) {
       candidate.clear();

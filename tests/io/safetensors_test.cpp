@@ -2,6 +2,7 @@
 #include "io/safetensors.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <cstring>
@@ -83,6 +84,10 @@ TEST(Safetensors, TruncatedHeader) {
   expect_error(le64(header.size()) + header.substr(0, 20), {"past the end"});
 }
 TEST(Safetensors, HeaderNotJson) { expect_error(file_with("not json at all", ""), {"not valid JSON"}); }
+TEST(Safetensors, HeaderNumberOverflows) {
+  // Found by fuzz_safetensors: nlohmann throws out_of_range, not parse_error, for 1e400.
+  expect_error(file_with(R"({"a":{"dtype":"F32","shape":[1e400],"data_offsets":[0,8]}})", kTwoFloats), {"not valid JSON", "1e400"});
+}
 TEST(Safetensors, HeaderNotObject) { expect_error(file_with("[1,2]", ""), {"not a JSON object"}); }
 TEST(Safetensors, TruncatedData) {
   expect_error(file_with(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", kTwoFloats),
@@ -117,6 +122,32 @@ TEST(Safetensors, NegativeShape) {
 TEST(Safetensors, OverflowingShape) {
   expect_error(file_with(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,8]}})", kTwoFloats),
                {"overflows"});
+}
+TEST(Safetensors, ShapeWhoseByteSizeWraps) {
+  // 2^62 elements x 8 bytes wraps to 0 in 64 bits; it must not pass as an empty tensor.
+  expect_error(file_with(R"({"a":{"dtype":"F64","shape":[4611686018427387904],"data_offsets":[0,0]}})", ""),
+               {"needs more than 2^64 bytes"});
+}
+TEST(Safetensors, EmptyTensorConvertsToNothing) {
+  // Found by fuzz_safetensors: converting a 0-element F32 tensor into an empty buffer was memcpy(nullptr, ., 0).
+  TempDir dir;
+  write_file(dir / "m.safetensors", file_with(R"({"a":{"dtype":"F32","shape":[0,4],"data_offsets":[0,0]}})", ""));
+  SafetensorsFile file(dir / "m.safetensors");
+  std::vector<float> out;
+  convert_to_f32(*file.find("a"), file.path(), out.data());
+  EXPECT_EQ(file.find("a")->numel(), 0);
+}
+TEST(Safetensors, FifoDoesNotHang) {
+  TempDir dir;
+  const auto path = dir / "model.safetensors";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  try {
+    SafetensorsFile f(path);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+    EXPECT_EQ(e.exit_code(), kExitIo);
+  }
 }
 TEST(Safetensors, MissingFields) {
   expect_error(file_with(R"({"a":{"shape":[2],"data_offsets":[0,8]}})", kTwoFloats), {"'dtype'"});

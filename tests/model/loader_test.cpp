@@ -1,5 +1,6 @@
 // Bad model folders: every problem is an attnlab::Error naming the file and the problem.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <functional>
 
@@ -79,6 +80,10 @@ TEST(ModelFolder, MissingConfig) {
 TEST(ModelFolder, ConfigNotJson) {
   expect_load_error([](auto d) { write_file(d / "config.json", "{\"hidden_size\": 3"); }, "config.json", "not valid JSON");
 }
+TEST(ModelFolder, ConfigNumberOverflows) {
+  // Found by fuzz_config: nlohmann throws out_of_range, not parse_error, for 66E555...
+  expect_load_error([](auto d) { write_file(d / "config.json", "{\"hidden_size\": 1e400}"); }, "config.json", "not valid JSON");
+}
 TEST(ModelFolder, ConfigNotObject) {
   expect_load_error([](auto d) { write_file(d / "config.json", "[]"); }, "config.json", "expected a JSON object");
 }
@@ -93,6 +98,26 @@ TEST(ModelFolder, ConfigWrongType) {
 TEST(ModelFolder, ConfigNonPositive) {
   expect_load_error([](auto d) { edit_config(d, [](auto& j) { j["num_hidden_layers"] = 0; }); }, "config.json",
                     "'num_hidden_layers' must be a positive integer");
+}
+TEST(ModelFolder, ConfigLayerCountBeyondLimit) {
+  // The tensor table is sized by the layer count before any tensor is checked: 2^30 would be ~1 TB.
+  expect_load_error([](auto d) { edit_config(d, [](auto& j) { j["num_hidden_layers"] = 1 << 30; }); }, "config.json",
+                    "'num_hidden_layers' must be a positive integer at most 1024");
+}
+TEST(ModelFolder, ConfigVocabSizeWithoutTheBytes) {
+  // vocab_size 2^30 with a 150 kB checkpoint: the shape check refuses it before anything is allocated.
+  expect_load_error([](auto d) { edit_config(d, [](auto& j) { j["vocab_size"] = 1 << 30; }); }, "model.safetensors",
+                    "config says [1073741824, 32]");
+}
+TEST(ModelFolder, ConfigTooLarge) {
+  expect_load_error([](auto d) { write_file(d / "config.json", "{\"x\": \"" + std::string(2 << 20, 'a') + "\"}"); },
+                    "config.json", "more than the 1048576 bytes");
+}
+TEST(ModelFolder, ConfigIsAFifo) {
+  expect_load_error([](auto d) {
+    std::filesystem::remove(d / "config.json");
+    ASSERT_EQ(::mkfifo((d / "config.json").c_str(), 0600), 0);
+  }, "config.json", "not a regular file");
 }
 TEST(ModelFolder, HeadsDoNotDivideHidden) {
   expect_load_error([](auto d) { edit_config(d, [](auto& j) { j["num_attention_heads"] = 5; }); }, "config.json",

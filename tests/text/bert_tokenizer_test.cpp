@@ -3,6 +3,7 @@
 #include "text/bert_tokenizer.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
@@ -270,6 +271,75 @@ TEST_F(TokenizerDirTest, TokenizerJsonWithWrongFieldType) {
 TEST_F(TokenizerDirTest, TokenizerJsonIsADirectory) {
   fs::create_directories(dir_ / "tokenizer.json");
   expect_error("tokenizer.json", "is not a regular file");
+}
+
+// tokenizer.json with valid BERT settings around the given vocab and added tokens.
+std::string tokenizer_json(const std::string& vocab, const std::string& added = "[]", const std::string& model_extra = "") {
+  return R"({"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": )" + vocab + model_extra +
+         R"(}, "normalizer": {"type": "BertNormalizer"}, "pre_tokenizer": {"type": "BertPreTokenizer"}, "added_tokens": )" +
+         added + "}";
+}
+
+TEST_F(TokenizerDirTest, SparseHugeIdLoadsWithoutAllocatingIt) {
+  // One id near 2^31 must not allocate two billion strings (the vocabulary is a map, not a vector).
+  write("tokenizer.json", tokenizer_json(R"({"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "cat": 2147483646})"));
+  const BertTokenizer tok = BertTokenizer::from_directory(dir_);
+  EXPECT_EQ(tok.encode("cat").input_ids, (std::vector<int>{1, 2147483646, 2}));
+  EXPECT_EQ(tok.id_to_token(2147483646), "cat");
+  EXPECT_EQ(tok.id_to_token(1000), "");  // inside the range, no token
+  EXPECT_THROW(tok.id_to_token(2147483647), Error);
+}
+
+TEST_F(TokenizerDirTest, VocabIdBeyondInt) {
+  write("tokenizer.json", tokenizer_json(R"({"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "cat": 1099511627776})"));
+  expect_error("tokenizer.json", "model.vocab: id of 'cat' is 1099511627776");
+}
+
+TEST_F(TokenizerDirTest, VocabIdAFloat) {
+  write("tokenizer.json", tokenizer_json(R"({"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "cat": 1e30})"));
+  expect_error("tokenizer.json", "model.vocab: id of 'cat' is 1e+30");
+}
+
+TEST_F(TokenizerDirTest, AddedTokenIdOutOfRange) {
+  write("tokenizer.json", tokenizer_json(R"({"[UNK]": 0, "[CLS]": 1, "[SEP]": 2})",
+                                         R"([{"id": -4, "content": "[MASK]", "special": true}])"));
+  expect_error("tokenizer.json", "added_tokens: id -4 is not an integer id");
+}
+
+TEST_F(TokenizerDirTest, MaxInputCharsPerWordNotACount) {
+  write("tokenizer.json", tokenizer_json(R"({"[UNK]": 0, "[CLS]": 1, "[SEP]": 2})", "[]",
+                                         R"(, "max_input_chars_per_word": 1e300)"));
+  expect_error("tokenizer.json", "model.max_input_chars_per_word is 1e+300");
+}
+
+TEST_F(TokenizerDirTest, AddedTokensDecoderKeyNotAnId) {
+  write("vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n");
+  write("tokenizer_config.json", R"({"added_tokens_decoder": {"12abc": {"content": "[X]"}}})");
+  expect_error("tokenizer_config.json", "key '12abc' is not an integer id");
+}
+
+TEST_F(TokenizerDirTest, LongWordWithHugeMaxInputCharsIsLinear) {
+  // WordPiece only tries pieces as long as the longest vocabulary entry: a 1 MB word under a
+  // tokenizer.json that allows such words takes milliseconds, not the ~10^12 steps of trying every prefix.
+  write("tokenizer.json", tokenizer_json(R"({"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "aaaa": 3, "##aaaa": 4})", "[]",
+                                         R"(, "max_input_chars_per_word": 100000000)"));
+  const BertTokenizer tok = BertTokenizer::from_directory(dir_);
+  const Encoding enc = tok.encode(std::string(1 << 20, 'a'));
+  ASSERT_EQ(enc.input_ids.size(), (1u << 18) + 2);
+  EXPECT_EQ(enc.input_ids[1], 3);
+  EXPECT_EQ(enc.input_ids[2], 4);
+  EXPECT_EQ(tok.encode(std::string(4099, 'a')).input_ids[1], 0);  // a rest of 3 'a's: the word is one [UNK]
+  EXPECT_EQ(tok.encode(std::string(4099, 'a')).input_ids.size(), 3u);
+}
+
+TEST_F(TokenizerDirTest, TokenizerJsonIsAFifo) {
+  ASSERT_EQ(::mkfifo((dir_ / "tokenizer.json").c_str(), 0600), 0);
+  expect_error("tokenizer.json", "is not a regular file");
+}
+
+TEST_F(TokenizerDirTest, VocabTxtTooLarge) {
+  write("vocab.txt", std::string((64u << 20) + 1, 'a'));
+  expect_error("vocab.txt", "more than the 67108864 bytes");
 }
 
 TEST_F(TokenizerDirTest, MinimalVocabTxtWithDefaults) {
