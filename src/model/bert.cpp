@@ -63,12 +63,26 @@ void embed(const BertModel& m, const Packed& p, std::span<const int> ids, std::s
   layer_norm_rows(x, p.rows(), h, w.emb_ln_w.data, w.emb_ln_b.data, static_cast<float>(c.layer_norm_eps));
 }
 
+// Activations reused by every layer of one forward pass (allocated once: fresh pages for each layer
+// would cost the kernel a page clear per 4 kB).
+struct Workspace {
+  std::vector<float> qkv;      // [rows, 3 hidden]
+  std::vector<float> context;  // [rows, hidden]
+  std::vector<float> proj;     // [rows, hidden]
+  std::vector<float> mid;      // [rows, intermediate]
+  Workspace(const BertConfig& c, int rows)
+      : qkv(static_cast<size_t>(rows) * 3 * c.hidden_size),
+        context(static_cast<size_t>(rows) * c.hidden_size),
+        proj(context.size()),
+        mid(static_cast<size_t>(rows) * c.intermediate_size) {}
+};
+
 // x: [rows, hidden] -> context: [rows, hidden]; probs out: per sequence [heads, len, len]
 void self_attention(const BertConfig& c, const LayerWeights& L, const Packed& p, const float* x, float* context,
-                    const std::vector<float*>& probs) {
+                    const std::vector<float*>& probs, Workspace& ws) {
   const int h = c.hidden_size, rows = p.rows();
   // One packed layer computes [query | key | value] per row: qkv: [rows, 3 hidden].
-  std::vector<float> qkv(static_cast<size_t>(rows) * 3 * h);
+  std::vector<float>& qkv = ws.qkv;
   linear_packed(x, rows, L.qkv_p, L.qkv_b.data(), qkv.data());
   // HF multiplies the scores by scaling = head_dim ** -0.5 (a Python float, applied in float32).
   const float scaling = static_cast<float>(std::pow(static_cast<double>(c.head_dim()), -0.5));
@@ -80,26 +94,26 @@ void self_attention(const BertConfig& c, const LayerWeights& L, const Packed& p,
 }
 
 // x: [rows, hidden] -> [rows, hidden], in place: LayerNorm(x + W2 gelu(W1 x + b1) + b2)
-void feed_forward(const BertConfig& c, const LayerWeights& L, float* x, int rows) {
-  const int h = c.hidden_size, inter = c.intermediate_size;
-  std::vector<float> mid(static_cast<size_t>(rows) * inter), out(static_cast<size_t>(rows) * h);
+void feed_forward(const BertConfig& c, const LayerWeights& L, float* x, int rows, Workspace& ws) {
+  const int h = c.hidden_size;
+  std::vector<float>&mid = ws.mid, &out = ws.proj;
   linear_packed(x, rows, L.inter_p, L.inter_b.data, mid.data());
   gelu_erf_fast(mid.data(), static_cast<long>(mid.size()));
   linear_packed(mid.data(), rows, L.out_p, L.out_b.data, out.data());
-  for (size_t i = 0; i < out.size(); ++i) x[i] = out[i] + x[i];
+  for (size_t i = 0; i < static_cast<size_t>(rows) * h; ++i) x[i] = out[i] + x[i];
   layer_norm_rows(x, rows, h, L.out_ln_w.data, L.out_ln_b.data, static_cast<float>(c.layer_norm_eps));
 }
 
 // x: [rows, hidden] -> [rows, hidden], in place; probs out: per sequence [heads, len, len]
 void encoder_layer(const BertConfig& c, const LayerWeights& L, const Packed& p, float* x,
-                   const std::vector<float*>& probs) {
+                   const std::vector<float*>& probs, Workspace& ws) {
   const int h = c.hidden_size, rows = p.rows();
-  std::vector<float> context(static_cast<size_t>(rows) * h), attn(context.size());
-  self_attention(c, L, p, x, context.data(), probs);
+  std::vector<float>&context = ws.context, &attn = ws.proj;
+  self_attention(c, L, p, x, context.data(), probs, ws);
   linear_packed(context.data(), rows, L.attn_out_p, L.attn_out_b.data, attn.data());
   for (size_t i = 0; i < attn.size(); ++i) x[i] = attn[i] + x[i];
   layer_norm_rows(x, rows, h, L.attn_ln_w.data, L.attn_ln_b.data, static_cast<float>(c.layer_norm_eps));
-  feed_forward(c, L, x, rows);
+  feed_forward(c, L, x, rows, ws);
 }
 
 // first token's hidden state [hidden] -> tanh(W h + b) [hidden]
@@ -159,10 +173,11 @@ std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector
   std::vector<float> x(static_cast<size_t>(p.rows()) * h);
   embed(m, p, ids, types, x.data());
   std::vector<float*> probs(outs.size());
+  Workspace ws(c, p.rows());
   for (int l = 0; l < c.num_hidden_layers; ++l) {
     for (size_t s = 0; s < outs.size(); ++s)
       probs[s] = outs[s].attentions.data() + static_cast<size_t>(l) * c.num_attention_heads * p.len(s) * p.len(s);
-    encoder_layer(c, m.weights.layers[l], p, x.data(), probs);
+    encoder_layer(c, m.weights.layers[l], p, x.data(), probs, ws);
   }
   for (size_t s = 0; s < outs.size(); ++s) {
     const float* first = x.data() + static_cast<size_t>(p.offset[s]) * h;

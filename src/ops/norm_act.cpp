@@ -2,12 +2,25 @@
 // the exactly rounded float of the true value, whatever order PyTorch's vector kernel sums in.
 #include "ops/norm_act.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "ops/thread_pool.h"
 
 namespace attnlab {
 
+static void layer_norm_range(float* x, int r0, int r1, int cols, const float* weight, const float* bias, float eps);
+
 void layer_norm_rows(float* x, int rows, int cols, const float* weight, const float* bias, float eps) {
-  for (int r = 0; r < rows; ++r) {
+  constexpr int kRowsPerTask = 32;
+  if (rows < 2 * kRowsPerTask) return layer_norm_range(x, 0, rows, cols, weight, bias, eps);
+  parallel_for((rows + kRowsPerTask - 1) / kRowsPerTask, [&](int t) {
+    layer_norm_range(x, t * kRowsPerTask, std::min(rows, (t + 1) * kRowsPerTask), cols, weight, bias, eps);
+  });
+}
+
+static void layer_norm_range(float* x, int r0, int r1, int cols, const float* weight, const float* bias, float eps) {
+  for (int r = r0; r < r1; ++r) {
     float* v = x + static_cast<long>(r) * cols;
     double sum = 0.0;
     for (int c = 0; c < cols; ++c) sum += v[c];

@@ -158,18 +158,29 @@ PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in, bool b
 
 void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y) {
   const int panels = w.panels();
-  // Tasks of a few panels each: enough tasks to balance two cores, few enough to amortise the sync.
-  const int tasks = std::min(panels, num_threads() * 4);
-  const int per = (panels + tasks - 1) / tasks;
-  parallel_for(tasks, [&](int t) {
+  // Rows go in blocks whose slice of x stays in L2 (256 kB) while every panel streams past it;
+  // a short input is a single block, so each weight is read exactly once.
+  constexpr size_t kL2Budget = 256 * 1024;
+  const int fit = static_cast<int>(kL2Budget / (sizeof(float) * static_cast<size_t>(w.in)));
+  const int block = std::max(kRows, fit / kRows * kRows);
+  const int row_blocks = (rows + block - 1) / block;
+  // Within a block, tasks of a few panels each: enough to balance the cores, few enough to
+  // amortise the synchronisation.
+  const int groups = std::min(panels, std::max(1, num_threads() * 4 / row_blocks));
+  const int per = (panels + groups - 1) / groups;
+  parallel_for(row_blocks * groups, [&](int t) {
+    const int rb = t / groups, g = t % groups;
+    const int r0 = rb * block, nr = std::min(block, rows - r0);
+    const float* xb = x + static_cast<size_t>(r0) * w.in;
+    float* yb = y + static_cast<size_t>(r0) * w.out;
     alignas(32) float zeros[kP] = {};
-    for (int p = t * per; p < std::min(panels, (t + 1) * per); ++p) {
+    for (int p = g * per; p < std::min(panels, (g + 1) * per); ++p) {
       const int o0 = p * kP, cols = std::min(kP, w.out - o0);
       alignas(32) float bias[kP] = {};
       if (b) std::memcpy(bias, b + o0, sizeof(float) * cols);
       const size_t offset = static_cast<size_t>(p) * w.in * kP;
-      if (w.bf16) panel_rows(x, rows, w.in, w.b16() + offset, b ? bias : zeros, y + o0, w.out, cols);
-      else panel_rows(x, rows, w.in, w.f32() + offset, b ? bias : zeros, y + o0, w.out, cols);
+      if (w.bf16) panel_rows(xb, nr, w.in, w.b16() + offset, b ? bias : zeros, yb + o0, w.out, cols);
+      else panel_rows(xb, nr, w.in, w.f32() + offset, b ? bias : zeros, yb + o0, w.out, cols);
     }
   });
 }

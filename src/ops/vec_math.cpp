@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
+
+#include "ops/thread_pool.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -100,7 +103,17 @@ void exp_inplace(float* x, long n) {
   for (; i < n; ++i) x[i] = exp_scalar(x[i]);
 }
 
+static void gelu_range(float* x, long n);
+
 void gelu_erf_fast(float* x, long n) {
+  // Long inputs spread over the pool in chunks of whole vectors.
+  constexpr long kChunk = 1 << 16;
+  if (n < 2 * kChunk) return gelu_range(x, n);
+  const int chunks = static_cast<int>((n + kChunk - 1) / kChunk);
+  parallel_for(chunks, [&](int c) { gelu_range(x + c * kChunk, std::min(kChunk, n - c * kChunk)); });
+}
+
+static void gelu_range(float* x, long n) {
   long i = 0;
 #ifdef ATTNLAB_HAVE_AVX2
   const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f), alpha = _mm256_set1_ps(kSqrtHalf);
