@@ -21,14 +21,6 @@ namespace {
 constexpr int kP = PackedWeight::kPanel;
 constexpr int kRows = 6;  // 6 rows x 16 outputs = 12 accumulators: the FMA units stay busy
 
-inline float widen(float w) { return w; }
-inline float widen(uint16_t w) {
-  const uint32_t bits = static_cast<uint32_t>(w) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
 #ifdef ATTNLAB_HAVE_AVX2
 inline void load16(const float* p, __m256& w0, __m256& w1) {
   w0 = _mm256_load_ps(p);
@@ -72,6 +64,14 @@ inline void kernel(const float* x, int in, const W* panel, const float* bias, fl
   }
 }
 #else
+inline float widen(float w) { return w; }
+inline float widen(uint16_t w) {
+  const uint32_t bits = static_cast<uint32_t>(w) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
 template <int R, typename W>
 inline void kernel(const float* x, int in, const W* panel, const float* bias, float* y, int ldy, int cols) {
   for (int r = 0; r < R; ++r)
