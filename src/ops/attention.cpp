@@ -7,12 +7,11 @@
 #include <cmath>
 #include <vector>
 
+#include "ops/linear.h"
 #include "ops/softmax.h"
 #include "ops/thread_pool.h"
 
 namespace attnlab {
-
-void blas_single_thread();  // linear_fast.cpp
 
 void multi_head_attention(const float* q, const float* k, const float* v, int seq, int heads, int head_dim, int ld,
                           float scaling, float* probs, float* context, int context_ld) {

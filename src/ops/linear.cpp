@@ -1,11 +1,31 @@
-// Matrix products (OpenBLAS sgemm) and the scalar twins the tests compare against; linear() itself
-// lives in linear_fast.cpp.
+// Matrix products on OpenBLAS sgemm, and the scalar twins the tests compare against. The model's
+// layers use the packed kernel (packed_linear.h); these serve the toy layers and small products.
 #include "ops/linear.h"
 
 #include <cblas.h>
 
+#include <cstring>
+
 
 namespace attnlab {
+
+void blas_single_thread() {
+  static const bool once = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)once;
+}
+
+void linear(const float* x, int rows, int in, const float* w, const float* b, int out, float* y) {
+  // Like torch.addmm: start from the broadcast bias, then accumulate x w^T on top (beta = 1).
+  blas_single_thread();
+  for (int r = 0; r < rows; ++r) {
+    if (b) std::memcpy(y + static_cast<size_t>(r) * out, b, sizeof(float) * out);
+    else std::memset(y + static_cast<size_t>(r) * out, 0, sizeof(float) * out);
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, in, w, in, 1.0f, y, out);
+}
 
 void linear_naive(const float* x, int rows, int in, const float* w, const float* b, int out,
                   float* y) {
@@ -19,6 +39,7 @@ void linear_naive(const float* x, int rows, int in, const float* w, const float*
 }
 
 void matmul(const float* a, const float* b, int m, int k, int n, float* c) {
+  blas_single_thread();
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k, b, n, 0.0f, c, n);
 }
 

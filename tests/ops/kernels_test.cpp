@@ -76,7 +76,7 @@ TEST(Attention, MultiHeadMatchesNaive) {
   }
 }
 
-TEST(Linear, StreamingAndBlasPathsMatchNaiveAcrossThreadCounts) {
+TEST(Linear, BlasMatchesNaiveAcrossThreadCounts) {
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
     for (auto [rows, in, out] : {std::tuple{1, 768, 768}, {9, 384, 1536}, {32, 64, 36}, {33, 96, 100}, {200, 64, 130}}) {
