@@ -21,11 +21,6 @@ namespace {
 // it, and tokenizing holds ~30 bytes per input byte at its peak.
 constexpr size_t kMaxTextBytes = size_t{16} << 20;
 
-// The attention probabilities bert_forward keeps ([layer][head][seq][seq] floats). Real BERTs need
-// at most a few hundred MB; only a hostile config (max_position_embeddings in the hundreds of
-// thousands) comes near this, and it should fail here, not in the kernel's allocation.
-constexpr double kMaxAttentionBytes = 8.0 * (uint64_t{1} << 30);
-
 void check_text_size(size_t bytes, const char* where) {
   if (bytes > kMaxTextBytes)
     throw Error(std::string(where) + " is more than " + std::to_string(kMaxTextBytes) +
@@ -70,17 +65,6 @@ Encoding encode_text(const Session& s, const std::string& text, const std::optio
                    "attnlab: warning: input is longer than %d tokens (max_position_embeddings); truncated "
                    "as transformers' truncation=True does. Use --no-truncate to refuse instead.\n",
                    limit);
-  }
-  if (s.model) {
-    const BertConfig& c = s.model->config;
-    const double seq = static_cast<double>(enc.input_ids.size());
-    const double bytes = 4.0 * c.num_hidden_layers * c.num_attention_heads * seq * seq;
-    if (bytes > kMaxAttentionBytes)
-      throw Error("input of " + std::to_string(enc.input_ids.size()) + " tokens would need " +
-                      std::to_string(static_cast<long long>(bytes / (1 << 30))) +
-                      " GiB for the attention probabilities of " + std::to_string(c.num_hidden_layers) +
-                      " layers x " + std::to_string(c.num_attention_heads) + " heads; the limit is 8 GiB",
-                  kExitInput);
   }
   return enc;
 }

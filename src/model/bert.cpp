@@ -4,6 +4,7 @@
 #include "model/bert.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "core/error.h"
@@ -148,13 +149,27 @@ void check_input(const BertConfig& c, std::span<const int> ids, std::span<const 
 
 }  // namespace
 
+// The attention probabilities a batch returns ([layer][head][seq][seq] floats per sequence). Real
+// BERTs need at most a few hundred MB; only a hostile config (max_position_embeddings in the
+// hundreds of thousands) comes near this, and it should fail here, not in an allocation.
+constexpr double kMaxAttentionBytes = 8.0 * (uint64_t{1} << 30);
+
 std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector<BertInput>& batch) {
   const BertConfig& c = m.config;
   Packed p;
   p.offset.push_back(0);
   std::vector<int> ids, types;
+  double attention_bytes = 0;
   for (const BertInput& in : batch) {
     check_input(c, in.input_ids, in.token_type_ids);
+    const double seq = static_cast<double>(in.input_ids.size());
+    attention_bytes += 4.0 * c.num_hidden_layers * c.num_attention_heads * seq * seq;
+    if (attention_bytes > kMaxAttentionBytes)
+      throw Error("input of " + std::to_string(in.input_ids.size()) + " tokens would need " +
+                      std::to_string(static_cast<long long>(attention_bytes / (1 << 30))) +
+                      " GiB for the attention probabilities of " + std::to_string(c.num_hidden_layers) +
+                      " layers x " + std::to_string(c.num_attention_heads) + " heads; the limit is 8 GiB",
+                  kExitInput);
     ids.insert(ids.end(), in.input_ids.begin(), in.input_ids.end());
     types.insert(types.end(), in.token_type_ids.begin(), in.token_type_ids.end());
     p.offset.push_back(static_cast<int>(ids.size()));
