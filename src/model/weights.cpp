@@ -107,19 +107,14 @@ void pack_weights(const SafetensorsFile& file, const BertConfig& c, BertWeights&
   const int h = c.hidden_size, inter = c.intermediate_size;
   const auto release = [&](Tensor& t) {
     if (t.owned.empty()) {  // zero copy: the map's pages can go, the packed copy replaces them
-      size_t n = sizeof(float);
-      for (int64_t d : t.shape) n *= static_cast<size_t>(d);
-      file.release(t.data, n);
+      file.release(t.data, t.bytes());
     } else {
       std::vector<float>().swap(t.owned);
       t.data = nullptr;
     }
   };
   const auto prefetch = [&](const Tensor& t) {
-    if (!t.owned.empty()) return;
-    size_t n = sizeof(float);
-    for (int64_t d : t.shape) n *= static_cast<size_t>(d);
-    file.prefetch(t.data, n);
+    if (t.owned.empty()) file.prefetch(t.data, t.bytes());
   };
   for (LayerWeights& L : w.layers) {
     for (const Tensor* t : {&L.query_w, &L.key_w, &L.value_w, &L.attn_out_w, &L.inter_w, &L.out_w}) prefetch(*t);

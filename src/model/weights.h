@@ -21,6 +21,12 @@ struct Tensor {
   const float* data = nullptr;
   std::vector<float> owned;
   std::vector<int64_t> shape;
+
+  size_t bytes() const {
+    size_t n = sizeof(float);
+    for (int64_t d : shape) n *= static_cast<size_t>(d);
+    return n;
+  }
 };
 
 struct LayerWeights {
