@@ -6,13 +6,15 @@
 
 #include <cstdio>
 
+#include "text/utf8.h"
+
 namespace attnlab {
 namespace {
 
 // Python's str.isprintable: false for categories Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs (except ' ').
-bool python_printable(utf8proc_int32_t cp) {
+bool python_printable(char32_t cp) {
   if (cp == ' ') return true;
-  switch (utf8proc_category(cp)) {
+  switch (utf8proc_category(static_cast<utf8proc_int32_t>(cp))) {
     case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CS:
     case UTF8PROC_CATEGORY_CO: case UTF8PROC_CATEGORY_CN: case UTF8PROC_CATEGORY_ZL:
     case UTF8PROC_CATEGORY_ZP: case UTF8PROC_CATEGORY_ZS:
@@ -25,31 +27,19 @@ bool python_printable(utf8proc_int32_t cp) {
 }  // namespace
 
 std::string python_repr(std::string_view s) {
-  // Decode once; invalid bytes become U+FFFD, as Python's errors="replace" decoding would give.
-  std::vector<utf8proc_int32_t> cps;
-  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
-  while (left > 0) {
-    utf8proc_int32_t cp;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n < 1) {
-      cp = 0xFFFD;
-      n = 1;
-    }
-    cps.push_back(cp);
-    p += n;
-    left -= n;
-  }
+  // Invalid bytes become U+FFFD per maximal invalid subsequence, as Python's errors="replace"
+  // decoding (and the tokenizer) read them.
+  const std::u32string cps = decode_utf8_lossy(s);
   bool has_single = false, has_double = false;
-  for (auto cp : cps) {
+  for (const char32_t cp : cps) {
     has_single |= cp == '\'';
     has_double |= cp == '"';
   }
   const char quote = (has_single && !has_double) ? '"' : '\'';
   std::string out(1, quote);
-  for (auto cp : cps) {
+  for (const char32_t cp : cps) {
     char buf[16];
-    if (cp == quote || cp == '\\') {
+    if (cp == static_cast<char32_t>(quote) || cp == U'\\') {
       out += '\\';
       out += static_cast<char>(cp);
     } else if (cp == '\t') {
@@ -69,9 +59,7 @@ std::string python_repr(std::string_view s) {
       else std::snprintf(buf, sizeof buf, "\\U%08x", static_cast<unsigned>(cp));
       out += buf;
     } else {
-      utf8proc_uint8_t enc[4];
-      const auto n = utf8proc_encode_char(cp, enc);
-      out.append(reinterpret_cast<const char*>(enc), static_cast<size_t>(n));
+      append_utf8(out, cp);
     }
   }
   out += quote;
