@@ -64,18 +64,20 @@ void embed(const BertModel& m, const Packed& p, std::span<const int> ids, std::s
   layer_norm_rows(x, p.rows(), h, w.emb_ln_w.data, w.emb_ln_b.data, static_cast<float>(c.layer_norm_eps));
 }
 
-// Activations reused by every layer of one forward pass (allocated once: fresh pages for each layer
-// would cost the kernel a page clear per 4 kB).
+// Activations reused by every layer of a forward pass, and kept per thread between passes (grown,
+// never shrunk: a few MB for bert-base): fresh pages for each call would cost a page fault and a
+// page clear per 4 kB. Every buffer is written in full before it is read.
 struct Workspace {
-  std::vector<float> qkv;      // [rows, 3 hidden]
-  std::vector<float> context;  // [rows, hidden]
-  std::vector<float> proj;     // [rows, hidden]
-  std::vector<float> mid;      // [rows, intermediate]
-  Workspace(const BertConfig& c, int rows)
-      : qkv(static_cast<size_t>(rows) * 3 * c.hidden_size),
-        context(static_cast<size_t>(rows) * c.hidden_size),
-        proj(context.size()),
-        mid(static_cast<size_t>(rows) * c.intermediate_size) {}
+  FloatBuffer qkv;      // [rows, 3 hidden]
+  FloatBuffer context;  // [rows, hidden]
+  FloatBuffer proj;     // [rows, hidden]
+  FloatBuffer mid;      // [rows, intermediate]
+  void resize(const BertConfig& c, int rows) {
+    qkv.resize(static_cast<size_t>(rows) * 3 * c.hidden_size);
+    context.resize(static_cast<size_t>(rows) * c.hidden_size);
+    proj.resize(context.size());
+    mid.resize(static_cast<size_t>(rows) * c.intermediate_size);
+  }
 };
 
 // x: [rows, hidden] -> context: [rows, hidden]; probs out: per sequence [heads, len, len]
@@ -83,7 +85,7 @@ void self_attention(const BertConfig& c, const LayerWeights& L, const Packed& p,
                     const std::vector<float*>& probs, Workspace& ws) {
   const int h = c.hidden_size, rows = p.rows();
   // One packed layer computes [query | key | value] per row: qkv: [rows, 3 hidden].
-  std::vector<float>& qkv = ws.qkv;
+  FloatBuffer& qkv = ws.qkv;
   linear_packed(x, rows, L.qkv_p, L.qkv_b.data(), qkv.data());
   // HF multiplies the scores by scaling = head_dim ** -0.5 (a Python float, applied in float32).
   const float scaling = static_cast<float>(std::pow(static_cast<double>(c.head_dim()), -0.5));
@@ -97,7 +99,7 @@ void self_attention(const BertConfig& c, const LayerWeights& L, const Packed& p,
 // x: [rows, hidden] -> [rows, hidden], in place: LayerNorm(x + W2 gelu(W1 x + b1) + b2)
 void feed_forward(const BertConfig& c, const LayerWeights& L, float* x, int rows, Workspace& ws) {
   const int h = c.hidden_size;
-  std::vector<float>&mid = ws.mid, &out = ws.proj;
+  FloatBuffer &mid = ws.mid, &out = ws.proj;
   linear_packed(x, rows, L.inter_p, L.inter_b.data, mid.data());
   gelu_erf_fast(mid.data(), static_cast<long>(mid.size()));
   linear_packed(mid.data(), rows, L.out_p, L.out_b.data, out.data());
@@ -109,7 +111,7 @@ void feed_forward(const BertConfig& c, const LayerWeights& L, float* x, int rows
 void encoder_layer(const BertConfig& c, const LayerWeights& L, const Packed& p, float* x,
                    const std::vector<float*>& probs, Workspace& ws) {
   const int h = c.hidden_size, rows = p.rows();
-  std::vector<float>&context = ws.context, &attn = ws.proj;
+  FloatBuffer &context = ws.context, &attn = ws.proj;
   self_attention(c, L, p, x, context.data(), probs, ws);
   linear_packed(context.data(), rows, L.attn_out_p, L.attn_out_b.data, attn.data());
   for (size_t i = 0; i < attn.size(); ++i) x[i] = attn[i] + x[i];
@@ -185,10 +187,11 @@ std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector
     o.hidden = h;
     o.attentions.resize(static_cast<size_t>(c.num_hidden_layers) * c.num_attention_heads * o.seq_len * o.seq_len);
   }
-  std::vector<float> x(static_cast<size_t>(p.rows()) * h);
+  FloatBuffer x(static_cast<size_t>(p.rows()) * h);
   embed(m, p, ids, types, x.data());
   std::vector<float*> probs(outs.size());
-  Workspace ws(c, p.rows());
+  thread_local Workspace ws;
+  ws.resize(c, p.rows());
   for (int l = 0; l < c.num_hidden_layers; ++l) {
     for (size_t s = 0; s < outs.size(); ++s)
       probs[s] = outs[s].attentions.data() + static_cast<size_t>(l) * c.num_attention_heads * p.len(s) * p.len(s);

@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "core/float_buffer.h"
 #include "io/safetensors.h"
 #include "model/config.h"
 #include "model/weights.h"
@@ -31,7 +32,7 @@ BertModel load_bert_model(const std::filesystem::path& dir, const LoadOptions& o
 
 struct BertOutput {
   int seq_len = 0, num_layers = 0, num_heads = 0, hidden = 0;
-  std::vector<float> attentions;         // [layer][head][query][key], each row sums to 1
+  FloatBuffer attentions;                // [layer][head][query][key], each row sums to 1
   std::vector<float> last_hidden_state;  // [seq_len][hidden]
   std::vector<float> pooler_output;      // [hidden]; empty when the checkpoint has no pooler
 

@@ -19,11 +19,10 @@ void multi_head_attention(const float* q, const float* k, const float* v, int se
   parallel_for(heads, [&](int h) {
     float* p = probs + static_cast<size_t>(h) * seq * seq;
     const size_t col = static_cast<size_t>(h) * head_dim;
-    // HF: matmul(query, key^T) * scaling, softmax, matmul(probs, value).
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, seq, seq, head_dim, 1.0f, q + col, ld, k + col, ld, 0.0f, p,
-                seq);
-    const size_t n = static_cast<size_t>(seq) * seq;
-    for (size_t i = 0; i < n; ++i) p[i] *= scaling;
+    // HF: matmul(query, key^T) * scaling, softmax, matmul(probs, value). alpha = scaling rounds
+    // each float dot product times scaling once, exactly as the separate multiply does.
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, seq, seq, head_dim, scaling, q + col, ld, k + col, ld, 0.0f,
+                p, seq);
     softmax_rows(p, seq, seq);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, seq, head_dim, seq, 1.0f, p, seq, v + col, ld, 0.0f,
                 context + col, context_ld);

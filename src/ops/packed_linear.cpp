@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include <sys/mman.h>
 
@@ -21,10 +22,21 @@ namespace {
 constexpr int kP = PackedWeight::kPanel;
 constexpr int kRows = 6;  // 6 rows x 16 outputs = 12 accumulators: the FMA units stay busy
 
+// Weights to pull into cache while a kernel runs: byte next + k * step at k step k (step 0: none).
+// The loops hand each pass over a k-block a slice of the next k-block, so DRAM keeps streaming
+// while the rows after the first pass re-read the current one from cache.
+struct Prefetch {
+  const char* next = nullptr;
+  int step = 0;
+};
+
 #ifdef ATTNLAB_HAVE_AVX2
 inline void load16(const float* p, __m256& w0, __m256& w1) {
   w0 = _mm256_load_ps(p);
   w1 = _mm256_load_ps(p + 8);
+  // Pin both in registers: folded into each FMA as a memory operand, they would cost 13 loads per
+  // k step instead of 8 and the load ports, not the FMA units, would set the pace.
+  __asm__("" : "+x"(w0), "+x"(w1));
 }
 inline void load16(const uint16_t* p, __m256& w0, __m256& w1) {  // bfloat16 -> float: shift into the high half
   const __m256i raw = _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
@@ -32,36 +44,54 @@ inline void load16(const uint16_t* p, __m256& w0, __m256& w1) {  // bfloat16 -> 
   w1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(raw, 1)), 16));
 }
 
-// y[r, 0:16] (r < R) = bias[0:16] + sum_k x[r, k] * panel[k, 0:16]; `cols` valid outputs.
-template <int R, typename W>
-inline void kernel(const float* x, int in, const W* panel, const float* bias, float* y, int ldy, int cols) {
-  __m256 acc[R][2];
-  const __m256 b0 = _mm256_loadu_ps(bias), b1 = _mm256_loadu_ps(bias + 8);
-  for (int r = 0; r < R; ++r) {
-    acc[r][0] = b0;
-    acc[r][1] = b1;
+// Where a kernel reads x: a row-major slice (x[r * ldx + k]), or a packed row group whose R rows
+// sit side by side for each k (x[k * R + r]: one stream, no cache-set conflicts between rows).
+struct Rows {
+  const float* x;
+  int ldx;      // row stride when not packed
+  bool packed;
+};
+
+// out[r, 0:16] (r < R) = init[r, 0:16] + sum_{k < kc} x[r, k] * panel[k, 0:16]. init is the bias
+// (ldi 0) on the first k-block and the partial sums after it, so every output sums bias,
+// x[0]w[0], x[1]w[1], ... in one fixed order however the loops are blocked.
+// Twelve named accumulators rather than an array: GCC keeps a __m256 array in memory, storing it
+// every k step, and the kernel runs at half speed.
+template <int R, bool kPacked, typename W>
+inline void kernel(const float* __restrict x, int ldx, int kc, const W* __restrict panel, const float* init, int ldi,
+                   float* out, int ldo, Prefetch pf) {
+  static_assert(R >= 1 && R <= 6);
+  __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+#define ATTNLAB_ROWS(M) M(0) M(1) M(2) M(3) M(4) M(5)
+#define ATTNLAB_INIT(r)                                                \
+  if constexpr (R > r) {                                               \
+    c##r##0 = _mm256_loadu_ps(init + static_cast<size_t>(r) * ldi);    \
+    c##r##1 = _mm256_loadu_ps(init + static_cast<size_t>(r) * ldi + 8); \
   }
-  for (int k = 0; k < in; ++k) {
+#define ATTNLAB_FMA(r)                                                                                        \
+  if constexpr (R > r) {                                                                                      \
+    const __m256 xb = _mm256_broadcast_ss(kPacked ? x + static_cast<size_t>(k) * R + r                          \
+                                                  : x + static_cast<size_t>(r) * ldx + k);                    \
+    c##r##0 = _mm256_fmadd_ps(xb, w0, c##r##0);                                                               \
+    c##r##1 = _mm256_fmadd_ps(xb, w1, c##r##1);                                                               \
+  }
+#define ATTNLAB_STORE(r)                                               \
+  if constexpr (R > r) {                                               \
+    _mm256_storeu_ps(out + static_cast<size_t>(r) * ldo, c##r##0);     \
+    _mm256_storeu_ps(out + static_cast<size_t>(r) * ldo + 8, c##r##1); \
+  }
+  ATTNLAB_ROWS(ATTNLAB_INIT)
+  for (int k = 0; k < kc; ++k) {
     __m256 w0, w1;
+    if (pf.step) _mm_prefetch(pf.next + static_cast<size_t>(k) * pf.step, _MM_HINT_T0);
     load16(panel + static_cast<size_t>(k) * kP, w0, w1);
-    for (int r = 0; r < R; ++r) {
-      const __m256 xb = _mm256_broadcast_ss(x + static_cast<size_t>(r) * in + k);
-      acc[r][0] = _mm256_fmadd_ps(xb, w0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(xb, w1, acc[r][1]);
-    }
+    ATTNLAB_ROWS(ATTNLAB_FMA)
   }
-  for (int r = 0; r < R; ++r) {
-    float* yr = y + static_cast<size_t>(r) * ldy;
-    if (cols == kP) {
-      _mm256_storeu_ps(yr, acc[r][0]);
-      _mm256_storeu_ps(yr + 8, acc[r][1]);
-    } else {
-      alignas(32) float tmp[kP];
-      _mm256_store_ps(tmp, acc[r][0]);
-      _mm256_store_ps(tmp + 8, acc[r][1]);
-      std::memcpy(yr, tmp, sizeof(float) * cols);
-    }
-  }
+  ATTNLAB_ROWS(ATTNLAB_STORE)
+#undef ATTNLAB_STORE
+#undef ATTNLAB_FMA
+#undef ATTNLAB_INIT
+#undef ATTNLAB_ROWS
 }
 #else
 inline float widen(float w) { return w; }
@@ -72,32 +102,120 @@ inline float widen(uint16_t w) {
   return f;
 }
 
-template <int R, typename W>
-inline void kernel(const float* x, int in, const W* panel, const float* bias, float* y, int ldy, int cols) {
+template <int R, bool kPacked, typename W>
+inline void kernel(const float* x, int ldx, int kc, const W* panel, const float* init, int ldi, float* out, int ldo,
+                   Prefetch) {
   for (int r = 0; r < R; ++r)
-    for (int j = 0; j < cols; ++j) {
-      float acc = bias[j];
-      for (int k = 0; k < in; ++k) acc += x[static_cast<size_t>(r) * in + k] * widen(panel[static_cast<size_t>(k) * kP + j]);
-      y[static_cast<size_t>(r) * ldy + j] = acc;
+    for (int j = 0; j < kP; ++j) {
+      float acc = init[static_cast<size_t>(r) * ldi + j];
+      for (int k = 0; k < kc; ++k) {
+        const float xv = kPacked ? x[static_cast<size_t>(k) * R + r] : x[static_cast<size_t>(r) * ldx + k];
+        acc += xv * widen(panel[static_cast<size_t>(k) * kP + j]);
+      }
+      out[static_cast<size_t>(r) * ldo + j] = acc;
     }
 }
 #endif
 
-template <typename W>
-void panel_rows(const float* x, int rows, int in, const W* panel, const float* bias, float* y, int ldy, int cols) {
-  int r = 0;
-  for (; r + kRows <= rows; r += kRows)
-    kernel<kRows, W>(x + static_cast<size_t>(r) * in, in, panel, bias, y + static_cast<size_t>(r) * ldy, ldy, cols);
-  const float* xr = x + static_cast<size_t>(r) * in;
-  float* yr = y + static_cast<size_t>(r) * ldy;
-  switch (rows - r) {
-    case 5: kernel<5, W>(xr, in, panel, bias, yr, ldy, cols); break;
-    case 4: kernel<4, W>(xr, in, panel, bias, yr, ldy, cols); break;
-    case 3: kernel<3, W>(xr, in, panel, bias, yr, ldy, cols); break;
-    case 2: kernel<2, W>(xr, in, panel, bias, yr, ldy, cols); break;
-    case 1: kernel<1, W>(xr, in, panel, bias, yr, ldy, cols); break;
+// Rows [0, R) of one k-block of one panel. A full panel accumulates in y itself; the last, partial
+// panel (cols < 16) goes through a 16-wide scratch tile.
+template <int R, bool kPacked, typename W>
+void tile(const float* x, int ldx, int kc, const W* panel, const float* bias, bool first, float* y, int ldy, int cols,
+          Prefetch pf) {
+  if (cols == kP) {
+    if (first) kernel<R, kPacked, W>(x, ldx, kc, panel, bias, 0, y, ldy, pf);
+    else kernel<R, kPacked, W>(x, ldx, kc, panel, y, ldy, y, ldy, pf);
+    return;
+  }
+  alignas(32) float scratch[R][kP] = {};
+  if (!first)
+    for (int r = 0; r < R; ++r) std::memcpy(scratch[r], y + static_cast<size_t>(r) * ldy, sizeof(float) * cols);
+  if (first) kernel<R, kPacked, W>(x, ldx, kc, panel, bias, 0, &scratch[0][0], kP, pf);
+  else kernel<R, kPacked, W>(x, ldx, kc, panel, &scratch[0][0], kP, &scratch[0][0], kP, pf);
+  for (int r = 0; r < R; ++r) std::memcpy(y + static_cast<size_t>(r) * ldy, scratch[r], sizeof(float) * cols);
+}
+
+template <bool kPacked, typename W>
+void tile_n(int n, const float* x, int ldx, int kc, const W* panel, const float* bias, bool first, float* y, int ldy,
+            int cols, Prefetch pf) {
+  switch (n) {
+    case 6: tile<6, kPacked, W>(x, ldx, kc, panel, bias, first, y, ldy, cols, pf); break;
+    case 5: tile<5, kPacked, W>(x, ldx, kc, panel, bias, first, y, ldy, cols, pf); break;
+    case 4: tile<4, kPacked, W>(x, ldx, kc, panel, bias, first, y, ldy, cols, pf); break;
+    case 3: tile<3, kPacked, W>(x, ldx, kc, panel, bias, first, y, ldy, cols, pf); break;
+    case 2: tile<2, kPacked, W>(x, ldx, kc, panel, bias, first, y, ldy, cols, pf); break;
+    case 1: tile<1, kPacked, W>(x, ldx, kc, panel, bias, first, y, ldy, cols, pf); break;
     default: break;
   }
+}
+
+// x packed in groups of kRows rows: group g (rows 6g .. 6g+n-1, n = min(6, rows - 6g)) starts at
+// 6g * in and holds x[6g + r, k] at k * n + r.
+void pack_rows(const float* x, int rows, int in, float* dst, int g0, int g1) {
+  for (int g = g0; g < g1; ++g) {
+    const int r0 = g * kRows, n = std::min(kRows, rows - r0);
+    float* d = dst + static_cast<size_t>(r0) * in;
+    for (int k = 0; k < in; ++k)
+      for (int r = 0; r < n; ++r) d[static_cast<size_t>(k) * n + r] = x[static_cast<size_t>(r0 + r) * in + k];
+  }
+}
+
+constexpr int kKc = 256;        // k-block: one panel's slice (256 x 16 weights, 16 kB) stays in L1
+constexpr int kMc = 192;        // row block: its packed slice of x (192 x 256, 192 kB) stays in L2
+constexpr int kKcStream = 128;  // k-block of a short input: 8 kB of weights, the next 8 kB prefetched
+constexpr size_t kStreamBytes = 256 * 1024;  // an x up to this size is read in place, panel by panel
+
+// Panels [p0, p1) for every row, blocked as in BLIS: the weights' k-block stays in L1 while every
+// row group of the row block passes over it, and the row block's slice of x stays in L2 while the
+// panels pass. A short input (one row block) walks panel by panel so the weights stream from
+// DRAM in address order; x is packed (xp) for longer inputs, read in place for short ones.
+template <typename W>
+void panels_range(const float* x, const float* xp, int rows, const W* data, int in, int out, const float* b, float* y,
+                  int p0, int p1) {
+  alignas(32) float zeros[kP] = {};
+  // One k-block of panel p for rows [r0, r0 + nr); `next`: the k-block the loop visits after it.
+  auto block = [&](int r0, int nr, int p, int k0, int kcb, const W* next) {
+    const int o0 = p * kP, cols = std::min(kP, out - o0), kc = std::min(kcb, in - k0);
+    alignas(32) float bias[kP] = {};
+    if (b) std::memcpy(bias, b + o0, sizeof(float) * cols);
+    const float* init = b ? bias : zeros;
+    const W* panel = data + static_cast<size_t>(p) * in * kP + static_cast<size_t>(k0) * kP;
+    const int groups = (nr + kRows - 1) / kRows;
+    const int slice = kc * kP * static_cast<int>(sizeof(W)) / groups;  // bytes of `next` per pass
+    // Packed x comes in groups of kRows; unpacked (short) inputs split into near-equal groups, as
+    // 5 + 4 rows rather than 6 + 3: a 3-row pass has too few accumulators to hide FMA latency.
+    const int base = xp ? kRows : nr / groups, extra = xp ? 0 : nr % groups;
+    for (int r = r0, g = 0; r < r0 + nr; ++g) {
+      const int n = std::min({kRows, r0 + nr - r, base + (g < extra ? 1 : 0)});
+      float* yr = y + static_cast<size_t>(r) * out + o0;
+      Prefetch pf;
+      if (next) pf = {reinterpret_cast<const char*>(next) + static_cast<size_t>(g) * slice, std::max(1, slice / kc)};
+      if (xp) tile_n<true, W>(n, xp + static_cast<size_t>(r) * in + static_cast<size_t>(k0) * n, 0, kc, panel, init,
+                               k0 == 0, yr, out, cols, pf);
+      else tile_n<false, W>(n, x + static_cast<size_t>(r) * in + k0, in, kc, panel, init, k0 == 0, yr, out, cols, pf);
+      r += n;
+    }
+  };
+  const W* end = data + static_cast<size_t>(p1) * in * kP;
+  // An x that fits in L2 whole: walk panel by panel, so the weights stream from DRAM in address order.
+  if (static_cast<size_t>(rows) * in * sizeof(float) <= kStreamBytes) {
+    // Panels are contiguous and so are their k-blocks: the next block starts where this one ends.
+    for (int p = p0; p < p1; ++p)
+      for (int k0 = 0; k0 < in; k0 += kKcStream) {
+        const W* next = data + static_cast<size_t>(p) * in * kP + static_cast<size_t>(k0 + kKcStream) * kP;
+        block(0, rows, p, k0, kKcStream, next < end ? next : nullptr);
+      }
+    return;
+  }
+  // Equal row blocks (a multiple of the row group) so no block is a sliver.
+  const int blocks = (rows + kMc - 1) / kMc;
+  const int mc = ((rows + blocks - 1) / blocks + kRows - 1) / kRows * kRows;
+  for (int r0 = 0; r0 < rows; r0 += mc)
+    for (int k0 = 0; k0 < in; k0 += kKc)
+      for (int p = p0; p < p1; ++p) {
+        const W* next = data + static_cast<size_t>(p + 1) * in * kP + static_cast<size_t>(k0) * kP;
+        block(r0, std::min(mc, rows - r0), p, k0, kKc, next < end ? next : nullptr);
+      }
 }
 
 }  // namespace
@@ -158,30 +276,27 @@ PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in, bool b
 
 void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y) {
   const int panels = w.panels();
-  // Rows go in blocks whose slice of x stays in L2 (256 kB) while every panel streams past it;
-  // a short input is a single block, so each weight is read exactly once.
-  constexpr size_t kL2Budget = 256 * 1024;
-  const int fit = static_cast<int>(kL2Budget / (sizeof(float) * static_cast<size_t>(w.in)));
-  const int block = std::max(kRows, fit / kRows * kRows);
-  const int row_blocks = (rows + block - 1) / block;
-  // Within a block, tasks of a few panels each: enough to balance the cores, few enough to
-  // amortise the synchronisation.
-  const int groups = std::min(panels, std::max(1, num_threads() * 4 / row_blocks));
-  const int per = (panels + groups - 1) / groups;
-  parallel_for(row_blocks * groups, [&](int t) {
-    const int rb = t / groups, g = t % groups;
-    const int r0 = rb * block, nr = std::min(block, rows - r0);
-    const float* xb = x + static_cast<size_t>(r0) * w.in;
-    float* yb = y + static_cast<size_t>(r0) * w.out;
-    alignas(32) float zeros[kP] = {};
-    for (int p = g * per; p < std::min(panels, (g + 1) * per); ++p) {
-      const int o0 = p * kP, cols = std::min(kP, w.out - o0);
-      alignas(32) float bias[kP] = {};
-      if (b) std::memcpy(bias, b + o0, sizeof(float) * cols);
-      const size_t offset = static_cast<size_t>(p) * w.in * kP;
-      if (w.bf16) panel_rows(xb, nr, w.in, w.b16() + offset, b ? bias : zeros, yb + o0, w.out, cols);
-      else panel_rows(xb, nr, w.in, w.f32() + offset, b ? bias : zeros, yb + o0, w.out, cols);
-    }
+  // Past a few row groups, x is packed first (in parallel, row groups split over the pool): the
+  // copy is O(rows x in) against the product's O(rows x in x out).
+  constexpr int kPackFrom = 4 * kRows;
+  const float* xp = nullptr;
+  thread_local std::vector<float> packed;
+  if (rows >= kPackFrom) {
+    const int groups = (rows + kRows - 1) / kRows;
+    packed.resize(static_cast<size_t>(groups) * kRows * w.in);
+    float* dst = packed.data();  // the caller's buffer: workers see their own thread_local
+    const int tasks = std::min(groups, num_threads());
+    parallel_for(tasks, [&](int t) { pack_rows(x, rows, w.in, dst, groups * t / tasks, groups * (t + 1) / tasks); });
+    xp = dst;
+  }
+  // Tasks of a few panels each: enough to balance the cores, few enough to amortise the
+  // synchronisation.
+  const int tasks = std::min(panels, num_threads() * 4);
+  const int per = (panels + tasks - 1) / tasks;
+  parallel_for(tasks, [&](int t) {
+    const int p0 = t * per, p1 = std::min(panels, p0 + per);
+    if (w.bf16) panels_range(x, xp, rows, w.b16(), w.in, w.out, b, y, p0, p1);
+    else panels_range(x, xp, rows, w.f32(), w.in, w.out, b, y, p0, p1);
   });
 }
 
