@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "model/bert.h"
+#include "ops/packed_linear.h"
 #include "ops/thread_pool.h"
 #include "text/bert_tokenizer.h"
 
@@ -72,7 +73,8 @@ double read_bandwidth_gbs() {
   return static_cast<double>(n * sizeof(float)) / *std::min_element(times.begin(), times.end()) / 1e9;
 }
 
-// Peak sgemm rate at a bert-base-sized product (512 x 3072 x 768), OpenBLAS with the pool's thread count.
+// Peak GEMM rates at a bert-base-sized product (512 x 768 -> 3072) with the pool's thread count:
+// OpenBLAS sgemm and attnlab's packed kernel; the better of the two is the compute floor's rate.
 double gemm_peak_gflops() {
   const int m = 512, k = 768, n = 3072;
   std::vector<float> a(static_cast<size_t>(m) * k, 0.5f), b(static_cast<size_t>(k) * n, 0.25f), c(static_cast<size_t>(m) * n);
@@ -83,6 +85,44 @@ double gemm_peak_gflops() {
     best = std::min(best, seconds_since(t0));
   }
   return 2.0 * m * n * k / best / 1e9;
+}
+
+double packed_peak_gflops() {
+  const int m = 512, k = 768, n = 3072;
+  std::vector<float> a(static_cast<size_t>(m) * k, 0.5f), b(static_cast<size_t>(k) * n, 0.25f), c(static_cast<size_t>(m) * n);
+  const attnlab::PackedWeight w = attnlab::pack_weight(b.data(), n, k);
+  double best = 1e9;
+  for (int rep = 0; rep < 10; ++rep) {
+    const auto t0 = Clock::now();
+    attnlab::linear_packed(a.data(), m, w, nullptr, c.data());
+    best = std::min(best, seconds_since(t0));
+  }
+  return 2.0 * m * n * k / best / 1e9;
+}
+
+// The FMA units' ceiling: 12 independent chains of 8-wide fused multiply-adds per thread, no memory.
+double fma_peak_gflops() {
+#if defined(__AVX2__) && defined(__FMA__)
+  const int threads = attnlab::num_threads();
+  constexpr long kIters = 50'000'000;
+  std::vector<float> sink(static_cast<size_t>(threads));
+  const auto t0 = Clock::now();
+  attnlab::parallel_for(threads, [&](int t) {
+    __m256 acc[12];
+    for (int j = 0; j < 12; ++j) acc[j] = _mm256_set1_ps(0.001f * j);
+    const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-4f);
+    for (long i = 0; i < kIters; ++i)
+      for (int j = 0; j < 12; ++j) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
+    __m256 s = acc[0];
+    for (int j = 1; j < 12; ++j) s = _mm256_add_ps(s, acc[j]);
+    sink[static_cast<size_t>(t)] = _mm256_cvtss_f32(s);
+  });
+  const double seconds = seconds_since(t0);
+  if (sink[0] == 12345.0f) std::printf(" ");
+  return static_cast<double>(kIters) * 12 * 16 * threads / seconds / 1e9;
+#else
+  return 0.0;
+#endif
 }
 
 std::string arg(int argc, char** argv, const char* name, const char* fallback) {
@@ -106,7 +146,10 @@ int main(int argc, char** argv) {
   result["threads"] = threads;
   if (flag(argc, argv, "--machine")) {
     result["read_bandwidth_gbs"] = read_bandwidth_gbs();
-    result["gemm_peak_gflops"] = gemm_peak_gflops();
+    result["openblas_sgemm_gflops"] = gemm_peak_gflops();
+    result["attnlab_gemm_gflops"] = packed_peak_gflops();
+    result["gemm_peak_gflops"] = std::max(result["openblas_sgemm_gflops"].get<double>(), result["attnlab_gemm_gflops"].get<double>());
+    result["fma_peak_gflops"] = fma_peak_gflops();
     std::printf("%s\n", result.dump().c_str());
     return 0;
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark: attnlab vs PyTorch + transformers (eager, output_attentions=True).
 
-Same machine, same run, same inputs, same thread count (2). Prints one table with ratios and the
+Same machine, same run, same inputs, same thread count (2); the two sides alternate for two rounds
+and each keeps its better round per measure. Prints one table with ratios and the
 machine's limits, and writes bench/results.json. Run with `make bench` (it builds attnlab, makes the
 bert-base-sized random model and the tools/.venv reference environment when missing).
 
@@ -12,7 +13,9 @@ Measured:
   cold start process start to the [CLS] attention printed, weights in the page cache
   memory     peak resident set of each process
   floors     DRAM floor = bytes of weights a pass must read / measured read bandwidth;
-             compute floor = FLOPs / measured peak sgemm rate
+             compute floor = FLOPs / measured peak GEMM rate (the better of OpenBLAS sgemm and
+             attnlab's packed kernel on a bert-base-sized product); the FMA ceiling (a register-only
+             loop) is printed too
 """
 import argparse
 import json
@@ -149,11 +152,26 @@ def forward_flops(model_dir, seq):
     return L * (2 * seq * (4 * h * h + 2 * h * i) + 4 * seq * seq * h)
 
 
+def better_round(best, new):
+    """Per measure, the round with the lower median latency / higher throughput."""
+    if best is None:
+        return new
+    for name, lat in new["latency"].items():
+        if lat["median_ms"] < best["latency"][name]["median_ms"]:
+            best["latency"][name] = lat
+    if new["corpus"]["sentences_per_second"] > best["corpus"]["sentences_per_second"]:
+        best["corpus"] = new["corpus"]
+    if "bf16" in new and new["bf16"]["median_ms"] < best["bf16"]["median_ms"]:
+        best["bf16"] = new["bf16"]
+    return best
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--attnlab-bench", default=str(ROOT / "build" / "bench" / "attnlab_bench"))
     ap.add_argument("--attnlab", default=str(ROOT / "build" / "attnlab"))
     ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds per side; each keeps its best")
     ap.add_argument("--models", nargs="*", default=["models/bench-bert-base", "models/all-MiniLM-L6-v2"])
     args = ap.parse_args()
     env = dict(os.environ, BENCH_THREADS=str(THREADS), OMP_NUM_THREADS=str(THREADS),
@@ -167,11 +185,17 @@ def main():
     for m in args.models:
         model_dir = ROOT / m
         inputs = make_inputs(model_dir, inputs_path)
-        ours_out, ours_rss = peak_rss_mb([args.attnlab_bench, "--model", str(model_dir), "--inputs", str(inputs_path),
-                                          "--threads", str(THREADS), "--repeats", str(args.repeats)], env)
-        ref_out, ref_rss = peak_rss_mb([sys.executable, "-c", REFERENCE_WORKER, str(model_dir), str(inputs_path),
-                                        str(args.repeats)], env)
-        ours, ref = json.loads(ours_out), json.loads(ref_out)
+        # The two sides alternate (attnlab, reference, attnlab, ...) and each keeps its better round:
+        # on a shared machine a slow spell then hits both sides alike instead of one.
+        ours = ref = None
+        ours_rss = ref_rss = 0.0
+        for _ in range(args.rounds):
+            out, rss = peak_rss_mb([args.attnlab_bench, "--model", str(model_dir), "--inputs", str(inputs_path),
+                                    "--threads", str(THREADS), "--repeats", str(args.repeats)], env)
+            ours, ours_rss = better_round(ours, json.loads(out)), max(ours_rss, rss)
+            out, rss = peak_rss_mb([sys.executable, "-c", REFERENCE_WORKER, str(model_dir), str(inputs_path),
+                                    str(args.repeats)], env)
+            ref, ref_rss = better_round(ref, json.loads(out)), max(ref_rss, rss)
         # Cold start: process start to the [CLS] attention printed (median of 3, page cache warm).
         cold_ours = statistics.median(run_measured([args.attnlab, "attention", "--model", str(model_dir), NOTEBOOK], env)[1]
                                       for _ in range(3))
@@ -201,8 +225,10 @@ def main():
         rows.append((m, "peak RSS (attention cmd)", f"{cold_rss_ours:.0f} MB", f"{ref_rss:.0f} MB", f"{ref_rss / cold_rss_ours:.2f}x",
                      f"weights file {size_mb:.0f} MB; attnlab/file = {cold_rss_ours / size_mb:.2f}"))
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-    print(f"machine: {machine['read_bandwidth_gbs']:.1f} GB/s read bandwidth, {machine['gemm_peak_gflops']:.0f} GFLOP/s "
-          f"peak sgemm, {THREADS} threads")
+    print(f"machine: {machine['read_bandwidth_gbs']:.1f} GB/s read bandwidth; peak GEMM {machine['gemm_peak_gflops']:.0f} "
+          f"GFLOP/s (best of OpenBLAS sgemm {machine['openblas_sgemm_gflops']:.0f} and attnlab's kernel "
+          f"{machine['attnlab_gemm_gflops']:.0f} at 512x768x3072); FMA ceiling {machine['fma_peak_gflops']:.0f} GFLOP/s; "
+          f"{THREADS} threads")
     header = ("model", "measure", "attnlab", "reference", "speed-up", "notes")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
