@@ -22,6 +22,9 @@ namespace {
 constexpr int kP = PackedWeight::kPanel;
 constexpr int kRows = 6;  // 6 rows x 16 outputs = 12 accumulators: the FMA units stay busy
 
+// Where column j (< 16) of a bfloat16 panel row is stored (see load16).
+constexpr int bf16_slot(int j) { return j < 8 ? 2 * j : 2 * (j - 8) + 1; }
+
 // Weights to pull into cache while a kernel runs: byte next + k * step at k step k (step 0: none).
 // The loops hand each pass over a k-block a slice of the next k-block, so DRAM keeps streaming
 // while the rows after the first pass re-read the current one from cache.
@@ -38,23 +41,16 @@ inline void load16(const float* p, __m256& w0, __m256& w1) {
   // k step instead of 8 and the load ports, not the FMA units, would set the pace.
   __asm__("" : "+x"(w0), "+x"(w1));
 }
-inline void load16(const uint16_t* p, __m256& w0, __m256& w1) {  // bfloat16 -> float: shift into the high half
+// bfloat16 panels store column j of each k row at slot bf16_slot(j): columns 0-7 in the low and
+// 8-15 in the high halves of eight 32-bit lanes, so widening is one shift and one mask, with no
+// lane-crossing shuffles competing with the FMAs for vector ports.
+inline void load16(const uint16_t* p, __m256& w0, __m256& w1) {
   const __m256i raw = _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
-  w0 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(raw)), 16));
-  w1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(raw, 1)), 16));
+  w0 = _mm256_castsi256_ps(_mm256_slli_epi32(raw, 16));
+  w1 = _mm256_castsi256_ps(_mm256_and_si256(raw, _mm256_set1_epi32(static_cast<int>(0xffff0000u))));
+  __asm__("" : "+x"(w0), "+x"(w1));
 }
 
-// Where a kernel reads x: a row-major slice (x[r * ldx + k]), or a packed row group whose R rows
-// sit side by side for each k (x[k * R + r]: one stream, no cache-set conflicts between rows).
-struct Rows {
-  const float* x;
-  int ldx;      // row stride when not packed
-  bool packed;
-};
-
-// out[r, 0:16] (r < R) = init[r, 0:16] + sum_{k < kc} x[r, k] * panel[k, 0:16]. init is the bias
-// (ldi 0) on the first k-block and the partial sums after it, so every output sums bias,
-// x[0]w[0], x[1]w[1], ... in one fixed order however the loops are blocked.
 // Twelve named accumulators rather than an array: GCC keeps a __m256 array in memory, storing it
 // every k step, and the kernel runs at half speed.
 template <int R, bool kPacked, typename W>
@@ -110,7 +106,7 @@ inline void kernel(const float* x, int ldx, int kc, const W* panel, const float*
       float acc = init[static_cast<size_t>(r) * ldi + j];
       for (int k = 0; k < kc; ++k) {
         const float xv = kPacked ? x[static_cast<size_t>(k) * R + r] : x[static_cast<size_t>(r) * ldx + k];
-        acc += xv * widen(panel[static_cast<size_t>(k) * kP + j]);
+        acc += xv * widen(panel[static_cast<size_t>(k) * kP + (sizeof(W) == 2 ? bf16_slot(j) : j)]);
       }
       out[static_cast<size_t>(r) * ldo + j] = acc;
     }
@@ -263,7 +259,7 @@ PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in, bool b
         const float* row = rows_of[static_cast<size_t>(pi) * kP + j];
         if (bf16) {
           uint16_t* panel = static_cast<uint16_t*>(data) + panel_offset;
-          for (int k = 0; k < in; ++k) panel[static_cast<size_t>(k) * kP + j] = to_bf16(row[k]);
+          for (int k = 0; k < in; ++k) panel[static_cast<size_t>(k) * kP + bf16_slot(j)] = to_bf16(row[k]);
         } else {
           float* panel = static_cast<float*>(data) + panel_offset;
           for (int k = 0; k < in; ++k) panel[static_cast<size_t>(k) * kP + j] = row[k];
