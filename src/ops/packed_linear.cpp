@@ -145,11 +145,22 @@ void tile_n(int n, const float* x, int ldx, int kc, const W* panel, const float*
   }
 }
 
-// x packed in groups of kRows rows: group g (rows 6g .. 6g+n-1, n = min(6, rows - 6g)) starts at
-// 6g * in and holds x[6g + r, k] at k * n + r.
-void pack_rows(const float* x, int rows, int in, float* dst, int g0, int g1) {
+// Rows split into ceil(rows / 6) near-equal groups (128 = 18 x 6 + 4 x 5, 9 = 5 + 4): no pass
+// runs with the one or two rows a 6-row split leaves, which have too few accumulators to hide
+// the FMA latency.
+struct RowGroups {
+  int count, base, extra;
+  explicit RowGroups(int rows)
+      : count((rows + kRows - 1) / kRows), base(rows / count), extra(rows % count) {}
+  int start(int g) const { return g * base + std::min(g, extra); }
+  int size(int g) const { return base + (g < extra ? 1 : 0); }
+};
+
+// x packed by row group: group g (n rows from row r0 = start(g)) starts at r0 * in and holds
+// x[r0 + r, k] at k * n + r.
+void pack_rows(const float* x, const RowGroups& rg, int in, float* dst, int g0, int g1) {
   for (int g = g0; g < g1; ++g) {
-    const int r0 = g * kRows, n = std::min(kRows, rows - r0);
+    const int r0 = rg.start(g), n = rg.size(g);
     float* d = dst + static_cast<size_t>(r0) * in;
     for (int k = 0; k < in; ++k)
       for (int r = 0; r < n; ++r) d[static_cast<size_t>(k) * n + r] = x[static_cast<size_t>(r0 + r) * in + k];
@@ -169,27 +180,24 @@ template <typename W>
 void panels_range(const float* x, const float* xp, int rows, const W* data, int in, int out, const float* b, float* y,
                   int p0, int p1) {
   alignas(32) float zeros[kP] = {};
-  // One k-block of panel p for rows [r0, r0 + nr); `next`: the k-block the loop visits after it.
-  auto block = [&](int r0, int nr, int p, int k0, int kcb, const W* next) {
+  const RowGroups rg(rows);
+  // One k-block of panel p for row groups [g0, g1); `next`: the k-block the loop visits after it.
+  auto block = [&](int g0, int g1, int p, int k0, int kcb, const W* next) {
     const int o0 = p * kP, cols = std::min(kP, out - o0), kc = std::min(kcb, in - k0);
     alignas(32) float bias[kP] = {};
     if (b) std::memcpy(bias, b + o0, sizeof(float) * cols);
     const float* init = b ? bias : zeros;
     const W* panel = data + static_cast<size_t>(p) * in * kP + static_cast<size_t>(k0) * kP;
-    const int groups = (nr + kRows - 1) / kRows;
-    const int slice = kc * kP * static_cast<int>(sizeof(W)) / groups;  // bytes of `next` per pass
-    // Packed x comes in groups of kRows; unpacked (short) inputs split into near-equal groups, as
-    // 5 + 4 rows rather than 6 + 3: a 3-row pass has too few accumulators to hide FMA latency.
-    const int base = xp ? kRows : nr / groups, extra = xp ? 0 : nr % groups;
-    for (int r = r0, g = 0; r < r0 + nr; ++g) {
-      const int n = std::min({kRows, r0 + nr - r, base + (g < extra ? 1 : 0)});
+    const int slice = kc * kP * static_cast<int>(sizeof(W)) / (g1 - g0);  // bytes of `next` per pass
+    for (int g = g0; g < g1; ++g) {
+      const int r = rg.start(g), n = rg.size(g);
       float* yr = y + static_cast<size_t>(r) * out + o0;
       Prefetch pf;
-      if (next) pf = {reinterpret_cast<const char*>(next) + static_cast<size_t>(g) * slice, std::max(1, slice / kc)};
+      if (next)
+        pf = {reinterpret_cast<const char*>(next) + static_cast<size_t>(g - g0) * slice, std::max(1, slice / kc)};
       if (xp) tile_n<true, W>(n, xp + static_cast<size_t>(r) * in + static_cast<size_t>(k0) * n, 0, kc, panel, init,
                                k0 == 0, yr, out, cols, pf);
       else tile_n<false, W>(n, x + static_cast<size_t>(r) * in + k0, in, kc, panel, init, k0 == 0, yr, out, cols, pf);
-      r += n;
     }
   };
   const W* end = data + static_cast<size_t>(p1) * in * kP;
@@ -199,18 +207,18 @@ void panels_range(const float* x, const float* xp, int rows, const W* data, int 
     for (int p = p0; p < p1; ++p)
       for (int k0 = 0; k0 < in; k0 += kKcStream) {
         const W* next = data + static_cast<size_t>(p) * in * kP + static_cast<size_t>(k0 + kKcStream) * kP;
-        block(0, rows, p, k0, kKcStream, next < end ? next : nullptr);
+        block(0, rg.count, p, k0, kKcStream, next < end ? next : nullptr);
       }
     return;
   }
-  // Equal row blocks (a multiple of the row group) so no block is a sliver.
+  // Equal row blocks of whole groups, each at most kMc rows.
   const int blocks = (rows + kMc - 1) / kMc;
-  const int mc = ((rows + blocks - 1) / blocks + kRows - 1) / kRows * kRows;
-  for (int r0 = 0; r0 < rows; r0 += mc)
+  const int per_block = (rg.count + blocks - 1) / blocks;
+  for (int g0 = 0; g0 < rg.count; g0 += per_block)
     for (int k0 = 0; k0 < in; k0 += kKc)
       for (int p = p0; p < p1; ++p) {
         const W* next = data + static_cast<size_t>(p + 1) * in * kP + static_cast<size_t>(k0) * kP;
-        block(r0, std::min(mc, rows - r0), p, k0, kKc, next < end ? next : nullptr);
+        block(g0, std::min(rg.count, g0 + per_block), p, k0, kKc, next < end ? next : nullptr);
       }
 }
 
@@ -271,6 +279,7 @@ PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in, bool b
 }
 
 void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y) {
+  if (rows <= 0) return;
   const int panels = w.panels();
   // Past a few row groups, x is packed first (in parallel, row groups split over the pool): the
   // copy is O(rows x in) against the product's O(rows x in x out).
@@ -278,11 +287,11 @@ void linear_packed(const float* x, int rows, const PackedWeight& w, const float*
   const float* xp = nullptr;
   thread_local std::vector<float> packed;
   if (rows >= kPackFrom) {
-    const int groups = (rows + kRows - 1) / kRows;
-    packed.resize(static_cast<size_t>(groups) * kRows * w.in);
+    const RowGroups rg(rows);
+    packed.resize(static_cast<size_t>(rows) * w.in);
     float* dst = packed.data();  // the caller's buffer: workers see their own thread_local
-    const int tasks = std::min(groups, num_threads());
-    parallel_for(tasks, [&](int t) { pack_rows(x, rows, w.in, dst, groups * t / tasks, groups * (t + 1) / tasks); });
+    const int tasks = std::min(rg.count, num_threads());
+    parallel_for(tasks, [&](int t) { pack_rows(x, rg, w.in, dst, rg.count * t / tasks, rg.count * (t + 1) / tasks); });
     xp = dst;
   }
   // Tasks of a few panels each: enough to balance the cores, few enough to amortise the

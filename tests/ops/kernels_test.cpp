@@ -64,7 +64,8 @@ TEST(Softmax, FastMatchesNaive) {
 }
 
 TEST(Attention, MultiHeadMatchesNaive) {
-  for (int seq : {1, 9, 130}) {
+  // 300 tokens run in query-row blocks (109 + 109 + 82 rows); shorter inputs in one block.
+  for (int seq : {1, 9, 130, 300}) {
     const int heads = 4, d = 16, ld = heads * d;
     const auto q = random_vector(static_cast<size_t>(seq) * ld, 4), k = random_vector(q.size(), 5),
                v = random_vector(q.size(), 6);
@@ -135,7 +136,8 @@ TEST(PackedLinear, MatchesNaiveForEveryRowTailAndPanelTail) {
 TEST(PackedLinear, EveryBlockingSumsInOneOrder) {
   for (int threads : {1, 2}) {
     set_num_threads(threads);
-    for (auto [rows, in, out] : {std::tuple{9, 768, 48}, {30, 300, 40}, {400, 600, 40}, {20, 4000, 17}}) {
+    for (auto [rows, in, out] : {std::tuple{9, 768, 48}, {13, 100, 20}, {30, 300, 40}, {128, 300, 40}, {400, 600, 40},
+                                 {20, 4000, 17}}) {
       const auto x = random_vector(static_cast<size_t>(rows) * in, 20), w = random_vector(static_cast<size_t>(out) * in, 21),
                  b = random_vector(out, 22);
       const PackedWeight pw = pack_weight(w.data(), out, in);
@@ -150,6 +152,14 @@ TEST(PackedLinear, EveryBlockingSumsInOneOrder) {
     }
   }
   set_num_threads(0);
+}
+
+TEST(PackedLinear, NoRowsIsNoWork) {
+  const auto w = random_vector(16 * 8, 23);
+  const PackedWeight pw = pack_weight(w.data(), 16, 8);
+  std::vector<float> y(1, 42.0f);
+  linear_packed(nullptr, 0, pw, nullptr, y.data());
+  EXPECT_EQ(y[0], 42.0f);
 }
 
 TEST(PackedLinear, Bf16RoundingMatchesTorch) {
