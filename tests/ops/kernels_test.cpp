@@ -137,7 +137,7 @@ TEST(PackedLinear, EveryBlockingSumsInOneOrder) {
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     for (auto [rows, in, out] : {std::tuple{9, 768, 48}, {13, 100, 20}, {30, 300, 40}, {128, 300, 40}, {400, 600, 40},
-                                 {20, 4000, 17}}) {
+                                 {100, 1000, 24}, {20, 4000, 17}}) {
       const auto x = random_vector(static_cast<size_t>(rows) * in, 20), w = random_vector(static_cast<size_t>(out) * in, 21),
                  b = random_vector(out, 22);
       const PackedWeight pw = pack_weight(w.data(), out, in);
