@@ -77,6 +77,7 @@ inline void kernel(const float* __restrict x, int ldx, int kc, const W* __restri
     _mm256_storeu_ps(out + static_cast<size_t>(r) * ldo + 8, c##r##1); \
   }
   ATTNLAB_ROWS(ATTNLAB_INIT)
+#pragma GCC unroll 4  // fewer loop-control uops between the FMAs
   for (int k = 0; k < kc; ++k) {
     __m256 w0, w1;
     if (pf.step) _mm_prefetch(pf.next + static_cast<size_t>(k) * pf.step, _MM_HINT_T0);
