@@ -10,23 +10,36 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "ops/thread_pool.h"
+#include "text/utf8.h"
 
 namespace {
 
 // Messages quote names and values from files and text a stranger wrote: escape control characters
-// (a tensor named "\x1b[2J" must not clear the terminal) and keep the message to a readable size.
+// (a tensor named "\x1b[2J" must not clear the terminal), C1 controls (U+009B is a CSI to many
+// terminals) and bytes that are not UTF-8, and keep the message to a readable size.
 std::string printable(std::string_view message) {
   constexpr size_t kMaxMessageBytes = 4096;
+  const std::string_view shown = message.substr(0, kMaxMessageBytes);
   std::string out;
-  for (const char ch : message.substr(0, kMaxMessageBytes)) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c < 0x20 && c != '\n') || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+  char buf[16];
+  for (size_t i = 0; i < shown.size();) {
+    const attnlab::Utf8Step step = attnlab::decode_utf8_at(shown, i);
+    const char32_t cp = step.code_point;
+    if (!step.valid) {
+      for (size_t k = 0; k < step.length; ++k) {
+        std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(shown[i + k]));
+        out += buf;
+      }
+    } else if ((cp < 0x20 && cp != '\n') || cp == 0x7f) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(cp));
+      out += buf;
+    } else if (cp >= 0x80 && cp <= 0x9f) {
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
       out += buf;
     } else {
-      out += ch;
+      out.append(shown.substr(i, step.length));
     }
+    i += step.length;
   }
   if (message.size() > kMaxMessageBytes) out += "... (" + std::to_string(message.size()) + " bytes)";
   return out;

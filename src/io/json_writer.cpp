@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "text/utf8.h"
+
 namespace attnlab {
 
 void JsonWriter::separator() {
@@ -104,45 +106,19 @@ std::string format_float9(float f) {
   return buf;
 }
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when the bytes there are not one.
-static size_t utf8_sequence_length(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t n;
-  unsigned lo = 0x80, hi = 0xBF;  // allowed range of the first continuation byte
-  if (c >= 0xC2 && c <= 0xDF) n = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k)
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  return n;
-}
-
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (size_t i = 0; i < s.size();) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
-    const size_t n = utf8_sequence_length(s, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not valid UTF-8
-      ++i;
+    const Utf8Step step = decode_utf8_at(s, i);
+    if (!step.valid) {  // as Python's errors="replace": one U+FFFD per maximal invalid subsequence
+      out += "\xEF\xBF\xBD";
+      i += step.length;
       continue;
     }
-    if (n > 1) {
-      out.append(s.substr(i, n));
-      i += n;
+    if (step.length > 1) {
+      out.append(s.substr(i, step.length));
+      i += step.length;
       continue;
     }
     switch (c) {

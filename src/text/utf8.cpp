@@ -5,56 +5,46 @@
 
 namespace attnlab {
 
+Utf8Step decode_utf8_at(std::string_view bytes, size_t i) {
+  const size_t n = bytes.size();
+  const auto b0 = static_cast<uint8_t>(bytes[i]);
+  if (b0 < 0x80) return {b0, 1, true};
+  // Lead byte: number of continuation bytes and the allowed range of the first one
+  // (which excludes overlongs, surrogates and code points above U+10FFFF).
+  int need = 0;
+  uint8_t lo = 0x80, hi = 0xBF;
+  char32_t cp = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1, cp = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2, cp = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3, cp = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return {kReplacementChar, 1, false};  // 0x80..0xC1, 0xF5..0xFF never start a sequence
+  }
+  size_t j = i + 1;
+  for (int k = 0; k < need; ++k, ++j) {
+    const uint8_t min = k == 0 ? lo : 0x80, max = k == 0 ? hi : 0xBF;
+    // A truncated or broken sequence is replaced as a whole; decoding resumes at the offending byte.
+    if (j >= n || static_cast<uint8_t>(bytes[j]) < min || static_cast<uint8_t>(bytes[j]) > max)
+      return {kReplacementChar, j - i, false};
+    cp = (cp << 6) | (static_cast<uint8_t>(bytes[j]) & 0x3F);
+  }
+  return {cp, j - i, true};
+}
+
 std::u32string decode_utf8_lossy(std::string_view bytes) {
   std::u32string out;
   out.reserve(bytes.size());
-  const size_t n = bytes.size();
-  size_t i = 0;
-  while (i < n) {
-    const auto b0 = static_cast<uint8_t>(bytes[i]);
-    if (b0 < 0x80) {
-      out.push_back(b0);
-      ++i;
-      continue;
-    }
-    // Lead byte: number of continuation bytes and the allowed range of the first one
-    // (which excludes overlongs, surrogates and code points above U+10FFFF).
-    int need = 0;
-    uint8_t lo = 0x80, hi = 0xBF;
-    char32_t cp = 0;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-      need = 1, cp = b0 & 0x1F;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-      need = 2, cp = b0 & 0x0F;
-      if (b0 == 0xE0) lo = 0xA0;
-      if (b0 == 0xED) hi = 0x9F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-      need = 3, cp = b0 & 0x07;
-      if (b0 == 0xF0) lo = 0x90;
-      if (b0 == 0xF4) hi = 0x8F;
-    } else {
-      out.push_back(kReplacementChar);  // 0x80..0xC1, 0xF5..0xFF never start a sequence
-      ++i;
-      continue;
-    }
-    size_t j = i + 1;
-    bool ok = true;
-    for (int k = 0; k < need; ++k, ++j) {
-      if (j >= n) {
-        ok = false;
-        break;
-      }
-      const auto b = static_cast<uint8_t>(bytes[j]);
-      const uint8_t min = k == 0 ? lo : 0x80, max = k == 0 ? hi : 0xBF;
-      if (b < min || b > max) {
-        ok = false;
-        break;
-      }
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    // A truncated or broken sequence is replaced as a whole; decoding resumes at the offending byte.
-    out.push_back(ok ? cp : kReplacementChar);
-    i = j;
+  for (size_t i = 0; i < bytes.size();) {
+    const Utf8Step step = decode_utf8_at(bytes, i);
+    out.push_back(step.code_point);
+    i += step.length;
   }
   return out;
 }

@@ -147,6 +147,8 @@ d=$(broken shape-wraps); st "$d/model.safetensors" '{"a":{"dtype":"F64","shape":
 hostile shape-bytes-overflow 3 "$(st_err)" 'needs more than 2\^64 bytes' "$d"
 d=$(broken escape-in-name); st "$d/model.safetensors" '{"\u001b[2J":{"dtype":"F12","shape":[],"data_offsets":[0,0]}}' 0
 hostile control-chars-escaped 3 "$(st_err)" "tensor '\\\\x1b\[2J': unknown dtype" "$d"
+d=$(broken c1-in-name); st "$d/model.safetensors" '{"\u009b2J":{"dtype":"F12","shape":[],"data_offsets":[0,0]}}' 0
+hostile c1-control-escaped 3 "$(st_err)" "tensor '\\\\u009b2J': unknown dtype" "$d"
 d=$(broken missing-tensor)
 python3 - "$d/model.safetensors" <<'PY'
 import json, struct, sys
