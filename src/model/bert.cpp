@@ -64,10 +64,12 @@ void embed(const BertModel& m, const Packed& p, std::span<const int> ids, std::s
   layer_norm_rows(x, p.rows(), h, w.emb_ln_w.data, w.emb_ln_b.data, static_cast<float>(c.layer_norm_eps));
 }
 
-// Activations reused by every layer of a forward pass, and kept per thread between passes (grown,
-// never shrunk: a few MB for bert-base): fresh pages for each call would cost a page fault and a
-// page clear per 4 kB. Every buffer is written in full before it is read.
+// Activations reused by every layer of a forward pass, and kept per thread between passes (a few
+// MB for bert-base): fresh pages for each call would cost a page fault and a page clear per 4 kB.
+// Past kKeepBytes (a batch of many long sequences) they are released after the pass instead of
+// staying allocated for the rest of the process. Every buffer is written in full before it is read.
 struct Workspace {
+  static constexpr size_t kKeepBytes = size_t{64} << 20;
   FloatBuffer qkv;      // [rows, 3 hidden]
   FloatBuffer context;  // [rows, hidden]
   FloatBuffer proj;     // [rows, hidden]
@@ -77,6 +79,10 @@ struct Workspace {
     context.resize(static_cast<size_t>(rows) * c.hidden_size);
     proj.resize(context.size());
     mid.resize(static_cast<size_t>(rows) * c.intermediate_size);
+  }
+  void trim() {
+    if (sizeof(float) * (qkv.capacity() + context.capacity() + proj.capacity() + mid.capacity()) > kKeepBytes)
+      *this = Workspace{};
   }
 };
 
@@ -192,6 +198,10 @@ std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector
   std::vector<float*> probs(outs.size());
   thread_local Workspace ws;
   ws.resize(c, p.rows());
+  struct Trim {
+    Workspace& ws;
+    ~Trim() { ws.trim(); }  // also when a layer throws (bad_alloc)
+  } trim{ws};
   for (int l = 0; l < c.num_hidden_layers; ++l) {
     for (size_t s = 0; s < outs.size(); ++s)
       probs[s] = outs[s].attentions.data() + static_cast<size_t>(l) * c.num_attention_heads * p.len(s) * p.len(s);

@@ -289,7 +289,14 @@ void linear_packed(const float* x, int rows, const PackedWeight& w, const float*
   // copy is O(rows x in) against the product's O(rows x in x out).
   constexpr int kPackFrom = 4 * kRows;
   const float* xp = nullptr;
+  // Kept per thread between calls; a copy past 64 MB (a batch of many long sequences) is released
+  // after the call instead of staying allocated for the rest of the process.
   thread_local std::vector<float> packed;
+  struct Release {
+    ~Release() {
+      if (packed.capacity() * sizeof(float) > (size_t{64} << 20)) packed = std::vector<float>();
+    }
+  } release;
   if (rows >= kPackFrom) {
     const RowGroups rg(rows);
     packed.resize(static_cast<size_t>(rows) * w.in);
