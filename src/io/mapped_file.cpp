@@ -6,12 +6,76 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <mutex>
 
 #include "core/error.h"
 
 namespace attnlab {
+
+namespace {
+
+// Live maps, readable from the signal handler without locks: a slot is claimed by CAS on `used`
+// and matched by the handler only while `begin` is non-zero (set last, cleared first).
+struct Slot {
+  std::atomic<bool> used{false};
+  std::atomic<uintptr_t> begin{0}, end{0};
+  std::atomic<bool> changed{false};
+};
+constexpr int kSlots = 64;
+Slot g_slots[kSlots];
+struct sigaction g_previous {};
+
+void on_sigbus(int sig, siginfo_t* info, void* context) {
+  const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+  for (Slot& s : g_slots) {
+    const uintptr_t b = s.begin.load(std::memory_order_acquire);
+    if (b != 0 && addr >= b && addr < s.end.load(std::memory_order_acquire)) {
+      // A page past the file's new end: put a zero page there, note it, and let the read retry.
+      const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+      void* at = reinterpret_cast<void*>(addr / page * page);
+      if (::mmap(at, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+        s.changed.store(true, std::memory_order_release);
+        return;
+      }
+      break;
+    }
+  }
+  // Not ours (or no zero page to be had): whatever handled SIGBUS before us, else the default.
+  if (g_previous.sa_flags & SA_SIGINFO) {
+    if (g_previous.sa_sigaction) return g_previous.sa_sigaction(sig, info, context);
+  } else if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN && g_previous.sa_handler) {
+    return g_previous.sa_handler(sig);
+  }
+  ::signal(SIGBUS, SIG_DFL);  // the faulting read runs again and dies as it would have
+}
+
+int register_map(const uint8_t* data, size_t size) {
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGBUS, &sa, &g_previous);
+  });
+  for (int i = 0; i < kSlots; ++i) {
+    bool expected = false;
+    Slot& s = g_slots[i];
+    if (s.used.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+      s.changed.store(false, std::memory_order_relaxed);
+      s.end.store(reinterpret_cast<uintptr_t>(data) + size, std::memory_order_release);
+      s.begin.store(reinterpret_cast<uintptr_t>(data), std::memory_order_release);
+      return i;
+    }
+  }
+  return -1;  // more than kSlots live maps: this one is unguarded
+}
+
+}  // namespace
 
 MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
   // O_NONBLOCK: a FIFO in place of a checkpoint must not hang waiting for a writer.
@@ -31,14 +95,27 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
       throw Error(path.string() + ": cannot map: " + std::strerror(err), kExitIo);
     }
     data_ = static_cast<const uint8_t*>(p);
+    slot_ = register_map(data_, size_);
   }
   ::close(fd);
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : path_(std::move(other.path_)), data_(other.data_), size_(other.size_) {
+    : path_(std::move(other.path_)), data_(other.data_), size_(other.size_), slot_(other.slot_) {
   other.data_ = nullptr;
   other.size_ = 0;
+  other.slot_ = -1;
+}
+
+bool MappedFile::changed() const {
+  return slot_ >= 0 && g_slots[slot_].changed.load(std::memory_order_acquire);
+}
+
+void MappedFile::throw_if_changed() const {
+  if (changed())
+    throw Error(path_.string() + ": the file changed on disk while in use (it is shorter than when it was "
+                                 "opened); load the model again",
+                kExitInput);
 }
 
 void MappedFile::release(const void* p, size_t n) const {
@@ -59,6 +136,11 @@ void MappedFile::prefetch(const void* p, size_t n) const {
 }
 
 MappedFile::~MappedFile() {
+  if (slot_ >= 0) {
+    g_slots[slot_].begin.store(0, std::memory_order_release);  // the handler stops matching it first
+    g_slots[slot_].end.store(0, std::memory_order_release);
+    g_slots[slot_].used.store(false, std::memory_order_release);
+  }
   if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 

@@ -1,4 +1,8 @@
 // A read-only memory map of a whole file (POSIX mmap), so checkpoints are read without copying.
+// If the file shrinks while mapped (another process truncates or rewrites it), touching a page past
+// its new end raises SIGBUS; a handler installed with the first map turns such a page into zeros
+// and marks the map changed, so callers can check changed() / throw_if_changed() and report the
+// file instead of the process dying. Faults outside every map go to the previous handler.
 #pragma once
 
 #include <cstddef>
@@ -26,11 +30,16 @@ class MappedFile {
   // reading a whole tensor does not take a page fault per 4 kB.
   void prefetch(const void* p, size_t n) const;
   const std::filesystem::path& path() const { return path_; }
+  // True once a read hit a page the file no longer has (see above); those bytes read as zeros.
+  bool changed() const;
+  // Throws attnlab::Error (kExitInput) naming the file when changed().
+  void throw_if_changed() const;
 
  private:
   std::filesystem::path path_;
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
+  int slot_ = -1;  // in the SIGBUS handler's table of live maps
 };
 
 }  // namespace attnlab

@@ -40,6 +40,7 @@ class SafetensorsFile {
   size_t file_size() const { return file_.bytes().size(); }
   void release(const void* p, size_t n) const { file_.release(p, n); }    // see MappedFile::release
   void prefetch(const void* p, size_t n) const { file_.prefetch(p, n); }  // see MappedFile::prefetch
+  void throw_if_changed() const { file_.throw_if_changed(); }              // see MappedFile
 
  private:
   MappedFile file_;

@@ -30,6 +30,7 @@ BertModel load_bert_model(const std::filesystem::path& dir, const LoadOptions& o
   m.checkpoint = std::make_unique<SafetensorsFile>(st);
   load_weights(*m.checkpoint, m.config, m.weights);
   pack_weights(*m.checkpoint, m.config, m.weights, options.bf16_weights);
+  m.checkpoint->throw_if_changed();  // truncated while we read it
   return m;
 }
 
@@ -215,6 +216,8 @@ std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector
       pool(m, first, outs[s].pooler_output.data());
     }
   }
+  // A checkpoint shortened on disk while this model maps it read zeros for the missing pages.
+  if (m.checkpoint) m.checkpoint->throw_if_changed();
   return outs;
 }
 

@@ -67,6 +67,24 @@ void edit_config(const std::filesystem::path& dir, const std::function<void(nloh
   write_file(dir / "config.json", j.dump());
 }
 
+// Another process shortening the checkpoint while a model maps it: the next forward pass reports
+// the file (an Error, exit code for bad input) instead of the process dying of SIGBUS.
+TEST(ModelFolder, CheckpointTruncatedWhileInUseIsAnErrorNotACrash) {
+  TempDir dir;
+  for (const auto& e : std::filesystem::directory_iterator(kTiny)) std::filesystem::copy(e.path(), dir / e.path().filename().string());
+  const BertModel m = load_bert_model(dir.path());
+  const std::vector<int> ids = {2, 7, 3}, types = {0, 0, 0};
+  EXPECT_NO_THROW(bert_forward(m, ids, types));
+  std::filesystem::resize_file(dir / "model.safetensors", 0);
+  try {
+    bert_forward(m, ids, types);
+    FAIL() << "no error after the checkpoint was truncated";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), kExitInput);
+    EXPECT_NE(std::string(e.what()).find("model.safetensors: the file changed on disk"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ModelFolder, LoadsTinyModel) {
   const BertModel m = load_bert_model(kTiny);
   EXPECT_EQ(m.config.hidden_size, 32);
