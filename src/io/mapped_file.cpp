@@ -28,6 +28,7 @@ struct Slot {
 constexpr int kSlots = 64;
 Slot g_slots[kSlots];
 struct sigaction g_previous {};
+uintptr_t g_page = 4096;  // set before the handler is installed (sysconf is not async-signal-safe)
 
 void on_sigbus(int sig, siginfo_t* info, void* context) {
   const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
@@ -35,9 +36,8 @@ void on_sigbus(int sig, siginfo_t* info, void* context) {
     const uintptr_t b = s.begin.load(std::memory_order_acquire);
     if (b != 0 && addr >= b && addr < s.end.load(std::memory_order_acquire)) {
       // A page past the file's new end: put a zero page there, note it, and let the read retry.
-      const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-      void* at = reinterpret_cast<void*>(addr / page * page);
-      if (::mmap(at, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+      void* at = reinterpret_cast<void*>(addr / g_page * g_page);
+      if (::mmap(at, g_page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
         s.changed.store(true, std::memory_order_release);
         return;
       }
@@ -56,6 +56,7 @@ void on_sigbus(int sig, siginfo_t* info, void* context) {
 int register_map(const uint8_t* data, size_t size) {
   static std::once_flag installed;
   std::call_once(installed, [] {
+    g_page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
     struct sigaction sa {};
     sa.sa_sigaction = on_sigbus;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;
