@@ -3,6 +3,7 @@
 // probabilities for 512 tokens on bert-base).
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <new>
 #include <type_traits>
@@ -29,5 +30,16 @@ struct DefaultInitAllocator : std::allocator<T> {
 };
 
 using FloatBuffer = std::vector<float, DefaultInitAllocator<float>>;
+
+// Scratch buffers kept per thread between calls (reuse costs no page faults) are let go once a
+// call grew them past this (a batch of many long sequences), instead of staying allocated for the
+// rest of the process. A set of buffers is judged by their total.
+inline constexpr size_t kKeepScratchBytes = size_t{64} << 20;
+inline void release_if_large(std::initializer_list<FloatBuffer*> buffers) {
+  size_t bytes = 0;
+  for (const FloatBuffer* b : buffers) bytes += b->capacity() * sizeof(float);
+  if (bytes > kKeepScratchBytes)
+    for (FloatBuffer* b : buffers) FloatBuffer().swap(*b);
+}
 
 }  // namespace attnlab

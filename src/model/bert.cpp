@@ -66,11 +66,9 @@ void embed(const BertModel& m, const Packed& p, std::span<const int> ids, std::s
 }
 
 // Activations reused by every layer of a forward pass, and kept per thread between passes (a few
-// MB for bert-base): fresh pages for each call would cost a page fault and a page clear per 4 kB.
-// Past kKeepBytes (a batch of many long sequences) they are released after the pass instead of
-// staying allocated for the rest of the process. Every buffer is written in full before it is read.
+// MB for bert-base; see release_if_large): fresh pages for each call would cost a page fault and a
+// page clear per 4 kB. Every buffer is written in full before it is read.
 struct Workspace {
-  static constexpr size_t kKeepBytes = size_t{64} << 20;
   FloatBuffer qkv;      // [rows, 3 hidden]
   FloatBuffer context;  // [rows, hidden]
   FloatBuffer proj;     // [rows, hidden]
@@ -81,10 +79,7 @@ struct Workspace {
     proj.resize(context.size());
     mid.resize(static_cast<size_t>(rows) * c.intermediate_size);
   }
-  void trim() {
-    if (sizeof(float) * (qkv.capacity() + context.capacity() + proj.capacity() + mid.capacity()) > kKeepBytes)
-      *this = Workspace{};
-  }
+  void trim() { release_if_large({&qkv, &context, &proj, &mid}); }
 };
 
 // x: [rows, hidden] -> context: [rows, hidden]; probs out: per sequence [heads, len, len]

@@ -9,6 +9,7 @@
 
 #include <sys/mman.h>
 
+#include "core/float_buffer.h"
 #include "ops/thread_pool.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
@@ -289,13 +290,11 @@ void linear_packed(const float* x, int rows, const PackedWeight& w, const float*
   // copy is O(rows x in) against the product's O(rows x in x out).
   constexpr int kPackFrom = 4 * kRows;
   const float* xp = nullptr;
-  // Kept per thread between calls; a copy past 64 MB (a batch of many long sequences) is released
-  // after the call instead of staying allocated for the rest of the process.
-  thread_local std::vector<float> packed;
+  // Kept per thread between calls (see release_if_large); a FloatBuffer, so growing it (every other
+  // call, as layers alternate between 768 and 3072 inputs) does not zero what pack_rows overwrites.
+  thread_local FloatBuffer packed;
   struct Release {
-    ~Release() {
-      if (packed.capacity() * sizeof(float) > (size_t{64} << 20)) packed = std::vector<float>();
-    }
+    ~Release() { release_if_large({&packed}); }
   } release;
   if (rows >= kPackFrom) {
     const RowGroups rg(rows);
