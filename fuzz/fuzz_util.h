@@ -2,8 +2,6 @@
 // readers that take a path, removed when the fuzzer exits.
 #pragma once
 
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -11,31 +9,17 @@
 #include <string>
 #include <string_view>
 
+#include "../tests/support/temp_dir.h"
+
 namespace attnlab::fuzz {
 
-class ScratchDir {
+class ScratchDir : public testing::TempDir {
  public:
-  ScratchDir() {
-    std::error_code ec;
-    const std::filesystem::path base =
-        std::filesystem::is_directory("/dev/shm", ec) ? std::filesystem::path("/dev/shm")
-                                                      : std::filesystem::temp_directory_path();
-    std::string tmpl = (base / "attnlab-fuzz-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) std::abort();
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
+  ScratchDir() : TempDir(base()) {}
 
   // Writes `bytes` to dir/name (replacing it) and returns the path.
   std::filesystem::path write(const std::string& name, std::string_view bytes) const {
-    const auto p = path_ / name;
+    const auto p = path() / name;
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) std::abort();
@@ -43,11 +27,15 @@ class ScratchDir {
   }
   void remove(const std::string& name) const {
     std::error_code ec;
-    std::filesystem::remove(path_ / name, ec);
+    std::filesystem::remove(path() / name, ec);
   }
 
  private:
-  std::filesystem::path path_;
+  static std::filesystem::path base() {
+    std::error_code ec;
+    return std::filesystem::is_directory("/dev/shm", ec) ? std::filesystem::path("/dev/shm")
+                                                         : std::filesystem::temp_directory_path();
+  }
 };
 
 inline std::string_view as_view(const uint8_t* data, size_t size) {

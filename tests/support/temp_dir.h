@@ -1,19 +1,22 @@
-// A temporary directory removed at scope exit, for tests that write files.
+// A temporary directory removed at scope exit, for tests and fuzzers that write files.
 #pragma once
 
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 
 namespace attnlab::testing {
 
 class TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "attnlab-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
+  // A fresh directory under `base` (default: the system's temporary directory).
+  explicit TempDir(const std::filesystem::path& base = std::filesystem::temp_directory_path()) {
+    std::string tmpl = (base / "attnlab-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary directory in " + base.string());
+    path_ = tmpl;
   }
   ~TempDir() {
     std::error_code ec;
