@@ -138,9 +138,10 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
       tok.model_.continuing_subword_prefix = model.value("continuing_subword_prefix", "##");
       if (model.contains("max_input_chars_per_word")) {
         const json& max_chars = model.at("max_input_chars_per_word");
-        if (token_id(max_chars) < 0)
+        const int count = token_id(max_chars);  // the same range as an id
+        if (count < 0)
           fail(tokenizer_json, "model.max_input_chars_per_word is " + max_chars.dump() + ", expected a count");
-        tok.model_.max_input_chars_per_word = static_cast<size_t>(token_id(max_chars));
+        tok.model_.max_input_chars_per_word = static_cast<size_t>(count);
       }
 
       const json& norm = j.value("normalizer", json());
