@@ -20,7 +20,8 @@ namespace attnlab {
 // 2 MB pages: 10% of the whole forward pass.
 inline constexpr size_t kHugePage = size_t{2} << 20;
 
-// Large blocks as above; small ones from operator new. The size decides both ways.
+// Large blocks as above (a few freed ones are kept for reuse, at most 256 MB: see
+// float_buffer.cpp); small ones from operator new. The size decides both ways.
 void* allocate_buffer(size_t bytes);
 void free_buffer(void* p, size_t bytes) noexcept;
 

@@ -28,6 +28,20 @@ TEST(FloatBuffer, GrowingAcrossTheHugePageThresholdKeepsTheContents) {
   EXPECT_EQ(b[9], 9.0f);
 }
 
+TEST(FloatBuffer, AFreedLargeBlockServesTheNextBufferOfItsSize) {
+  const size_t n = 3 * kHugePage / sizeof(float) + 5;  // an odd size: blocks are reused by rounded size
+  {
+    FloatBuffer a(n);
+    a[n / 2] = 42.0f;
+  }
+  // The same pages, not fresh ones to fault in and clear (a fresh block would read 0: the address
+  // alone cannot tell, as mmap often hands back the range munmap just released).
+  FloatBuffer b(n);
+  EXPECT_EQ(b[n / 2], 42.0f);
+  FloatBuffer c(n);  // b holds the cached block: c gets a new one
+  EXPECT_NE(c.data(), b.data());
+}
+
 TEST(FloatBuffer, ImpossibleSizesThrowBadAlloc) {
   DefaultInitAllocator<float> a;
   EXPECT_THROW((void)a.allocate(std::numeric_limits<size_t>::max() / 2), std::bad_alloc);
