@@ -91,11 +91,12 @@ void self_attention(const BertConfig& c, const LayerWeights& L, const Packed& p,
   linear_packed(x, rows, L.qkv_p, L.qkv_b.data(), qkv.data());
   // HF multiplies the scores by scaling = head_dim ** -0.5 (a Python float, applied in float32).
   const float scaling = static_cast<float>(std::pow(static_cast<double>(c.head_dim()), -0.5));
+  std::vector<AttentionSequence> batch(p.count());
   for (size_t s = 0; s < p.count(); ++s) {
     const float* base = qkv.data() + static_cast<size_t>(p.offset[s]) * 3 * h;
-    multi_head_attention(base, base + h, base + 2 * h, p.len(s), c.num_attention_heads, c.head_dim(), 3 * h,
-                         scaling, probs[s], context + static_cast<size_t>(p.offset[s]) * h, h);
+    batch[s] = {base, base + h, base + 2 * h, p.len(s), probs[s], context + static_cast<size_t>(p.offset[s]) * h};
   }
+  multi_head_attention(batch, c.num_attention_heads, c.head_dim(), 3 * h, scaling, h);
 }
 
 // x: [rows, hidden] -> [rows, hidden], in place: LayerNorm(x + W2 gelu(W1 x + b1) + b2)

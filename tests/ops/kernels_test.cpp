@@ -77,6 +77,36 @@ TEST(Attention, MultiHeadMatchesNaive) {
   }
 }
 
+TEST(Attention, BatchOfMixedLengthsMatchesNaivePerSequence) {
+  // Short sequences take the direct kernel (one task per sequence), long ones sgemm in row blocks;
+  // head dims 64 (BERT), 16 and 12 (not a multiple of 8: padded copies); 95/96 straddle the switch.
+  for (int d : {64, 16, 12}) {
+    const int heads = 3, ld = 3 * heads * d, hidden = heads * d;
+    const std::vector<int> lens = {1, 7, 8, 9, 33, 95, 96, 130};
+    int total = 0;
+    for (int n : lens) total += n;
+    const auto qkv = random_vector(static_cast<size_t>(total) * ld, 13);
+    std::vector<float> ctx(static_cast<size_t>(total) * hidden), ctx_ref(ctx.size());
+    std::vector<std::vector<float>> probs, probs_ref;
+    std::vector<AttentionSequence> batch;
+    int row = 0;
+    for (int n : lens) {
+      probs.emplace_back(static_cast<size_t>(heads) * n * n, -1.0f);
+      probs_ref.emplace_back(probs.back().size());
+      const float* base = qkv.data() + static_cast<size_t>(row) * ld;
+      batch.push_back({base, base + hidden, base + 2 * hidden, n, probs.back().data(), ctx.data() + static_cast<size_t>(row) * hidden});
+      multi_head_attention_naive(base, base + hidden, base + 2 * hidden, n, heads, d, ld, 0.125f,
+                                 probs_ref.back().data(), ctx_ref.data() + static_cast<size_t>(row) * hidden, hidden);
+      row += n;
+    }
+    multi_head_attention(batch, heads, d, ld, 0.125f, hidden);
+    for (size_t s = 0; s < lens.size(); ++s)
+      testing::expect_close(probs[s], probs_ref[s], 1e-6,
+                            "probs d " + std::to_string(d) + " seq " + std::to_string(lens[s]));
+    testing::expect_close(ctx, ctx_ref, 1e-5, "context d " + std::to_string(d));
+  }
+}
+
 TEST(Linear, BlasMatchesNaiveAcrossThreadCounts) {
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
