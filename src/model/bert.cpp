@@ -3,6 +3,7 @@
 // BertIntermediate, BertOutput, BertPooler).
 #include "model/bert.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -106,8 +107,7 @@ void feed_forward(const BertConfig& c, const LayerWeights& L, float* x, int rows
   linear_packed(x, rows, L.inter_p, L.inter_b.data, mid.data());
   gelu_erf_fast(mid.data(), static_cast<long>(mid.size()));
   linear_packed(mid.data(), rows, L.out_p, L.out_b.data, out.data());
-  for (size_t i = 0; i < static_cast<size_t>(rows) * h; ++i) x[i] = out[i] + x[i];
-  layer_norm_rows(x, rows, h, L.out_ln_w.data, L.out_ln_b.data, static_cast<float>(c.layer_norm_eps));
+  add_layer_norm_rows(x, out.data(), rows, h, L.out_ln_w.data, L.out_ln_b.data, static_cast<float>(c.layer_norm_eps));
 }
 
 // x: [rows, hidden] -> [rows, hidden], in place; probs out: per sequence [heads, len, len]
@@ -117,16 +117,16 @@ void encoder_layer(const BertConfig& c, const LayerWeights& L, const Packed& p, 
   FloatBuffer &context = ws.context, &attn = ws.proj;
   self_attention(c, L, p, x, context.data(), probs, ws);
   linear_packed(context.data(), rows, L.attn_out_p, L.attn_out_b.data, attn.data());
-  for (size_t i = 0; i < attn.size(); ++i) x[i] = attn[i] + x[i];
-  layer_norm_rows(x, rows, h, L.attn_ln_w.data, L.attn_ln_b.data, static_cast<float>(c.layer_norm_eps));
+  add_layer_norm_rows(x, attn.data(), rows, h, L.attn_ln_w.data, L.attn_ln_b.data, static_cast<float>(c.layer_norm_eps));
   feed_forward(c, L, x, rows, ws);
 }
 
-// first token's hidden state [hidden] -> tanh(W h + b) [hidden]
-void pool(const BertModel& m, const float* first, float* out) {
+// first tokens' hidden states [n, hidden] -> tanh(W h + b) [n, hidden]: one pass over the weight
+// for the whole batch
+void pool(const BertModel& m, const float* first, int n, float* out) {
   const int h = m.config.hidden_size;
-  linear_packed(first, 1, m.weights.pooler_p, m.weights.pooler_b.data, out);
-  tanh_inplace(out, h);
+  linear_packed(first, n, m.weights.pooler_p, m.weights.pooler_b.data, out);
+  tanh_inplace(out, static_cast<long>(n) * h);
 }
 
 void check_input(const BertConfig& c, std::span<const int> ids, std::span<const int> types) {
@@ -204,13 +204,20 @@ std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector
       probs[s] = outs[s].attentions.data() + static_cast<size_t>(l) * c.num_attention_heads * p.len(s) * p.len(s);
     encoder_layer(c, m.weights.layers[l], p, x.data(), probs, ws);
   }
+  FloatBuffer firsts, pooled;
+  if (m.weights.has_pooler) {
+    firsts.resize(outs.size() * h);
+    pooled.resize(firsts.size());
+  }
   for (size_t s = 0; s < outs.size(); ++s) {
     const float* first = x.data() + static_cast<size_t>(p.offset[s]) * h;
     outs[s].last_hidden_state.assign(first, first + static_cast<size_t>(p.len(s)) * h);
-    if (m.weights.has_pooler) {
-      outs[s].pooler_output.resize(h);
-      pool(m, first, outs[s].pooler_output.data());
-    }
+    if (m.weights.has_pooler) std::copy_n(first, h, firsts.data() + s * h);
+  }
+  if (m.weights.has_pooler) {
+    pool(m, firsts.data(), static_cast<int>(outs.size()), pooled.data());
+    for (size_t s = 0; s < outs.size(); ++s)
+      outs[s].pooler_output.assign(pooled.data() + s * h, pooled.data() + (s + 1) * h);
   }
   // A checkpoint shortened on disk while this model maps it read zeros for the missing pages.
   if (m.checkpoint) m.checkpoint->throw_if_changed();

@@ -63,6 +63,26 @@ TEST(Softmax, FastMatchesNaive) {
   }
 }
 
+TEST(LayerNorm, FastMatchesNaiveWithAndWithoutTheResidual) {
+  // 768 columns (BERT) and widths with a scalar tail; 70 rows spread over the pool in 32-row tasks.
+  for (auto [rows, cols] : {std::pair{3, 768}, {70, 768}, {5, 13}, {66, 100}, {2, 7}}) {
+    const auto x = random_vector(static_cast<size_t>(rows) * cols, 20, -3.0f, 3.0f);
+    const auto add = random_vector(x.size(), 21, -3.0f, 3.0f), w = random_vector(static_cast<size_t>(cols), 22),
+               b = random_vector(static_cast<size_t>(cols), 23);
+    const std::string shape = std::to_string(rows) + "x" + std::to_string(cols);
+    std::vector<float> fast = x, slow = x;
+    layer_norm_rows(fast.data(), rows, cols, w.data(), b.data(), 1e-12f);
+    layer_norm_rows_naive(slow.data(), rows, cols, w.data(), b.data(), 1e-12f);
+    testing::expect_close(fast, slow, 1e-6, "layer norm " + shape);
+    // Fused residual: LayerNorm(add + x) equals the float add followed by the plain LayerNorm.
+    fast = x;
+    for (size_t i = 0; i < slow.size(); ++i) slow[i] = add[i] + x[i];
+    add_layer_norm_rows(fast.data(), add.data(), rows, cols, w.data(), b.data(), 1e-12f);
+    layer_norm_rows_naive(slow.data(), rows, cols, w.data(), b.data(), 1e-12f);
+    testing::expect_close(fast, slow, 1e-6, "add + layer norm " + shape);
+  }
+}
+
 TEST(Attention, MultiHeadMatchesNaive) {
   // 300 tokens run in query-row blocks (109 + 109 + 82 rows); shorter inputs in one block.
   for (int seq : {1, 9, 130, 300}) {
