@@ -1,5 +1,6 @@
 // Multi-head attention (see attention.h): per head and block of query rows, the scores, softmax
-// and context; sgemm for long sequences, a direct kernel for short ones. Tasks spread over the pool.
+// and context, on a small register-blocked kernel below 256 tokens and sgemm from there; tasks (a
+// head's block of rows, or a whole short sentence) spread over the pool.
 #include "ops/attention.h"
 
 #include <cblas.h>
@@ -22,39 +23,53 @@ namespace attnlab {
 
 namespace {
 
-// Below this many tokens a head's products are a few thousand FMAs, and sgemm's fixed cost per
-// call (argument checks, buffer setup, packing) outweighs them: measured on the corpus benchmark
-// (sentences of 7-67 tokens), 295,000 sgemm calls took 1.5 s for 33 GFLOP.
-constexpr int kDirectBelow = 96;
-
-// c: [rows, n] (stride ldc) = alpha * a: [rows, kdim] (stride lda) . b: [kdim, n] (stride ldb),
-// n a multiple of 8; each output sums its kdim products in order, then multiplies by alpha once.
-// Two rows by 32 columns per pass (eight accumulators), then narrower tails.
+// c: [rows, 8 NV] (stride ldc) = alpha * a: [rows, kdim] (stride lda) . b: [kdim, 8 NV] (stride
+// ldb); each output sums its kdim products in order, then multiplies by alpha once.
 template <int NR, int NV>
-void small_tile(const float* a, int lda, const float* b, int ldb, int kdim, float alpha, float* c, int ldc) {
+void small_tile(const float* a, int lda, const float* b, int ldb, int kdim, float alpha, float* c, int ldc,
+                int cols) {
+  static_assert(NR * NV <= 12, "accumulators must fit in registers");
 #ifdef ATTNLAB_HAVE_AVX2
   __m256 acc[NR][NV];
-#pragma GCC unroll 3
+#pragma GCC unroll 6
   for (int r = 0; r < NR; ++r)
-#pragma GCC unroll 4
+#pragma GCC unroll 3
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_setzero_ps();
   for (int k = 0; k < kdim; ++k) {
     const float* bk = b + static_cast<size_t>(k) * ldb;
+    __m256 w[NV];
 #pragma GCC unroll 3
+    for (int v = 0; v < NV; ++v) w[v] = _mm256_loadu_ps(bk + 8 * v);
+#pragma GCC unroll 6
     for (int r = 0; r < NR; ++r) {
       const __m256 x = _mm256_broadcast_ss(a + static_cast<size_t>(r) * lda + k);
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(x, _mm256_loadu_ps(bk + 8 * v), acc[r][v]);
+#pragma GCC unroll 3
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(x, w[v], acc[r][v]);
     }
   }
   const __m256 s = _mm256_set1_ps(alpha);
+  if (cols == 8 * NV) {
+#pragma GCC unroll 6
+    for (int r = 0; r < NR; ++r)
 #pragma GCC unroll 3
+      for (int v = 0; v < NV; ++v) _mm256_storeu_ps(c + static_cast<size_t>(r) * ldc + 8 * v, _mm256_mul_ps(acc[r][v], s));
+    return;
+  }
+  // The last columns of a row whose length is not a multiple of 8: lanes past `cols` not stored.
+  // Every loop over acc fully unrolled: one indexed at run time and GCC keeps the whole array in
+  // memory, storing twelve registers per k step (measured: half speed).
+  __m256i mask[NV];
+#pragma GCC unroll 3
+  for (int v = 0; v < NV; ++v)
+    mask[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8 * v), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+#pragma GCC unroll 6
   for (int r = 0; r < NR; ++r)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) _mm256_storeu_ps(c + static_cast<size_t>(r) * ldc + 8 * v, _mm256_mul_ps(acc[r][v], s));
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; ++v)
+      _mm256_maskstore_ps(c + static_cast<size_t>(r) * ldc + 8 * v, mask[v], _mm256_mul_ps(acc[r][v], s));
 #else
   for (int r = 0; r < NR; ++r)
-    for (int j = 0; j < 8 * NV; ++j) {
+    for (int j = 0; j < cols; ++j) {
       float acc = 0.0f;
       for (int k = 0; k < kdim; ++k) acc = std::fma(a[static_cast<size_t>(r) * lda + k], b[static_cast<size_t>(k) * ldb + j], acc);
       c[static_cast<size_t>(r) * ldc + j] = acc * alpha;
@@ -62,118 +77,141 @@ void small_tile(const float* a, int lda, const float* b, int ldb, int kdim, floa
 #endif
 }
 
-template <int NR>
-void small_tiles(const float* a, int lda, const float* b, int ldb, int kdim, int n, float alpha, float* c, int ldc) {
-  int j = 0;
-  // 32 columns at a time; the rest (8-24) in one tile. FMA latency x issue width needs ~8
-  // independent accumulators: callers pass 4 rows when they can, so 16-column tails still have 8.
-  for (; j + 32 <= n; j += 32) small_tile<NR, 4>(a, lda, b + j, ldb, kdim, alpha, c + j, ldc);
-  switch ((n - j) / 8) {
-    case 3: small_tile<NR, 3>(a, lda, b + j, ldb, kdim, alpha, c + j, ldc); break;
-    case 2: small_tile<NR, 2>(a, lda, b + j, ldb, kdim, alpha, c + j, ldc); break;
-    case 1: small_tile<NR, 1>(a, lda, b + j, ldb, kdim, alpha, c + j, ldc); break;
+// Every row against one block of 8 NV columns of b (which stays in L1 while the rows pass), of
+// which the first `cols` are stored; NR rows per tile, the last 1 to NR - 1 in one more.
+template <int NR, int NV>
+void column_block(const float* a, int lda, const float* b, int ldb, int rows, int kdim, float alpha, float* c, int ldc,
+                  int cols) {
+  int i = 0;
+  for (; i + NR <= rows; i += NR)
+    small_tile<NR, NV>(a + static_cast<size_t>(i) * lda, lda, b, ldb, kdim, alpha, c + static_cast<size_t>(i) * ldc,
+                       ldc, cols);
+  a += static_cast<size_t>(i) * lda;
+  c += static_cast<size_t>(i) * ldc;
+  switch (rows - i) {
+    case 5: if constexpr (NR > 5) small_tile<5, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
+    case 4: if constexpr (NR > 4) small_tile<4, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
+    case 3: if constexpr (NR > 3) small_tile<3, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
+    case 2: small_tile<2, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
+    case 1: small_tile<1, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
     default: break;
   }
 }
 
+// c: [rows, n] = alpha * a . b as above; b's rows hold n rounded up to 8 floats (zero padding).
+// 6 x 16 tiles (twelve accumulators, as the linear layers' kernel); the last 1-24 columns in one
+// block: 17-24 as 4 x 24 tiles (twelve accumulators again: an 8-wide block alone would have six,
+// too few to cover the FMA latency), 9-16 as 6 x 16, 1-8 as 6 x 8.
 void small_gemm(const float* a, int lda, const float* b, int ldb, int rows, int kdim, int n, float alpha, float* c,
                 int ldc) {
-  int i = 0;
-  if (n >= 32)  // row pairs: 2 x 4 vectors
-    for (; i + 2 <= rows; i += 2)
-      small_tiles<2>(a + static_cast<size_t>(i) * lda, lda, b, ldb, kdim, n, alpha, c + static_cast<size_t>(i) * ldc, ldc);
-  for (; i + 3 <= rows; i += 3)  // narrow outputs: three rows at a time (up to 3 x 3 vectors)
-    small_tiles<3>(a + static_cast<size_t>(i) * lda, lda, b, ldb, kdim, n, alpha, c + static_cast<size_t>(i) * ldc, ldc);
-  for (; i < rows; ++i)
-    small_tiles<1>(a + static_cast<size_t>(i) * lda, lda, b, ldb, kdim, n, alpha, c + static_cast<size_t>(i) * ldc, ldc);
+  int j = 0;
+  for (; n - j > 24; j += 16) column_block<6, 2>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, 16);
+  const int r = n - j;
+  if (r > 16) column_block<4, 3>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, r);
+  else if (r > 8) column_block<6, 2>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, r);
+  else if (r > 0) column_block<6, 1>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, r);
 }
 
-// One head of a short sequence, query rows [0, rows): p: [rows, seq] and c (stride c_ld). k and v
-// are copied out first (k transposed), each into contiguous rows padded to 8 floats: read in
-// place, their rows sit 3 x hidden floats apart, one TLB entry each, and the products ran at a
-// third of sgemm's rate.
-void head_direct(const float* q, const float* k, const float* v, int rows, int seq, int d, int ld, float scaling,
-                 float* p, float* c, int c_ld) {
+// Query rows of one head per block: the block's scores (<= 128 kB) stay in L2 from the score
+// product through softmax to the context product, so each probability is written to memory once
+// instead of a whole seq x seq matrix (1 MB at 512 tokens) going out and back between steps.
+constexpr int kBlockFloats = 32 * 1024;
+
+// From this many tokens on, sgemm (which packs its operands in cache-sized blocks) matched or beat
+// the direct kernel in whole forward passes (bert-base, 512 tokens: 3-5% faster); below it the
+// direct kernel wins (128 tokens: ~7% faster forward passes, 20-35% faster attention).
+constexpr int kSgemmFrom = 256;
+
+// Query rows [r0, r1) of one head: p: [seq, seq] and c: [seq, *] (stride c_ld). k and v are copied out first (k
+// transposed), into contiguous rows padded to 8 floats: read in place, their rows sit 3 x hidden
+// floats apart, one TLB entry each, and the products ran at a third of sgemm's rate.
+void one_head(const float* q, const float* k, const float* v, int seq, int d, int ld, float scaling, float* p,
+              float* c, int c_ld, int r0, int r1) {
+  if (seq >= kSgemmFrom) {
+    for (int i0 = r0; i0 < r1; i0 += std::clamp(kBlockFloats / seq, 8, seq)) {
+      const int rows = std::min(std::clamp(kBlockFloats / seq, 8, seq), r1 - i0);
+      float* pb = p + static_cast<size_t>(i0) * seq;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, seq, d, scaling, q + static_cast<size_t>(i0) * ld, ld,
+                  k, ld, 0.0f, pb, seq);
+      softmax_rows(pb, rows, seq);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, d, seq, 1.0f, pb, seq, v, ld, 0.0f,
+                  c + static_cast<size_t>(i0) * c_ld, c_ld);
+    }
+    return;
+  }
   const int seq8 = (seq + 7) / 8 * 8, d8 = (d + 7) / 8 * 8;
-  thread_local FloatBuffer kt, vp, scores, ctx;
-  kt.assign(static_cast<size_t>(d) * seq8, 0.0f);
-  vp.assign(static_cast<size_t>(seq) * d8, 0.0f);
-  scores.resize(static_cast<size_t>(rows) * seq8);
-  for (int j = 0; j < seq; ++j)
-    for (int e = 0; e < d; ++e) {
-      kt[static_cast<size_t>(e) * seq8 + j] = k[static_cast<size_t>(j) * ld + e];
-      vp[static_cast<size_t>(j) * d8 + e] = v[static_cast<size_t>(j) * ld + e];
+  thread_local FloatBuffer kt, vp, qp;
+  if (seq8 != seq) kt.assign(static_cast<size_t>(d) * seq8, 0.0f);
+  else kt.resize(static_cast<size_t>(d) * seq8);
+  if (d8 != d) vp.assign(static_cast<size_t>(seq) * d8, 0.0f);
+  else vp.resize(static_cast<size_t>(seq) * d8);
+  for (int j = 0; j < seq; ++j) {
+    const float *kj = k + static_cast<size_t>(j) * ld, *vj = v + static_cast<size_t>(j) * ld;
+    float* vpj = vp.data() + static_cast<size_t>(j) * d8;
+    for (int e = 0; e < d; ++e) {  // one loop for both: short rows, no memcpy calls
+      kt[static_cast<size_t>(e) * seq8 + j] = kj[e];
+      vpj[e] = vj[e];
     }
-  small_gemm(q, ld, kt.data(), seq8, rows, d, seq8, scaling, scores.data(), seq8);
-  for (int i = 0; i < rows; ++i)
-    std::copy_n(scores.data() + static_cast<size_t>(i) * seq8, seq, p + static_cast<size_t>(i) * seq);
-  softmax_rows(p, rows, seq);
-  if (d == d8) return small_gemm(p, seq, vp.data(), d8, rows, seq, d8, 1.0f, c, c_ld);
-  ctx.resize(static_cast<size_t>(rows) * d8);
-  small_gemm(p, seq, vp.data(), d8, rows, seq, d8, 1.0f, ctx.data(), d8);
-  for (int i = 0; i < rows; ++i) std::copy_n(ctx.data() + static_cast<size_t>(i) * d8, d, c + static_cast<size_t>(i) * c_ld);
-}
-
-// One task: query rows [i0, i0 + rows) of heads [h0, h1) of sequence s.
-struct Task {
-  int s, h0, h1, i0, rows;
-  double cost() const { return static_cast<double>(h1 - h0) * rows; }  // x seq: FMAs per head dim
-};
-
-void run_task(const AttentionSequence& a, const Task& t, int head_dim, int ld, float scaling, int context_ld) {
-  const int seq = a.seq;
-  for (int h = t.h0; h < t.h1; ++h) {
-    float* p = a.probs + (static_cast<size_t>(h) * seq + t.i0) * seq;
-    const size_t col = static_cast<size_t>(h) * head_dim;
-    const float* q = a.q + static_cast<size_t>(t.i0) * ld + col;
-    float* c = a.context + static_cast<size_t>(t.i0) * context_ld + col;
-    // HF: matmul(query, key^T) * scaling, softmax, matmul(probs, value). Both paths round each
-    // float dot product times scaling once, exactly as the separate multiply does.
-    if (seq < kDirectBelow) {
-      head_direct(q, a.k + col, a.v + col, t.rows, seq, head_dim, ld, scaling, p, c, context_ld);
-      continue;
+  }
+  const int block = std::clamp(kBlockFloats / seq, 8, seq);
+  qp.resize(static_cast<size_t>(block) * d);
+  for (int i0 = r0; i0 < r1; i0 += block) {
+    const int rows = std::min(block, r1 - i0);
+    float* pb = p + static_cast<size_t>(i0) * seq;
+    // The block's query rows, contiguous: each column block of scores reads them all again.
+    for (int i = 0; i < rows; ++i) {
+      const float* qi = q + static_cast<size_t>(i0 + i) * ld;
+      float* dst = qp.data() + static_cast<size_t>(i) * d;
+      for (int e = 0; e < d; ++e) dst[e] = qi[e];
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t.rows, seq, head_dim, scaling, q, ld, a.k + col, ld, 0.0f,
-                p, seq);
-    softmax_rows(p, t.rows, seq);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t.rows, head_dim, seq, 1.0f, p, seq, a.v + col, ld, 0.0f,
-                c, context_ld);
+    // HF: matmul(query, key^T) * scaling, softmax, matmul(probs, value); scaling multiplies each
+    // float dot product once, exactly as the separate multiply does.
+    small_gemm(qp.data(), d, kt.data(), seq8, rows, d, seq, scaling, pb, seq);
+    softmax_rows(pb, rows, seq);
+    small_gemm(pb, seq, vp.data(), d8, rows, seq, d, 1.0f, c + static_cast<size_t>(i0) * c_ld, c_ld);
   }
 }
+
+// One task: query rows [r0, r1) of heads [h0, h1) of sequence s.
+struct Task {
+  int s, h0, h1, r0, r1;
+};
+
+// A sequence this short is one task, all heads: its q, k and v rows (3 x hidden floats each, far
+// apart) come into cache once rather than once per head. Longer ones are split by head and block
+// of query rows, so the two threads finish together (k and v are copied per task: 1/block of the
+// work).
+constexpr int kOneTaskBelow = 96;
 
 }  // namespace
 
 void multi_head_attention(std::span<const AttentionSequence> batch, int heads, int head_dim, int ld, float scaling,
                           int context_ld) {
   blas_single_thread();
-  // Work in blocks of query rows whose scores (rows x seq floats, <= 128 kB) stay in L2 from the
-  // score product through softmax to the context product: each probability is written to memory
-  // once, instead of a head's whole seq x seq matrix (1 MB at 512 tokens) going out to L3 or DRAM
-  // and back between steps. Rows are independent, so the results equal whole-head products.
-  constexpr int kBlockFloats = 32 * 1024;
   std::vector<Task> tasks;
   for (size_t s = 0; s < batch.size(); ++s) {
     const int seq = batch[s].seq;
     if (seq <= 0) continue;
-    // A short sequence is one task, all heads: its q, k and v rows (3 x hidden floats each, far
-    // apart) come into cache once rather than once per head.
-    if (seq < kDirectBelow) {
+    if (seq < kOneTaskBelow) {
       tasks.push_back({static_cast<int>(s), 0, heads, 0, seq});
       continue;
     }
     const int block = std::clamp(kBlockFloats / seq, 8, seq);
     for (int h = 0; h < heads; ++h)
-      for (int i0 = 0; i0 < seq; i0 += block)
-        tasks.push_back({static_cast<int>(s), h, h + 1, i0, std::min(block, seq - i0)});
+      for (int i0 = 0; i0 < seq; i0 += block) tasks.push_back({static_cast<int>(s), h, h + 1, i0, std::min(seq, i0 + block)});
   }
   // Longest first: the threads, taking tasks in turn, then finish together (sentences of a batch
   // differ in length ten times over, in work a hundred times).
-  std::stable_sort(tasks.begin(), tasks.end(), [&](const Task& x, const Task& y) {
-    return x.cost() * batch[static_cast<size_t>(x.s)].seq > y.cost() * batch[static_cast<size_t>(y.s)].seq;
-  });
+  auto cost = [&](const Task& t) { return static_cast<double>(t.h1 - t.h0) * (t.r1 - t.r0) * batch[static_cast<size_t>(t.s)].seq; };
+  std::stable_sort(tasks.begin(), tasks.end(), [&](const Task& x, const Task& y) { return cost(x) > cost(y); });
   parallel_for(static_cast<int>(tasks.size()), [&](int i) {
     const Task& t = tasks[static_cast<size_t>(i)];
-    run_task(batch[static_cast<size_t>(t.s)], t, head_dim, ld, scaling, context_ld);
+    const AttentionSequence& a = batch[static_cast<size_t>(t.s)];
+    for (int h = t.h0; h < t.h1; ++h) {
+      const size_t col = static_cast<size_t>(h) * head_dim;
+      one_head(a.q + col, a.k + col, a.v + col, a.seq, head_dim, ld, scaling,
+               a.probs + static_cast<size_t>(h) * a.seq * a.seq, a.context + col, context_ld, t.r0, t.r1);
+    }
   });
 }
 

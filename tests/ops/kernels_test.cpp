@@ -98,11 +98,13 @@ TEST(Attention, MultiHeadMatchesNaive) {
 }
 
 TEST(Attention, BatchOfMixedLengthsMatchesNaivePerSequence) {
-  // Short sequences take the direct kernel (one task per sequence), long ones sgemm in row blocks;
-  // head dims 64 (BERT), 16 and 12 (not a multiple of 8: padded copies); 95/96 straddle the switch.
+  // Under 96 tokens one task per sequence, from 96 one per head and block of query rows (130: one
+  // block), from 256 on sgemm (260: blocks of 126 + 126 + 8 rows); the direct kernel's row and
+  // column tails (1-5 rows, 1-15 columns, masked stores) all occur; head dims 64 (BERT), 16 and 12
+  // (not a multiple of 8: padded copies).
   for (int d : {64, 16, 12}) {
     const int heads = 3, ld = 3 * heads * d, hidden = heads * d;
-    const std::vector<int> lens = {1, 7, 8, 9, 33, 95, 96, 130};
+    const std::vector<int> lens = {1, 7, 8, 9, 17, 33, 95, 96, 130, 260};
     int total = 0;
     for (int n : lens) total += n;
     const auto qkv = random_vector(static_cast<size_t>(total) * ld, 13);
