@@ -117,7 +117,8 @@ void encoder_layer(const BertConfig& c, const LayerWeights& L, const Packed& p, 
   FloatBuffer &context = ws.context, &attn = ws.proj;
   self_attention(c, L, p, x, context.data(), probs, ws);
   linear_packed(context.data(), rows, L.attn_out_p, L.attn_out_b.data, attn.data());
-  add_layer_norm_rows(x, attn.data(), rows, h, L.attn_ln_w.data, L.attn_ln_b.data, static_cast<float>(c.layer_norm_eps));
+  add_layer_norm_rows(x, attn.data(), rows, h, L.attn_ln_w.data, L.attn_ln_b.data,
+                      static_cast<float>(c.layer_norm_eps));
   feed_forward(c, L, x, rows, ws);
 }
 
