@@ -5,7 +5,6 @@
 //   attnlab_bench --model DIR --inputs inputs.json [--threads 2] [--repeats 20]
 //   attnlab_bench --machine            # bandwidth and GEMM peak only
 #include <cblas.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <cmath>
@@ -14,13 +13,12 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <memory>
 #include <numeric>
-#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/float_buffer.h"
 #include "model/bert.h"
 #include "ops/packed_linear.h"
 #include "ops/thread_pool.h"
@@ -42,15 +40,10 @@ double median(std::vector<double> v) {
 
 // Read bandwidth: sum a 1 GiB buffer (far larger than any cache) split over the pool's threads.
 double read_bandwidth_gbs() {
-  // On 2 MB pages like the packed weights (fewer TLB misses): the floor should be the best the
-  // machine reads, not a figure the kernel can beat by using larger pages.
+  // A FloatBuffer this large is on 2 MB pages, like the packed weights (fewer TLB misses): the
+  // floor should be the best the machine reads, not a figure the kernel beats with larger pages.
   const size_t n = (size_t{1} << 30) / sizeof(float);
-  float* raw = static_cast<float*>(std::aligned_alloc(size_t{2} << 20, n * sizeof(float)));
-  if (!raw) return 0.0;
-  ::madvise(raw, n * sizeof(float), MADV_HUGEPAGE);
-  std::unique_ptr<float, void (*)(void*)> owner(raw, std::free);
-  std::span<float> buf(raw, n);
-  std::fill(buf.begin(), buf.end(), 1.0f);
+  attnlab::FloatBuffer buf(n, 1.0f);
   std::vector<double> times;
   const int threads = attnlab::num_threads();
   volatile float sink = 0;

@@ -73,15 +73,20 @@ BlockCache& cache() {
 
 }  // namespace
 
-void* allocate_buffer(size_t bytes) {
-  if (bytes < kHugePage) return ::operator new(bytes);
+void* allocate_huge_pages(size_t bytes) {
   if (bytes > std::numeric_limits<size_t>::max() - kHugePage) throw std::bad_alloc();
   const size_t size = round_up(bytes);
-  if (void* p = cache().take(size)) return p;
   void* p = std::aligned_alloc(kHugePage, size);
   if (!p) throw std::bad_alloc();
   ::madvise(p, size, MADV_HUGEPAGE);  // advice only: without THP, plain pages
   return p;
+}
+
+void* allocate_buffer(size_t bytes) {
+  if (bytes < kHugePage) return ::operator new(bytes);
+  if (bytes <= std::numeric_limits<size_t>::max() - kHugePage)
+    if (void* p = cache().take(round_up(bytes))) return p;
+  return allocate_huge_pages(bytes);
 }
 
 void free_buffer(void* p, size_t bytes) noexcept {

@@ -20,6 +20,10 @@ namespace attnlab {
 // 2 MB pages: 10% of the whole forward pass.
 inline constexpr size_t kHugePage = size_t{2} << 20;
 
+// A block of at least `bytes` on 2 MB boundaries (size rounded up to whole 2 MB pages) with
+// transparent huge pages asked for; release with std::free. Throws std::bad_alloc.
+void* allocate_huge_pages(size_t bytes);
+
 // Large blocks as above (a few freed ones are kept for reuse, at most 256 MB: see
 // float_buffer.cpp); small ones from operator new. The size decides both ways.
 void* allocate_buffer(size_t bytes);
