@@ -118,6 +118,7 @@ void small_gemm(const float* a, int lda, const float* b, int ldb, int rows, int 
 // product through softmax to the context product, so each probability is written to memory once
 // instead of a whole seq x seq matrix (1 MB at 512 tokens) going out and back between steps.
 constexpr int kBlockFloats = 32 * 1024;
+int rows_per_block(int seq) { return std::clamp(kBlockFloats / seq, 8, seq); }
 
 // From this many tokens on, sgemm (which packs its operands in cache-sized blocks) matched or beat
 // the direct kernel in whole forward passes (bert-base, 512 tokens: 3-5% faster); below it the
@@ -129,7 +130,7 @@ constexpr int kSgemmFrom = 256;
 // dot product by scaling once, exactly as the separate multiply does.
 void head_rows_sgemm(const float* q, const float* k, const float* v, int seq, int d, int ld, float scaling, float* p,
                      float* c, int c_ld, int r0, int r1) {
-  const int block = std::clamp(kBlockFloats / seq, 8, seq);
+  const int block = rows_per_block(seq);
   for (int i0 = r0; i0 < r1; i0 += block) {
     const int rows = std::min(block, r1 - i0);
     float* pb = p + static_cast<size_t>(i0) * seq;
@@ -160,7 +161,7 @@ void head_rows_direct(const float* q, const float* k, const float* v, int seq, i
       vpj[e] = vj[e];
     }
   }
-  const int block = std::clamp(kBlockFloats / seq, 8, seq);
+  const int block = rows_per_block(seq);
   qp.resize(static_cast<size_t>(block) * d);
   for (int i0 = r0; i0 < r1; i0 += block) {
     const int rows = std::min(block, r1 - i0);
@@ -201,7 +202,7 @@ void multi_head_attention(std::span<const AttentionSequence> batch, int heads, i
       tasks.push_back({static_cast<int>(s), 0, heads, 0, seq});
       continue;
     }
-    const int block = std::clamp(kBlockFloats / seq, 8, seq);
+    const int block = rows_per_block(seq);
     for (int h = 0; h < heads; ++h)
       for (int i0 = 0; i0 < seq; i0 += block)
         tasks.push_back({static_cast<int>(s), h, h + 1, i0, std::min(seq, i0 + block)});

@@ -12,8 +12,8 @@ namespace attnlab {
 void multi_head_attention(const float* q, const float* k, const float* v, int seq, int heads, int head_dim, int ld,
                           float scaling, float* probs, float* context, int context_ld);
 
-// Several sequences at once (a packed batch): one task per head and block of query rows across
-// all of them, so a batch of short sentences costs one pass over the thread pool, not one each.
+// Several sequences at once (a packed batch) in one pass over the thread pool, not one each: a
+// short sequence is one task (all heads), a longer one a task per head and block of query rows.
 struct AttentionSequence {
   const float *q, *k, *v;  // [seq, ld] each, as above
   int seq;
