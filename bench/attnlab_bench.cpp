@@ -18,15 +18,14 @@
 #include <string>
 #include <vector>
 
+#include "core/cpu.h"
 #include "core/float_buffer.h"
 #include "model/bert.h"
 #include "ops/packed_linear.h"
 #include "ops/thread_pool.h"
 #include "text/bert_tokenizer.h"
 
-#if defined(__AVX2__)
 #include <immintrin.h>
-#endif
 
 namespace {
 
@@ -38,6 +37,28 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// Sums for the bandwidth probe: 32 floats per step in four 8-wide accumulators (AVX2 CPUs), or
+// eight independent scalar chains the compiler vectorises with SSE.
+__attribute__((target("avx2"))) float sum_avx2(const float* p, size_t n) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm256_add_ps(a0, _mm256_loadu_ps(p + i));
+    a1 = _mm256_add_ps(a1, _mm256_loadu_ps(p + i + 8));
+    a2 = _mm256_add_ps(a2, _mm256_loadu_ps(p + i + 16));
+    a3 = _mm256_add_ps(a3, _mm256_loadu_ps(p + i + 24));
+  }
+  float out[8];
+  _mm256_storeu_ps(out, _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+  return std::accumulate(out, out + 8, 0.0f);
+}
+float sum_scalar(const float* p, size_t n) {
+  float acc[8] = {};
+  for (size_t i = 0; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; ++l) acc[l] += p[i + l];
+  return std::accumulate(acc, acc + 8, 0.0f);
+}
+
 // Read bandwidth: sum a 1 GiB buffer (far larger than any cache) split over the pool's threads.
 double read_bandwidth_gbs() {
   // A FloatBuffer this large is on 2 MB pages, like the packed weights (fewer TLB misses): the
@@ -46,29 +67,14 @@ double read_bandwidth_gbs() {
   attnlab::FloatBuffer buf(n, 1.0f);
   std::vector<double> times;
   const int threads = attnlab::num_threads();
+  const bool avx2 = attnlab::isa_supported(attnlab::Isa::kAvx2);
   volatile float sink = 0;
   for (int rep = 0; rep < 5; ++rep) {
     std::vector<float> partial(static_cast<size_t>(threads), 0.0f);
     const auto t0 = Clock::now();
     attnlab::parallel_for(threads, [&](int t) {
       const size_t begin = n / threads * t, end = t == threads - 1 ? n : n / threads * (t + 1);
-#if defined(__AVX2__)
-      __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-      size_t i = begin;
-      for (; i + 32 <= end; i += 32) {
-        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(&buf[i]));
-        a1 = _mm256_add_ps(a1, _mm256_loadu_ps(&buf[i + 8]));
-        a2 = _mm256_add_ps(a2, _mm256_loadu_ps(&buf[i + 16]));
-        a3 = _mm256_add_ps(a3, _mm256_loadu_ps(&buf[i + 24]));
-      }
-      float out[8];
-      _mm256_storeu_ps(out, _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-      partial[t] = std::accumulate(out, out + 8, 0.0f);
-#else
-      float s = 0;
-      for (size_t i = begin; i < end; ++i) s += buf[i];
-      partial[t] = s;
-#endif
+      partial[t] = avx2 ? sum_avx2(&buf[begin], end - begin) : sum_scalar(&buf[begin], end - begin);
     });
     times.push_back(seconds_since(t0));
     sink = sink + partial[0];
@@ -103,29 +109,29 @@ double packed_peak_gflops() {
   return 2.0 * m * n * k / best / 1e9;
 }
 
-// The FMA units' ceiling: 12 independent chains of 8-wide fused multiply-adds per thread, no memory.
+// The FMA units' ceiling: 12 independent chains of 8-wide fused multiply-adds per thread, no memory
+// (0 on a CPU without AVX2 + FMA).
+__attribute__((target("avx2,fma"))) float fma_chains(long iters) {
+  __m256 acc[12];
+  for (int j = 0; j < 12; ++j) acc[j] = _mm256_set1_ps(0.001f * j);
+  const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-4f);
+  for (long i = 0; i < iters; ++i)
+    for (int j = 0; j < 12; ++j) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
+  __m256 s = acc[0];
+  for (int j = 1; j < 12; ++j) s = _mm256_add_ps(s, acc[j]);
+  return _mm256_cvtss_f32(s);
+}
+
 double fma_peak_gflops() {
-#if defined(__AVX2__) && defined(__FMA__)
+  if (!attnlab::isa_supported(attnlab::Isa::kAvx2)) return 0.0;
   const int threads = attnlab::num_threads();
   constexpr long kIters = 50'000'000;
   std::vector<float> sink(static_cast<size_t>(threads));
   const auto t0 = Clock::now();
-  attnlab::parallel_for(threads, [&](int t) {
-    __m256 acc[12];
-    for (int j = 0; j < 12; ++j) acc[j] = _mm256_set1_ps(0.001f * j);
-    const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-4f);
-    for (long i = 0; i < kIters; ++i)
-      for (int j = 0; j < 12; ++j) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
-    __m256 s = acc[0];
-    for (int j = 1; j < 12; ++j) s = _mm256_add_ps(s, acc[j]);
-    sink[static_cast<size_t>(t)] = _mm256_cvtss_f32(s);
-  });
+  attnlab::parallel_for(threads, [&](int t) { sink[static_cast<size_t>(t)] = fma_chains(kIters); });
   const double seconds = seconds_since(t0);
   if (sink[0] == 12345.0f) std::printf(" ");
   return static_cast<double>(kIters) * 12 * 16 * threads / seconds / 1e9;
-#else
-  return 0.0;
-#endif
 }
 
 std::string arg(int argc, char** argv, const char* name, const char* fallback) {
@@ -147,6 +153,7 @@ int main(int argc, char** argv) {
   openblas_set_num_threads(threads);
   nlohmann::json result;
   result["threads"] = threads;
+  result["isa"] = attnlab::isa_name(attnlab::active_isa());  // kernel build in use ($ATTNLAB_ISA forces one)
   if (flag(argc, argv, "--machine")) {
     result["read_bandwidth_gbs"] = read_bandwidth_gbs();
     result["openblas_sgemm_gflops"] = gemm_peak_gflops();

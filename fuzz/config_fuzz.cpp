@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "fuzz_util.h"
 #include "model/config.h"
 #include "model/weights.h"

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "fuzz_util.h"
 #include "text/bert_tokenizer.h"
 

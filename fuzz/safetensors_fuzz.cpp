@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "fuzz_util.h"
 #include "io/safetensors.h"
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "fuzz_util.h"
 #include "text/bert_tokenizer.h"
 

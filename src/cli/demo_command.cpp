@@ -8,7 +8,7 @@
 #include "cli/commands.h"
 #include "cli/notebook_text.h"
 #include "cli/session.h"
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "model/toy.h"
 #include "render/figure.h"
 #include "render/python_text.h"

@@ -8,7 +8,7 @@
 
 #include "attnlab/version.h"
 #include "cli/commands.h"
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "ops/thread_pool.h"
 #include "text/utf8.h"
 

@@ -7,8 +7,8 @@
 #include "cli/commands.h"
 #include "cli/notebook_text.h"
 #include "cli/session.h"
-#include "core/error.h"
-#include "io/json_writer.h"
+#include "attnlab/error.h"
+#include "attnlab/json_writer.h"
 #include "render/figure.h"
 #include "render/python_text.h"
 

@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "core/error.h"
+#include "attnlab/error.h"
 
 namespace attnlab::cli {
 

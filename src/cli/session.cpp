@@ -3,7 +3,7 @@
 
 #include <cstdio>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 
 namespace attnlab::cli {
 

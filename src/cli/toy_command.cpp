@@ -8,8 +8,8 @@
 #include "analysis/toy_checks.h"
 #include "cli/commands.h"
 #include "cli/notebook_text.h"
-#include "core/error.h"
-#include "io/json_writer.h"
+#include "attnlab/error.h"
+#include "attnlab/json_writer.h"
 #include "model/toy.h"
 
 namespace attnlab::cli {

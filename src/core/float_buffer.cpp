@@ -14,7 +14,7 @@ size_t round_up(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHu
 
 // A few freed large blocks, kept for the next allocation of the same size. A caller looping over
 // forward passes frees one pass's attention buffer and allocates the next one's: reusing the block
-// skips the page faults and the kernel's page clearing (20 ms per 151 MB even on huge pages).
+// skips the page faults and the kernel's page clearing, which cost time even on huge pages.
 // glibc does the same below its mmap threshold (at most 32 MB); this extends it to larger blocks.
 // What stays cached is bounded: memory the process held a moment ago, never more than kCacheBytes.
 class BlockCache {

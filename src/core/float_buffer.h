@@ -15,9 +15,9 @@
 namespace attnlab {
 
 // Buffers of this size and more sit on 2 MB boundaries and ask for transparent huge pages. Every
-// forward pass returns fresh attention buffers (151 MB for 512 tokens on bert-base), and on 4 kB
-// pages the kernel's fault-and-clear of each page cost 108 ms per 151 MB here, against 20 ms on
-// 2 MB pages: 10% of the whole forward pass.
+// forward pass returns fresh attention buffers (151 MB for 512 tokens on bert-base), which the kernel
+// faults in and clears page by page: on 2 MB pages that costs a fraction of what it costs on 4 kB
+// pages (README.md, "Speed").
 inline constexpr size_t kHugePage = size_t{2} << 20;
 
 // A block of at least `bytes` on 2 MB boundaries (size rounded up to whole 2 MB pages) with

@@ -17,7 +17,7 @@
 #include <map>
 #include <sstream>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "attnlab/version.h"
 
 namespace attnlab {

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 
 namespace attnlab {
 

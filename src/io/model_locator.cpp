@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <system_error>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "io/hub.h"
 
 namespace attnlab {
@@ -30,15 +30,13 @@ std::filesystem::path executable_dir() {
 std::optional<std::filesystem::path> offline_model_dir() {
   std::vector<std::filesystem::path> candidates;
   if (const char* env = std::getenv("ATTNLAB_OFFLINE_MODEL"); env && *env) candidates.emplace_back(env);
+  if (auto cached = find_cached_snapshot(hub_options_from_env(), kOfflineModelHubId)) candidates.push_back(*cached);
   const auto exe = executable_dir();
   if (!exe.empty()) {
     candidates.push_back(exe / ".." / "models" / kOfflineModelName);  // build/attnlab -> models/
-    candidates.push_back(exe / "models" / kOfflineModelName);
+    candidates.push_back(exe / ".." / "share" / "attnlab" / "models" / kOfflineModelName);  // installed: bin/attnlab
   }
   candidates.push_back(std::filesystem::path("models") / kOfflineModelName);
-#ifdef ATTNLAB_SOURCE_DIR
-  candidates.push_back(std::filesystem::path(ATTNLAB_SOURCE_DIR) / "models" / kOfflineModelName);
-#endif
   for (const auto& c : candidates)
     if (holds_model(c)) return std::filesystem::weakly_canonical(c);
   return std::nullopt;

@@ -11,6 +11,7 @@ namespace attnlab {
 
 inline constexpr const char* kDefaultModelId = "bert-base-uncased";     // the notebook's model
 inline constexpr const char* kOfflineModelName = "all-MiniLM-L6-v2";    // shipped by scripts/fetch_model.sh
+inline constexpr const char* kOfflineModelHubId = "sentence-transformers/all-MiniLM-L6-v2";  // the same on the Hub
 
 struct LocatedModel {
   std::filesystem::path dir;
@@ -18,8 +19,10 @@ struct LocatedModel {
   std::string notice;       // one line for stderr when the default was replaced, else empty
 };
 
-// The offline model's directory: $ATTNLAB_OFFLINE_MODEL, else <exe>/../models/all-MiniLM-L6-v2,
-// else ./models/all-MiniLM-L6-v2, else the source tree's models/; nullopt when none holds a model.
+// The offline model's directory, the first of these that holds a model (nullopt when none does):
+// $ATTNLAB_OFFLINE_MODEL; the Hugging Face cache's sentence-transformers/all-MiniLM-L6-v2 (no network);
+// <exe>/../models/all-MiniLM-L6-v2 (a build directory in the checkout, where scripts/fetch_model.sh puts it);
+// <exe>/../share/attnlab/models/all-MiniLM-L6-v2 (an installed attnlab); ./models/all-MiniLM-L6-v2.
 std::optional<std::filesystem::path> offline_model_dir();
 
 // model_arg empty: the default model (with fallback). Otherwise an existing directory, or a Hub id

@@ -6,7 +6,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
+#include "attnlab/error.h"
+#include "core/file_error.h"
 
 namespace attnlab {
 namespace {
@@ -23,10 +24,6 @@ constexpr DTypeInfo kDTypes[] = {
     {"BOOL", DType::kBool, 1}, {"U16", DType::kU16, 2},       {"U32", DType::kU32, 4},
     {"U64", DType::kU64, 8},   {"F8_E4M3", DType::kF8E4M3, 1}, {"F8_E5M2", DType::kF8E5M2, 1},
 };
-
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
-  throw Error(path.string() + ": " + what, kExitInput);
-}
 
 }  // namespace
 
@@ -50,24 +47,24 @@ int64_t TensorView::numel() const {
 SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path) {
   const auto bytes = file_.bytes();
   if (bytes.size() < 8)
-    fail(path, "not a safetensors file: " + std::to_string(bytes.size()) +
-                   " bytes, expected at least 8 (the header length)");
+    throw_file_error(path, "not a safetensors file: " + std::to_string(bytes.size()) +
+                               " bytes, expected at least 8 (the header length)");
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | bytes[i];  // little-endian u64
   if (header_len > kMaxHeaderBytes)
-    fail(path, "header length " + std::to_string(header_len) + " exceeds the limit of " +
-                   std::to_string(kMaxHeaderBytes) + " bytes (corrupt or not a safetensors file)");
+    throw_file_error(path, "header length " + std::to_string(header_len) + " exceeds the limit of " +
+                               std::to_string(kMaxHeaderBytes) + " bytes (corrupt or not a safetensors file)");
   if (header_len > bytes.size() - 8)
-    fail(path, "header length " + std::to_string(header_len) + " runs past the end of the file (" +
-                   std::to_string(bytes.size()) + " bytes; truncated download?)");
+    throw_file_error(path, "header length " + std::to_string(header_len) + " runs past the end of the file (" +
+                               std::to_string(bytes.size()) + " bytes; truncated download?)");
   const char* header_begin = reinterpret_cast<const char*>(bytes.data() + 8);
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(header_begin, header_begin + header_len);
   } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
-    fail(path, std::string("header is not valid JSON: ") + e.what());
+    throw_file_error(path, std::string("header is not valid JSON: ") + e.what());
   }
-  if (!header.is_object()) fail(path, "header is not a JSON object");
+  if (!header.is_object()) throw_file_error(path, "header is not a JSON object");
 
   const uint8_t* data = bytes.data() + 8 + header_len;
   const uint64_t data_size = bytes.size() - 8 - header_len;
@@ -79,49 +76,52 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
   for (auto it = header.begin(); it != header.end(); ++it) {
     const std::string& name = it.key();
     if (name == "__metadata__") {
-      if (!it.value().is_object()) fail(path, "__metadata__ is not an object");
+      if (!it.value().is_object()) throw_file_error(path, "__metadata__ is not an object");
       continue;
     }
     const auto& e = it.value();
     const std::string where = "tensor '" + name + "'";
-    if (!e.is_object()) fail(path, where + ": entry is not an object");
-    if (!e.contains("dtype") || !e["dtype"].is_string()) fail(path, where + ": missing string field 'dtype'");
-    if (!e.contains("shape") || !e["shape"].is_array()) fail(path, where + ": missing array field 'shape'");
+    if (!e.is_object()) throw_file_error(path, where + ": entry is not an object");
+    if (!e.contains("dtype") || !e["dtype"].is_string())
+      throw_file_error(path, where + ": missing string field 'dtype'");
+    if (!e.contains("shape") || !e["shape"].is_array()) throw_file_error(path, where + ": missing array field 'shape'");
     if (!e.contains("data_offsets") || !e["data_offsets"].is_array() || e["data_offsets"].size() != 2)
-      fail(path, where + ": 'data_offsets' must be an array [begin, end]");
+      throw_file_error(path, where + ": 'data_offsets' must be an array [begin, end]");
     const std::string dtype = e["dtype"].get<std::string>();
     const DTypeInfo* info = nullptr;
     for (const auto& d : kDTypes)
       if (dtype == d.name) info = &d;
-    if (!info) fail(path, where + ": unknown dtype '" + dtype + "'");
+    if (!info) throw_file_error(path, where + ": unknown dtype '" + dtype + "'");
     TensorView t{name, info->dtype, {}, nullptr, 0};
     uint64_t numel = 1;
     bool overflow = false;
     for (const auto& d : e["shape"]) {
-      if (!d.is_number_integer()) fail(path, where + ": shape entries must be integers, got " + d.dump());
+      if (!d.is_number_integer()) throw_file_error(path, where + ": shape entries must be integers, got " + d.dump());
       if (d.is_number_integer() && !d.is_number_unsigned() && d.get<int64_t>() < 0)
-        fail(path, where + ": negative dimension " + d.dump() + " in shape " + e["shape"].dump());
+        throw_file_error(path, where + ": negative dimension " + d.dump() + " in shape " + e["shape"].dump());
       const uint64_t dim = d.get<uint64_t>();
       if (dim > (uint64_t{1} << 62)) overflow = true;
       else if (dim != 0 && numel > (uint64_t{1} << 62) / dim) overflow = true;
       else numel *= dim;
       t.shape.push_back(static_cast<int64_t>(std::min<uint64_t>(dim, uint64_t{1} << 62)));
     }
-    if (overflow) fail(path, where + ": shape " + e["shape"].dump() + " overflows");
+    if (overflow) throw_file_error(path, where + ": shape " + e["shape"].dump() + " overflows");
     for (const auto& o : e["data_offsets"])
-      if (!o.is_number_unsigned()) fail(path, where + ": data_offsets must be non-negative integers, got " + e["data_offsets"].dump());
+      if (!o.is_number_unsigned())
+        throw_file_error(path, where + ": data_offsets must be non-negative integers, got " + e["data_offsets"].dump());
     const uint64_t begin = e["data_offsets"][0].get<uint64_t>(), end = e["data_offsets"][1].get<uint64_t>();
-    if (begin > end) fail(path, where + ": data_offsets " + e["data_offsets"].dump() + " end before they begin");
+    if (begin > end)
+      throw_file_error(path, where + ": data_offsets " + e["data_offsets"].dump() + " end before they begin");
     if (end > data_size)
-      fail(path, where + ": data_offsets " + e["data_offsets"].dump() + " run past the data section (" +
-                     std::to_string(data_size) + " bytes; truncated file?)");
+      throw_file_error(path, where + ": data_offsets " + e["data_offsets"].dump() + " run past the data section (" +
+                                 std::to_string(data_size) + " bytes; truncated file?)");
     // numel <= 2^62 but numel x 8 can still wrap; such a tensor cannot fit in any file.
     uint64_t expected = 0;
     if (__builtin_mul_overflow(numel, static_cast<uint64_t>(info->size), &expected))
-      fail(path, where + ": " + dtype + " shape " + e["shape"].dump() + " needs more than 2^64 bytes");
+      throw_file_error(path, where + ": " + dtype + " shape " + e["shape"].dump() + " needs more than 2^64 bytes");
     if (end - begin != expected)
-      fail(path, where + ": " + dtype + " shape " + e["shape"].dump() + " needs " + std::to_string(expected) +
-                     " bytes, data_offsets give " + std::to_string(end - begin));
+      throw_file_error(path, where + ": " + dtype + " shape " + e["shape"].dump() + " needs " +
+                                 std::to_string(expected) + " bytes, data_offsets give " + std::to_string(end - begin));
     t.data = data + begin;
     t.nbytes = end - begin;
     auto [pos, inserted] = tensors_.emplace(name, std::move(t));
@@ -134,15 +134,16 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
   uint64_t cursor = 0;
   for (const auto& s : spans) {
     if (s.begin < cursor)
-      fail(path, "tensor '" + *s.name + "' overlaps the previous tensor (offset " + std::to_string(s.begin) +
-                     " < " + std::to_string(cursor) + ")");
+      throw_file_error(path, "tensor '" + *s.name + "' overlaps the previous tensor (offset " +
+                                 std::to_string(s.begin) + " < " + std::to_string(cursor) + ")");
     if (s.begin > cursor)
-      fail(path, "gap before tensor '" + *s.name + "' (offset " + std::to_string(s.begin) + ", expected " +
-                     std::to_string(cursor) + ")");
+      throw_file_error(path, "gap before tensor '" + *s.name + "' (offset " + std::to_string(s.begin) + ", expected " +
+                                 std::to_string(cursor) + ")");
     cursor = s.end;
   }
   if (cursor != data_size)
-    fail(path, "data section is " + std::to_string(data_size) + " bytes but tensors cover " + std::to_string(cursor));
+    throw_file_error(
+        path, "data section is " + std::to_string(data_size) + " bytes but tensors cover " + std::to_string(cursor));
 }
 
 const TensorView* SafetensorsFile::find(const std::string& name) const {

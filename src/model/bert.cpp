@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "ops/attention.h"
 #include "ops/packed_linear.h"
 #include "ops/norm_act.h"

@@ -3,15 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
+#include "core/file_error.h"
 #include "io/text_file.h"
 
 namespace attnlab {
 namespace {
-
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
-  throw Error(path.string() + ": " + what, kExitInput);
-}
 
 // Real configs are a few kB; anything near this is not a configuration.
 constexpr uint64_t kMaxConfigBytes = 1u << 20;
@@ -22,16 +18,16 @@ constexpr int64_t kMaxLayers = 1024;
 int positive_int(const nlohmann::json& j, const std::filesystem::path& path, const char* key, bool required,
                  int fallback, int64_t max = int64_t{1} << 30) {
   if (!j.contains(key)) {
-    if (required) fail(path, std::string("missing required field '") + key + "'");
+    if (required) throw_file_error(path, std::string("missing required field '") + key + "'");
     return fallback;
   }
   const auto& v = j[key];
   if (!v.is_number_integer())
-    fail(path, std::string("field '") + key + "' must be a positive integer, found " + v.dump());
+    throw_file_error(path, std::string("field '") + key + "' must be a positive integer, found " + v.dump());
   const int64_t x = v.get<int64_t>();
   if (x <= 0 || x > max)
-    fail(path, std::string("field '") + key + "' must be a positive integer at most " + std::to_string(max) +
-                   ", found " + v.dump());
+    throw_file_error(path, std::string("field '") + key + "' must be a positive integer at most " +
+                               std::to_string(max) + ", found " + v.dump());
   return static_cast<int>(x);
 }
 
@@ -43,18 +39,19 @@ BertConfig read_bert_config(const std::filesystem::path& path) {
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
-    fail(path, std::string("not valid JSON: ") + e.what());
+    throw_file_error(path, std::string("not valid JSON: ") + e.what());
   }
-  if (!j.is_object()) fail(path, "expected a JSON object, found " + std::string(j.type_name()));
+  if (!j.is_object()) throw_file_error(path, "expected a JSON object, found " + std::string(j.type_name()));
 
   BertConfig c;
   if (j.contains("model_type")) {
-    if (!j["model_type"].is_string()) fail(path, "field 'model_type' must be a string, found " + j["model_type"].dump());
+    if (!j["model_type"].is_string())
+      throw_file_error(path, "field 'model_type' must be a string, found " + j["model_type"].dump());
     c.model_type = j["model_type"].get<std::string>();
   }
   if (c.model_type != "bert")
-    fail(path, "model_type '" + c.model_type + "' is not supported; attnlab reads BERT-family checkpoints "
-               "(model_type \"bert\")");
+    throw_file_error(path, "model_type '" + c.model_type +
+                               "' is not supported; attnlab reads BERT-family checkpoints (model_type \"bert\")");
   if (j.contains("architectures") && j["architectures"].is_array() && !j["architectures"].empty() &&
       j["architectures"][0].is_string())
     c.architecture = j["architectures"][0].get<std::string>();
@@ -68,21 +65,23 @@ BertConfig read_bert_config(const std::filesystem::path& path) {
   c.type_vocab_size = positive_int(j, path, "type_vocab_size", false, 2);
   if (j.contains("layer_norm_eps")) {
     if (!j["layer_norm_eps"].is_number() || !(j["layer_norm_eps"].get<double>() > 0.0))
-      fail(path, "field 'layer_norm_eps' must be a positive number, found " + j["layer_norm_eps"].dump());
+      throw_file_error(path, "field 'layer_norm_eps' must be a positive number, found " + j["layer_norm_eps"].dump());
     c.layer_norm_eps = j["layer_norm_eps"].get<double>();
   }
   if (j.contains("hidden_act")) {
-    if (!j["hidden_act"].is_string()) fail(path, "field 'hidden_act' must be a string, found " + j["hidden_act"].dump());
+    if (!j["hidden_act"].is_string())
+      throw_file_error(path, "field 'hidden_act' must be a string, found " + j["hidden_act"].dump());
     c.hidden_act = j["hidden_act"].get<std::string>();
   }
   if (c.hidden_act != "gelu")
-    fail(path, "hidden_act '" + c.hidden_act + "' is not supported (attnlab implements \"gelu\", exact erf GELU)");
+    throw_file_error(
+        path, "hidden_act '" + c.hidden_act + "' is not supported (attnlab implements \"gelu\", exact erf GELU)");
   if (j.contains("position_embedding_type") && j["position_embedding_type"] != "absolute")
-    fail(path, "position_embedding_type " + j["position_embedding_type"].dump() +
-               " is not supported (attnlab implements \"absolute\")");
+    throw_file_error(path, "position_embedding_type " + j["position_embedding_type"].dump() +
+                               " is not supported (attnlab implements \"absolute\")");
   if (c.hidden_size % c.num_attention_heads != 0)
-    fail(path, "hidden_size " + std::to_string(c.hidden_size) + " is not divisible by num_attention_heads " +
-               std::to_string(c.num_attention_heads));
+    throw_file_error(path, "hidden_size " + std::to_string(c.hidden_size) +
+                               " is not divisible by num_attention_heads " + std::to_string(c.num_attention_heads));
   return c;
 }
 

@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 
 namespace attnlab {
 

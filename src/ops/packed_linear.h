@@ -1,6 +1,7 @@
 // Linear layers on weights packed once at load time into panels of 16 output rows, k-major, so a
 // 6x16 register-blocked AVX2 kernel streams each weight exactly once per call for short inputs
-// and stays near the FMA peak for long ones (measured: README.md, "Speed").
+// and stays near the FMA peak for long ones (README.md, "Speed"). The kernels are built per
+// instruction set (ops/isa/packed_linear.cpp).
 #pragma once
 
 #include <cstddef>
@@ -12,6 +13,9 @@ namespace attnlab {
 
 struct PackedWeight {
   static constexpr int kPanel = 16;  // output rows per panel
+  // Where column j (< 16) of a bfloat16 panel row is stored: columns 0-7 in the low and 8-15 in the
+  // high halves of eight 32-bit lanes, so the AVX2 kernel widens them with one shift and one mask.
+  static constexpr int bf16_slot(int j) { return j < 8 ? 2 * j : 2 * (j - 8) + 1; }
   int in = 0, out = 0;
   bool bf16 = false;  // reduced-precision mode: weights rounded to bfloat16, half the bytes to stream
   std::unique_ptr<void, void (*)(void*)> storage{nullptr, [](void*) {}};  // [ceil(out/16)][in][16], 64-byte aligned

@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 
 namespace attnlab {
 

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "render/colormap.h"
 #include "render/figure_draw.h"
 #include "render/ticks.h"

@@ -16,7 +16,7 @@
 #include <string>
 #include <system_error>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "render/figure.h"
 #include "render/figure_draw.h"
 

@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "core/error.h"
+#include "attnlab/error.h"
 
 namespace attnlab {
 namespace {

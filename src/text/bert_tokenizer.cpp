@@ -9,7 +9,8 @@
 #include <climits>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
+#include "attnlab/error.h"
+#include "core/file_error.h"
 #include "io/text_file.h"
 #include "text/utf8.h"
 
@@ -18,10 +19,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-[[noreturn]] void fail(const fs::path& file, const std::string& problem) {
-  throw Error(file.string() + ": " + problem, kExitInput);
-}
 
 // The largest real tokenizer files are a few MB (multilingual tokenizer.json: ~10 MB).
 constexpr uint64_t kMaxTokenizerFileBytes = 64u << 20;
@@ -54,10 +51,10 @@ int token_id(const std::string& key) {
 json read_json(const fs::path& file) {
   try {
     json j = json::parse(read_file(file));
-    if (!j.is_object()) fail(file, "expected a JSON object");
+    if (!j.is_object()) throw_file_error(file, "expected a JSON object");
     return j;
   } catch (const json::exception& e) {
-    fail(file, std::string("not valid JSON: ") + e.what());
+    throw_file_error(file, std::string("not valid JSON: ") + e.what());
   }
 }
 
@@ -126,12 +123,15 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
     try {
       const json& model = j.at("model");
       const std::string type = model.value("type", "");
-      if (type != "WordPiece") fail(tokenizer_json, "model type is '" + type + "', only WordPiece (BERT) is supported");
+      if (type != "WordPiece")
+        throw_file_error(tokenizer_json, "model type is '" + type + "', only WordPiece (BERT) is supported");
       const json& vocab = model.at("vocab");
-      if (!vocab.is_object() || vocab.empty()) fail(tokenizer_json, "model.vocab is missing or empty");
+      if (!vocab.is_object() || vocab.empty()) throw_file_error(tokenizer_json, "model.vocab is missing or empty");
       for (const auto& [token, id_json] : vocab.items()) {
         const int id = token_id(id_json);
-        if (id < 0) fail(tokenizer_json, "model.vocab: id of '" + token + "' is " + id_json.dump() + ", expected " + kIdRange);
+        if (id < 0)
+          throw_file_error(tokenizer_json,
+                           "model.vocab: id of '" + token + "' is " + id_json.dump() + ", expected " + kIdRange);
         tok.model_.add(token, id);
       }
       tok.model_.unk_token = model.value("unk_token", "[UNK]");
@@ -140,7 +140,8 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
         const json& max_chars = model.at("max_input_chars_per_word");
         const int count = token_id(max_chars);  // the same range as an id
         if (count < 0)
-          fail(tokenizer_json, "model.max_input_chars_per_word is " + max_chars.dump() + ", expected a count");
+          throw_file_error(tokenizer_json,
+                           "model.max_input_chars_per_word is " + max_chars.dump() + ", expected a count");
         tok.model_.max_input_chars_per_word = static_cast<size_t>(count);
       }
 
@@ -155,15 +156,16 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
         const json& strip = norm.value("strip_accents", json());
         o.strip_accents = strip.is_null() ? o.lowercase : strip.get<bool>();  // null follows lowercase
       } else {
-        fail(tokenizer_json, "normalizer type '" + norm.value("type", "") + "' is not supported (BertNormalizer)");
+        throw_file_error(tokenizer_json,
+                         "normalizer type '" + norm.value("type", "") + "' is not supported (BertNormalizer)");
       }
       const json& pre = j.value("pre_tokenizer", json());
       if (!pre.is_object() || pre.value("type", "") != "BertPreTokenizer")
-        fail(tokenizer_json, "pre_tokenizer must be BertPreTokenizer");
+        throw_file_error(tokenizer_json, "pre_tokenizer must be BertPreTokenizer");
 
       for (const json& t : j.value("added_tokens", json::array())) {
         const int id = token_id(t.at("id"));
-        if (id < 0) fail(tokenizer_json, "added_tokens: id " + t.at("id").dump() + " is not " + kIdRange);
+        if (id < 0) throw_file_error(tokenizer_json, "added_tokens: id " + t.at("id").dump() + " is not " + kIdRange);
         tok.added_.push_back(parse_added_token(t, id));
       }
 
@@ -181,7 +183,7 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
       const json& padding = j.value("padding", json());
       if (padding.is_object()) tok.pad_token_ = padding.value("pad_token", tok.pad_token_);
     } catch (const json::exception& e) {
-      fail(tokenizer_json, e.what());
+      throw_file_error(tokenizer_json, e.what());
     }
     tok.finish_loading(tokenizer_json.string());
     return tok;
@@ -189,7 +191,7 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
 
   // vocab.txt (one token per line, id = line number) + tokenizer_config.json, like transformers' BertTokenizer.
   const fs::path vocab_txt = dir / "vocab.txt";
-  if (!fs::exists(vocab_txt)) fail(dir, "no tokenizer.json or vocab.txt in this directory");
+  if (!fs::exists(vocab_txt)) throw_file_error(dir, "no tokenizer.json or vocab.txt in this directory");
   const std::string text = read_file(vocab_txt);
   size_t pos = 0;
   while (pos < text.size()) {
@@ -197,11 +199,11 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
     if (eol == std::string::npos) eol = text.size();
     std::string token = text.substr(pos, eol - pos);
     if (!token.empty() && token.back() == '\r') token.pop_back();
-    if (tok.model_.id_end == INT_MAX) fail(vocab_txt, "more than 2147483647 lines");
+    if (tok.model_.id_end == INT_MAX) throw_file_error(vocab_txt, "more than 2147483647 lines");
     tok.model_.add(std::move(token), tok.model_.id_end);  // id = line number; later lines win
     pos = eol + 1;
   }
-  if (tok.model_.id_to_token.empty()) fail(vocab_txt, "vocabulary is empty");
+  if (tok.model_.id_to_token.empty()) throw_file_error(vocab_txt, "vocabulary is empty");
 
   std::string unk = "[UNK]", mask = "[MASK]";
   const fs::path config_path = dir / "tokenizer_config.json";
@@ -227,7 +229,7 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
           tok.added_.push_back(parse_added_token(t, token_id(id)));
       }
     } catch (const std::exception& e) {
-      fail(path, e.what());
+      throw_file_error(path, e.what());
     }
   }
   tok.model_.unk_token = unk;
@@ -243,9 +245,9 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
 
 void BertTokenizer::finish_loading(const std::string& source) {
   model_.unk_id = model_.find(model_.unk_token);
-  if (model_.unk_id < 0) fail(source, "vocabulary has no unknown token '" + model_.unk_token + "'");
+  if (model_.unk_id < 0) throw_file_error(source, "vocabulary has no unknown token '" + model_.unk_token + "'");
   for (const AddedToken& t : added_) {
-    if (t.id < 0) fail(source, "added token '" + t.content + "' has a bad id");
+    if (t.id < 0) throw_file_error(source, "added token '" + t.content + "' has a bad id");
     if (t.id >= model_.id_end) model_.id_end = t.id + 1;
     if (std::string& slot = model_.id_to_token[t.id]; slot.empty()) slot = t.content;
     const std::u32string content = decode_utf8_lossy(t.content);
@@ -254,8 +256,8 @@ void BertTokenizer::finish_loading(const std::string& source) {
   cls_id_ = token_to_id(cls_token_);
   sep_id_ = token_to_id(sep_token_);
   pad_id_ = token_to_id(pad_token_);
-  if (cls_id_ < 0) fail(source, "vocabulary has no classifier token '" + cls_token_ + "'");
-  if (sep_id_ < 0) fail(source, "vocabulary has no separator token '" + sep_token_ + "'");
+  if (cls_id_ < 0) throw_file_error(source, "vocabulary has no classifier token '" + cls_token_ + "'");
+  if (sep_id_ < 0) throw_file_error(source, "vocabulary has no separator token '" + sep_token_ + "'");
 }
 
 // ---------------------------------------------------------------------------------------------------------

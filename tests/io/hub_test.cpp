@@ -1,200 +1,34 @@
-// Hub downloader and cache: every test runs against a fake Hub (cpp-httplib on 127.0.0.1, ephemeral
-// port) that imitates huggingface.co's resolve endpoint and its CDN redirect, with a fresh cache dir.
+// Hub downloader and cache: every test runs against a fake Hub (tests/support/fake_hub.h: cpp-httplib
+// on 127.0.0.1, ephemeral port) that imitates huggingface.co's resolve endpoint and its CDN redirect,
+// with a fresh cache dir.
 #include "io/hub.h"
 
 #include <gtest/gtest.h>
-#include <httplib.h>
-#include <stdlib.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <mutex>
-#include <random>
 #include <set>
-#include <sstream>
-#include <thread>
 
-#include "core/error.h"
+#include "../support/env_guard.h"
+#include "../support/fake_hub.h"
+#include "../support/fixtures.h"
+#include "../support/temp_dir.h"
+#include "attnlab/error.h"
 
 namespace attnlab {
 namespace {
 namespace fs = std::filesystem;
 
-const std::string kRepo = "org/tiny-bert";
-const std::string kCommit = "4a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
+using testing::EnvGuard;
+using testing::FakeFile;
+using testing::FakeHub;
+using testing::TempDir;
+using testing::fake_hash;
+using testing::read_text;
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A hex string of n digits derived from text (stands in for git sha1 / LFS sha256 etags).
-std::string fake_hash(const std::string& text, size_t n) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a over the text, then stretched to n digits
-  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
-  std::string out;
-  while (out.size() < n) {
-    h = (h ^ out.size()) * 1099511628211ull;
-    out += "0123456789abcdef"[(h >> 40) & 15];
-  }
-  return out;
-}
-
-struct FakeFile {
-  std::string content;
-  bool lfs = false;  // served through a 302 to the CDN, like model weights on huggingface.co
-  std::string etag() const { return fake_hash(content, lfs ? 64 : 40); }
-};
-
-// Imitates GET/HEAD {endpoint}/{repo}/resolve/{revision}/{file} and the CDN behind it.
-class FakeHub {
- public:
-  FakeHub() {
-    std::mt19937 rng(3);
-    std::string weights(300000, '\0');
-    for (char& c : weights) c = static_cast<char>(rng());
-    files["config.json"] = {R"({"hidden_size": 32, "num_attention_heads": 4})", false};
-    files["model.safetensors"] = {weights, true};
-    files["vocab.txt"] = {"[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\n", false};
-    files["tokenizer.json"] = {R"({"model": {"type": "WordPiece"}})", false};
-    files["tokenizer_config.json"] = {R"({"do_lower_case": true})", false};
-    files["special_tokens_map.json"] = {R"({"cls_token": "[CLS]"})", false};
-
-    server_.Get(R"(/(.+)/resolve/([^/]+)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      resolve(req.matches[1], req.matches[2], req.matches[3], res);
-    });
-    server_.Get(R"(/cdn/([0-9a-f]+))", [this](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      cdn(req.matches[1], res);
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~FakeHub() {
-    server_.stop();
-    thread_.join();
-  }
-
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  int requests() const { return requests_; }
-  std::vector<std::string> log() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return log_;
-  }
-  // "METHOD path" of every request, with " range=..." and " auth=..." when those headers were sent.
-  bool logged(const std::string& line) {
-    const auto l = log();
-    return std::find(l.begin(), l.end(), line) != l.end();
-  }
-
-  std::map<std::string, FakeFile> files;
-  std::set<std::string> missing;       // files that 404 with EntryNotFound
-  bool unauthorized = false;           // every resolve answers 401 (gated or private repo)
-  std::string renamed_from;            // an old repo name that relative-redirects to kRepo
-  std::atomic<long> cut_after{-1};     // the CDN announces the full size, sends this many bytes, closes
-  long linked_size_extra = 0;          // X-Linked-Size claims this many bytes more than the CDN serves
-
- private:
-  void record(const httplib::Request& req) {
-    ++requests_;
-    std::string line = req.method + " " + req.path;
-    if (req.has_header("Range")) line += " range=" + req.get_header_value("Range");
-    if (req.has_header("Authorization")) line += " auth=" + req.get_header_value("Authorization");
-    std::lock_guard<std::mutex> lock(mu_);
-    log_.push_back(line);
-  }
-
-  void resolve(const std::string& repo, const std::string& revision, const std::string& name,
-               httplib::Response& res) {
-    if (!renamed_from.empty() && repo == renamed_from) {  // huggingface.co answers a renamed repo so
-      res.status = 307;
-      res.set_header("Location", "/" + kRepo + "/resolve/" + revision + "/" + name);
-      return;
-    }
-    if (unauthorized) {
-      res.status = 401;
-      res.set_content("Access to model " + repo + " is restricted.", "text/plain");
-      return;
-    }
-    if (repo != kRepo) {
-      res.status = 404;
-      res.set_header("X-Error-Code", "RepoNotFound");
-      return;
-    }
-    if (revision != "main" && revision != kCommit) {
-      res.status = 404;
-      res.set_header("X-Error-Code", "RevisionNotFound");
-      return;
-    }
-    res.set_header("X-Repo-Commit", kCommit);
-    auto it = files.find(name);
-    if (it == files.end() || missing.count(name)) {
-      res.status = 404;
-      res.set_header("X-Error-Code", "EntryNotFound");
-      return;
-    }
-    const FakeFile& f = it->second;
-    if (f.lfs) {  // the pointer's etag in ETag, the content's in X-Linked-Etag
-      res.status = 302;
-      res.set_header("Location", endpoint() + "/cdn/" + f.etag() + "?X-Amz-Signature=abc");
-      res.set_header("ETag", "\"" + fake_hash("pointer", 40) + "\"");
-      res.set_header("X-Linked-Etag", "\"" + f.etag() + "\"");
-      res.set_header("X-Linked-Size", std::to_string(static_cast<long>(f.content.size()) + linked_size_extra));
-      return;
-    }
-    res.set_header("ETag", (name == "vocab.txt" ? "W/\"" : "\"") + f.etag() + "\"");  // weak etag normalized away
-    res.set_content(f.content, "application/octet-stream");
-  }
-
-  void cdn(const std::string& etag, httplib::Response& res) {
-    for (const auto& [name, f] : files) {
-      if (f.etag() != etag) continue;
-      const long cut = cut_after;
-      if (cut < 0) {
-        res.set_content(f.content, "application/octet-stream");  // httplib answers Range with 206
-        return;
-      }
-      const std::string content = f.content;
-      res.set_content_provider(content.size(), "application/octet-stream",
-                               [content, cut](size_t, size_t, httplib::DataSink& sink) {
-                                 sink.write(content.data(), static_cast<size_t>(cut));
-                                 return false;  // drop the connection mid-body
-                               });
-      return;
-    }
-    res.status = 404;
-  }
-
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::atomic<int> requests_{0};
-  std::mutex mu_;
-  std::vector<std::string> log_;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "attnlab_hub_XXXXXX").string();
-    path_ = mkdtemp(templ.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+const std::string kRepo = FakeHub::kRepo;
+const std::string kCommit = FakeHub::kCommit;
 
 class Hub : public ::testing::Test {
  protected:
@@ -226,14 +60,14 @@ std::string error_of(const HubOptions& o, const std::string& repo, int* exit_cod
 TEST_F(Hub, DownloadsTheHuggingfaceHubCacheLayout) {
   const fs::path dir = fetch_model(options(), kRepo);
   EXPECT_EQ(dir, snapshot());
-  EXPECT_EQ(read_all(repo_dir() / "refs" / "main"), kCommit);  // no newline, as huggingface_hub writes it
+  EXPECT_EQ(read_text(repo_dir() / "refs" / "main"), kCommit);  // no newline, as huggingface_hub writes it
   for (const auto& [name, f] : hub.files) {
     SCOPED_TRACE(name);
     const fs::path link = snapshot() / name;
     ASSERT_TRUE(fs::is_symlink(link));
     EXPECT_EQ(fs::read_symlink(link), fs::path("../../blobs") / f.etag());  // relative, etag without W/ or quotes
-    EXPECT_EQ(read_all(repo_dir() / "blobs" / f.etag()), f.content);
-    EXPECT_EQ(read_all(link), f.content);
+    EXPECT_EQ(read_text(repo_dir() / "blobs" / f.etag()), f.content);
+    EXPECT_EQ(read_text(link), f.content);
   }
   size_t blobs = 0;
   for (const auto& e : fs::directory_iterator(repo_dir() / "blobs")) {
@@ -275,7 +109,7 @@ TEST_F(Hub, FollowsARelativeRedirectOfARenamedRepo) {
   hub.renamed_from = "org/old-name";
   const fs::path dir = fetch_model(options(), "org/old-name");
   EXPECT_EQ(dir, cache.path() / "models--org--old-name" / "snapshots" / kCommit);  // cached under the asked id
-  EXPECT_EQ(read_all(dir / "config.json"), hub.files["config.json"].content);
+  EXPECT_EQ(read_text(dir / "config.json"), hub.files["config.json"].content);
   EXPECT_TRUE(hub.logged("HEAD /org/old-name/resolve/main/config.json"));
   EXPECT_TRUE(hub.logged("HEAD /org/tiny-bert/resolve/main/config.json"));
 }
@@ -351,7 +185,7 @@ TEST_F(Hub, ConnectionCutMidFileKeepsIncompleteAndTheRerunResumes) {
   hub.cut_after = -1;  // the server is healthy again
   fetch_model(options(), kRepo);
   EXPECT_TRUE(hub.logged("GET /cdn/" + weights.etag() + " range=bytes=" + std::to_string(partial) + "-"));
-  EXPECT_EQ(read_all(snapshot() / "model.safetensors"), weights.content);
+  EXPECT_EQ(read_text(snapshot() / "model.safetensors"), weights.content);
   EXPECT_FALSE(fs::exists(incomplete));
 }
 
@@ -443,33 +277,16 @@ TEST(HubFiles, BertFilesRequireConfigAndWeights) {
   EXPECT_TRUE(all.count("vocab.txt") && all.count("tokenizer.json"));
 }
 
-// Sets environment variables for one test and restores them afterwards.
-class EnvGuard {
+// Every variable hub_options_from_env() reads, unset for the test.
+class HubEnvGuard : public EnvGuard {
  public:
-  EnvGuard() {
-    for (const char* name : kNames) {
-      if (const char* v = std::getenv(name)) saved_[name] = v;
-      unsetenv(name);
-    }
-  }
-  ~EnvGuard() {
-    for (const char* name : kNames) {
-      auto it = saved_.find(name);
-      if (it == saved_.end()) unsetenv(name);
-      else setenv(name, it->second.c_str(), 1);
-    }
-  }
-  void set(const char* name, const std::string& value) { setenv(name, value.c_str(), 1); }
-
- private:
-  static constexpr const char* kNames[] = {"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME",
-                                           "HOME",         "HF_ENDPOINT",           "HF_HUB_OFFLINE", "HF_TOKEN",
-                                           "HF_TOKEN_PATH"};
-  std::map<std::string, std::string> saved_;
+  HubEnvGuard()
+      : EnvGuard({"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME", "HOME", "HF_ENDPOINT",
+                  "HF_HUB_OFFLINE", "HF_TOKEN", "HF_TOKEN_PATH"}) {}
 };
 
 TEST(HubEnv, CacheDirPrecedenceMatchesHuggingfaceHub) {
-  EnvGuard env;
+  HubEnvGuard env;
   TempDir home;
   env.set("HOME", home.path().string());
   EXPECT_EQ(hub_options_from_env().cache_dir, home.path() / ".cache" / "huggingface" / "hub");
@@ -482,7 +299,7 @@ TEST(HubEnv, CacheDirPrecedenceMatchesHuggingfaceHub) {
 }
 
 TEST(HubEnv, EndpointOfflineAndToken) {
-  EnvGuard env;
+  HubEnvGuard env;
   TempDir home;
   env.set("HOME", home.path().string());
   HubOptions o = hub_options_from_env();

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "../support/temp_dir.h"
-#include "core/error.h"
+#include "attnlab/error.h"
 
 namespace attnlab {
 namespace {

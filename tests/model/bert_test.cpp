@@ -1,4 +1,5 @@
-// Golden tests of the BERT encoder against Hugging Face transformers (eager, fp32).
+// Golden tests of the BERT encoder against Hugging Face transformers (eager, fp32), under every
+// kernel build the CPU has (scalar, avx2, avx512).
 // Fixtures: tools/make_bert_fixtures.py -> tests/fixtures/bert/<name>/cases.{json,bin}.
 #include "model/bert.h"
 
@@ -7,6 +8,7 @@
 #include <fstream>
 
 #include "../support/fixtures.h"
+#include "../support/isa.h"
 #include "text/bert_tokenizer.h"
 
 namespace attnlab {
@@ -93,19 +95,22 @@ void check_golden(const std::string& set, const std::filesystem::path& model_dir
       worst_pool = std::max(worst_pool, testing::expect_close(out.pooler_output, want_pool, 1e-4, what + " pooler_output"));
     }
   }
-  std::printf("[ summary  ] %s @ %s: max diff attentions %.3g, hidden %.3g, pooler %.3g\n", set.c_str(),
-              model_dir.string().c_str(), worst_att, worst_hidden, worst_pool);
+  std::printf("[ summary  ] %s @ %s (%s): max diff attentions %.3g, hidden %.3g, pooler %.3g\n", set.c_str(),
+              model_dir.string().c_str(), isa_name(active_isa()), worst_att, worst_hidden, worst_pool);
 }
 
-TEST(BertGolden, TinyRandomModernNaming) {
+class BertGolden : public testing::IsaTest {};
+ATTNLAB_INSTANTIATE_OVER_ISAS(BertGolden);
+
+TEST_P(BertGolden, TinyRandomModernNaming) {
   check_golden("tiny-random", testing::fixture_path("bert/tiny-random/model"));
 }
 
-TEST(BertGolden, TinyRandomLegacyNamingF16) {
+TEST_P(BertGolden, TinyRandomLegacyNamingF16) {
   check_golden("tiny-random", testing::fixture_path("bert/tiny-random/model-legacy"));
 }
 
-TEST(BertGolden, AllMiniLmL6V2) {
+TEST_P(BertGolden, AllMiniLmL6V2) {
   const std::filesystem::path dir = std::string(ATTNLAB_SOURCE_DIR) + "/models/all-MiniLM-L6-v2";
   if (!std::filesystem::exists(dir / "model.safetensors"))
     FAIL() << dir << " missing: run scripts/fetch_model.sh (make test does)";

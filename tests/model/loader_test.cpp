@@ -6,7 +6,7 @@
 
 #include "../support/fixtures.h"
 #include "../support/temp_dir.h"
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "model/bert.h"
 
 namespace attnlab {

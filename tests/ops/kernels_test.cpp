@@ -1,4 +1,6 @@
-// Fast kernels against their scalar twins (llm.c style): exp, GELU, softmax, attention, linear.
+// Fast kernels against their scalar twins (llm.c style): exp, GELU, softmax, attention, linear;
+// each under every kernel build the CPU has (scalar, avx2, avx512), and the builds against each
+// other (the same bits).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +10,8 @@
 #include <vector>
 
 #include "../support/fixtures.h"
+#include "../support/isa.h"
+#include "core/cpu.h"
 #include "ops/attention.h"
 #include "ops/linear.h"
 #include "ops/packed_linear.h"
@@ -27,7 +31,19 @@ std::vector<float> random_vector(size_t n, uint32_t seed, float lo = -1.0f, floa
   return v;
 }
 
-TEST(VecMath, VectorExpIsBitIdenticalToScalarTwinAndWithin2Ulp) {
+// Suites that run once per kernel build.
+class VecMath : public testing::IsaTest {};
+class Softmax : public testing::IsaTest {};
+class LayerNorm : public testing::IsaTest {};
+class Attention : public testing::IsaTest {};
+class PackedLinear : public testing::IsaTest {};
+ATTNLAB_INSTANTIATE_OVER_ISAS(VecMath);
+ATTNLAB_INSTANTIATE_OVER_ISAS(Softmax);
+ATTNLAB_INSTANTIATE_OVER_ISAS(LayerNorm);
+ATTNLAB_INSTANTIATE_OVER_ISAS(Attention);
+ATTNLAB_INSTANTIATE_OVER_ISAS(PackedLinear);
+
+TEST_P(VecMath, VectorExpIsBitIdenticalToScalarTwinAndWithin2Ulp) {
   auto x = random_vector(10007, 1, -87.0f, 88.0f);
   std::vector<float> fast = x;
   exp_inplace(fast.data(), static_cast<long>(fast.size()));
@@ -38,7 +54,7 @@ TEST(VecMath, VectorExpIsBitIdenticalToScalarTwinAndWithin2Ulp) {
   }
 }
 
-TEST(VecMath, GeluMatchesScalarTwinAndExactErfWithin1e6) {
+TEST_P(VecMath, GeluMatchesScalarTwinAndExactErfWithin1e6) {
   auto x = random_vector(10007, 2, -8.0f, 8.0f);
   std::vector<float> fast = x, exact = x;
   gelu_erf_fast(fast.data(), static_cast<long>(fast.size()));
@@ -53,7 +69,7 @@ TEST(VecMath, GeluMatchesScalarTwinAndExactErfWithin1e6) {
   std::printf("[ max diff ] gelu (A&S erf, as PyTorch) vs exact erf: %.3g\n", max_err);
 }
 
-TEST(Softmax, FastMatchesNaive) {
+TEST_P(Softmax, FastMatchesNaive) {
   for (int cols : {1, 7, 9, 64, 513}) {
     auto x = random_vector(static_cast<size_t>(3) * cols, 3, -20.0f, 20.0f);
     std::vector<float> fast = x, slow = x;
@@ -63,7 +79,7 @@ TEST(Softmax, FastMatchesNaive) {
   }
 }
 
-TEST(LayerNorm, FastMatchesNaiveWithAndWithoutTheResidual) {
+TEST_P(LayerNorm, FastMatchesNaiveWithAndWithoutTheResidual) {
   // 768 columns (BERT) and widths with a scalar tail; 70 rows spread over the pool in 32-row tasks.
   for (auto [rows, cols] : {std::pair{3, 768}, {70, 768}, {5, 13}, {66, 100}, {2, 7}}) {
     const auto x = random_vector(static_cast<size_t>(rows) * cols, 20, -3.0f, 3.0f);
@@ -83,7 +99,7 @@ TEST(LayerNorm, FastMatchesNaiveWithAndWithoutTheResidual) {
   }
 }
 
-TEST(Attention, MultiHeadMatchesNaive) {
+TEST_P(Attention, MultiHeadMatchesNaive) {
   // 300 tokens run in query-row blocks (109 + 109 + 82 rows); shorter inputs in one block.
   for (int seq : {1, 9, 130, 300}) {
     const int heads = 4, d = 16, ld = heads * d;
@@ -97,7 +113,7 @@ TEST(Attention, MultiHeadMatchesNaive) {
   }
 }
 
-TEST(Attention, BatchOfMixedLengthsMatchesNaivePerSequence) {
+TEST_P(Attention, BatchOfMixedLengthsMatchesNaivePerSequence) {
   // Under 96 tokens one task per sequence, from 96 one per head and block of query rows (130: one
   // block), from 256 on sgemm (260: blocks of 126 + 126 + 8 rows); the direct kernel's row and
   // column tails (1-5 rows, 1-15 columns, masked stores) all occur; head dims 64 (BERT), 16 and 12
@@ -145,7 +161,7 @@ TEST(Linear, BlasMatchesNaiveAcrossThreadCounts) {
   set_num_threads(0);
 }
 
-TEST(PackedLinear, MatchesNaiveForEveryRowTailAndPanelTail) {
+TEST_P(PackedLinear, MatchesNaiveForEveryRowTailAndPanelTail) {
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     // Shapes reach every loop path: short inputs read in place, packed inputs walked panel by panel
@@ -185,7 +201,7 @@ TEST(PackedLinear, MatchesNaiveForEveryRowTailAndPanelTail) {
 
 // However the loops block rows, panels and k, every output is bias + x[0]w[0] + x[1]w[1] + ... fused
 // in that order: bit for bit what a scalar fma loop gives.
-TEST(PackedLinear, EveryBlockingSumsInOneOrder) {
+TEST_P(PackedLinear, EveryBlockingSumsInOneOrder) {
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     for (auto [rows, in, out] : {std::tuple{9, 768, 48}, {13, 100, 20}, {30, 300, 40}, {128, 300, 40}, {400, 600, 40},
@@ -206,7 +222,7 @@ TEST(PackedLinear, EveryBlockingSumsInOneOrder) {
   set_num_threads(0);
 }
 
-TEST(PackedLinear, NoRowsIsNoWork) {
+TEST_P(PackedLinear, NoRowsIsNoWork) {
   const auto w = random_vector(16 * 8, 23);
   const PackedWeight pw = pack_weight(w.data(), 16, 8);
   std::vector<float> y(1, 42.0f);
@@ -214,7 +230,7 @@ TEST(PackedLinear, NoRowsIsNoWork) {
   EXPECT_EQ(y[0], 42.0f);
 }
 
-TEST(PackedLinear, Bf16RoundingMatchesTorch) {
+TEST(PackWeights, Bf16RoundingMatchesTorch) {
   const auto fx = testing::load_json("bf16_rounding.json");
   const auto f32 = fx["f32_bits"].get<std::vector<uint32_t>>();
   const auto b16 = fx["bf16_bits"].get<std::vector<uint32_t>>();
@@ -226,7 +242,7 @@ TEST(PackedLinear, Bf16RoundingMatchesTorch) {
   }
 }
 
-TEST(PackedLinear, Bf16KernelMatchesNaiveOnRoundedWeights) {
+TEST_P(PackedLinear, Bf16KernelMatchesNaiveOnRoundedWeights) {
   for (auto [rows, in, out] : {std::tuple{1, 32, 16}, {9, 384, 100}, {14, 64, 48}, {50, 300, 40}, {250, 520, 33}}) {
     const auto x = random_vector(static_cast<size_t>(rows) * in, 16), b = random_vector(out, 18);
     auto w = random_vector(static_cast<size_t>(out) * in, 17);
@@ -240,6 +256,63 @@ TEST(PackedLinear, Bf16KernelMatchesNaiveOnRoundedWeights) {
     linear_naive(x.data(), rows, in, w.data(), b.data(), out, slow.data());
     testing::expect_close(fast, slow, 1e-4, "bf16 packed linear " + std::to_string(rows) + "x" + std::to_string(in));
   }
+}
+
+// Every kernel's outputs, under the active build: inputs that reach the vector loops and their
+// tails (lengths not multiples of 8, row and panel tails, bf16 panels, short and long attention).
+std::vector<std::vector<float>> kernel_outputs() {
+  std::vector<std::vector<float>> out;
+  auto x = random_vector(1003, 30, -20.0f, 20.0f);
+  exp_inplace(x.data(), static_cast<long>(x.size()));
+  out.push_back(x);
+  x = random_vector(200003, 31, -8.0f, 8.0f);  // past 2 chunks: GELU over the pool
+  gelu_erf_fast(x.data(), static_cast<long>(x.size()));
+  out.push_back(x);
+  x = random_vector(5 * 77, 32, -20.0f, 20.0f);
+  softmax_rows(x.data(), 5, 77);
+  out.push_back(x);
+  x = random_vector(70 * 100, 33, -3.0f, 3.0f);
+  const auto add = random_vector(x.size(), 34), g = random_vector(100, 35), b = random_vector(100, 36);
+  add_layer_norm_rows(x.data(), add.data(), 70, 100, g.data(), b.data(), 1e-12f);
+  out.push_back(x);
+  for (bool bf16 : {false, true})
+    for (auto [rows, in, n] : {std::tuple{9, 384, 100}, {130, 300, 40}}) {
+      const auto xs = random_vector(static_cast<size_t>(rows) * in, 37), w = random_vector(static_cast<size_t>(n) * in, 38),
+                 bias = random_vector(static_cast<size_t>(n), 39);
+      std::vector<float> y(static_cast<size_t>(rows) * n);
+      linear_packed(xs.data(), rows, pack_weight(w.data(), n, in, bf16), bias.data(), y.data());
+      out.push_back(y);
+    }
+  for (int seq : {9, 130, 300}) {
+    const int heads = 2, d = 12, ld = 3 * heads * d, hidden = heads * d;
+    const auto qkv = random_vector(static_cast<size_t>(seq) * ld, 40);
+    std::vector<float> probs(static_cast<size_t>(heads) * seq * seq), ctx(static_cast<size_t>(seq) * hidden);
+    multi_head_attention(qkv.data(), qkv.data() + hidden, qkv.data() + 2 * hidden, seq, heads, d, ld, 0.3f,
+                         probs.data(), ctx.data(), hidden);
+    out.push_back(probs);
+    out.push_back(ctx);
+  }
+  return out;
+}
+
+// The builds compute one formula in one order (kernels.h): the scalar build fuses where the vector
+// code fuses and sums in its lane order, and AVX-512 runs the AVX2 source. So any build may run a
+// pass, with the same numbers.
+TEST(KernelBuilds, EveryBuildGivesTheSameBits) {
+  const Isa previous = active_isa();
+  set_isa(Isa::kScalar);
+  const auto want = kernel_outputs();
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (!isa_supported(isa)) {
+      std::printf("[ skipped  ] %s: not supported on this CPU or build\n", isa_name(isa));
+      continue;
+    }
+    set_isa(isa);
+    const auto got = kernel_outputs();
+    for (size_t i = 0; i < want.size(); ++i)
+      testing::expect_bit_identical(got[i], want[i], std::string(isa_name(isa)) + " vs scalar, output " + std::to_string(i));
+  }
+  set_isa(previous);
 }
 
 TEST(ThreadPool, RunsEveryTaskOnce) {

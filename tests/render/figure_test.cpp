@@ -12,7 +12,7 @@
 #include <set>
 
 #include "../support/fixtures.h"
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "render/colormap.h"
 #include "render/ticks.h"
 

@@ -12,7 +12,7 @@
 #include <random>
 
 #include "../support/fixtures.h"
-#include "core/error.h"
+#include "attnlab/error.h"
 #include "text/bert_normalizer.h"
 #include "text/utf8.h"
 

@@ -1,0 +1,227 @@
+// Multi-head attention's kernels (see ops/attention.h), built once per instruction set
+// (ops/isa/kernels.h): per head and block of query rows, the scores, softmax and context, on a
+// small register-blocked kernel below 256 tokens and sgemm from there; tasks (a head's block of
+// rows, or a whole short sentence) spread over the pool.
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/float_buffer.h"
+#include "ops/attention.h"
+#include "ops/isa/kernels.h"
+#include "ops/linear.h"
+#include "ops/thread_pool.h"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define ATTNLAB_HAVE_AVX2 1
+#endif
+
+namespace attnlab::ATTNLAB_ISA_NS {
+
+namespace {
+
+// c: [rows, 8 NV] (stride ldc) = alpha * a: [rows, kdim] (stride lda) . b: [kdim, 8 NV] (stride
+// ldb); each output sums its kdim products in order, then multiplies by alpha once.
+template <int NR, int NV>
+void small_tile(const float* a, int lda, const float* b, int ldb, int kdim, float alpha, float* c, int ldc,
+                int cols) {
+  static_assert(NR * NV <= 12, "accumulators must fit in registers");
+#ifdef ATTNLAB_HAVE_AVX2
+  __m256 acc[NR][NV];
+#pragma GCC unroll 6
+  for (int r = 0; r < NR; ++r)
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_setzero_ps();
+  for (int k = 0; k < kdim; ++k) {
+    const float* bk = b + static_cast<size_t>(k) * ldb;
+    __m256 w[NV];
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; ++v) w[v] = _mm256_loadu_ps(bk + 8 * v);
+#pragma GCC unroll 6
+    for (int r = 0; r < NR; ++r) {
+      const __m256 x = _mm256_broadcast_ss(a + static_cast<size_t>(r) * lda + k);
+#pragma GCC unroll 3
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(x, w[v], acc[r][v]);
+    }
+  }
+  const __m256 s = _mm256_set1_ps(alpha);
+  if (cols == 8 * NV) {
+#pragma GCC unroll 6
+    for (int r = 0; r < NR; ++r)
+#pragma GCC unroll 3
+      for (int v = 0; v < NV; ++v)
+        _mm256_storeu_ps(c + static_cast<size_t>(r) * ldc + 8 * v, _mm256_mul_ps(acc[r][v], s));
+    return;
+  }
+  // The last columns of a row whose length is not a multiple of 8: lanes past `cols` not stored.
+  // Every loop over acc fully unrolled: one indexed at run time and GCC keeps the whole array in
+  // memory, storing twelve registers per k step.
+  __m256i mask[NV];
+#pragma GCC unroll 3
+  for (int v = 0; v < NV; ++v)
+    mask[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8 * v), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+#pragma GCC unroll 6
+  for (int r = 0; r < NR; ++r)
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; ++v)
+      _mm256_maskstore_ps(c + static_cast<size_t>(r) * ldc + 8 * v, mask[v], _mm256_mul_ps(acc[r][v], s));
+#else
+  for (int r = 0; r < NR; ++r)
+    for (int j = 0; j < cols; ++j) {
+      float acc = 0.0f;
+      for (int k = 0; k < kdim; ++k)
+        acc = std::fma(a[static_cast<size_t>(r) * lda + k], b[static_cast<size_t>(k) * ldb + j], acc);
+      c[static_cast<size_t>(r) * ldc + j] = acc * alpha;
+    }
+#endif
+}
+
+// Every row against one block of 8 NV columns of b (which stays in L1 while the rows pass), of
+// which the first `cols` are stored; NR rows per tile, the last 1 to NR - 1 in one more.
+template <int NR, int NV>
+void column_block(const float* a, int lda, const float* b, int ldb, int rows, int kdim, float alpha, float* c, int ldc,
+                  int cols) {
+  int i = 0;
+  for (; i + NR <= rows; i += NR)
+    small_tile<NR, NV>(a + static_cast<size_t>(i) * lda, lda, b, ldb, kdim, alpha, c + static_cast<size_t>(i) * ldc,
+                       ldc, cols);
+  a += static_cast<size_t>(i) * lda;
+  c += static_cast<size_t>(i) * ldc;
+  switch (rows - i) {
+    case 5: if constexpr (NR > 5) small_tile<5, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
+    case 4: if constexpr (NR > 4) small_tile<4, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
+    case 3: if constexpr (NR > 3) small_tile<3, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
+    case 2: small_tile<2, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
+    case 1: small_tile<1, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
+    default: break;
+  }
+}
+
+// c: [rows, n] = alpha * a . b as above; b's rows hold n rounded up to 8 floats (zero padding).
+// 6 x 16 tiles (twelve accumulators, as the linear layers' kernel); the last 1-24 columns in one
+// block: 17-24 as 4 x 24 tiles (twelve accumulators again: an 8-wide block alone would have six,
+// too few to cover the FMA latency), 9-16 as 6 x 16, 1-8 as 6 x 8.
+void small_gemm(const float* a, int lda, const float* b, int ldb, int rows, int kdim, int n, float alpha, float* c,
+                int ldc) {
+  int j = 0;
+  for (; n - j > 24; j += 16) column_block<6, 2>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, 16);
+  const int r = n - j;
+  if (r > 16) column_block<4, 3>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, r);
+  else if (r > 8) column_block<6, 2>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, r);
+  else if (r > 0) column_block<6, 1>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, r);
+}
+
+// Query rows of one head per block: the block's scores (<= 128 kB) stay in L2 from the score
+// product through softmax to the context product, so each probability is written to memory once
+// instead of a whole seq x seq matrix (1 MB at 512 tokens) going out and back between steps.
+constexpr int kBlockFloats = 32 * 1024;
+int rows_per_block(int seq) { return std::clamp(kBlockFloats / seq, 8, seq); }
+
+// From this many tokens on, sgemm (which packs its operands in cache-sized blocks) matches or beats
+// the direct kernel in whole forward passes; below it the direct kernel wins.
+constexpr int kSgemmFrom = 256;
+
+// Query rows [r0, r1) of one head: p: [seq, seq] and c: [seq, *] (stride c_ld), block by block.
+// HF: matmul(query, key^T) * scaling, softmax, matmul(probs, value); both paths multiply each float
+// dot product by scaling once, exactly as the separate multiply does.
+void head_rows_sgemm(const float* q, const float* k, const float* v, int seq, int d, int ld, float scaling, float* p,
+                     float* c, int c_ld, int r0, int r1) {
+  const int block = rows_per_block(seq);
+  for (int i0 = r0; i0 < r1; i0 += block) {
+    const int rows = std::min(block, r1 - i0);
+    float* pb = p + static_cast<size_t>(i0) * seq;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, seq, d, scaling, q + static_cast<size_t>(i0) * ld, ld,
+                k, ld, 0.0f, pb, seq);
+    softmax_rows(pb, rows, seq);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, d, seq, 1.0f, pb, seq, v, ld, 0.0f,
+                c + static_cast<size_t>(i0) * c_ld, c_ld);
+  }
+}
+
+// As head_rows_sgemm, on the direct kernel. k, v and each block's q are first copied (k
+// transposed) into contiguous rows padded to 8 floats: read in place, their rows sit 3 x hidden
+// floats apart, one TLB entry each, and the products ran far below sgemm's rate.
+void head_rows_direct(const float* q, const float* k, const float* v, int seq, int d, int ld, float scaling, float* p,
+                      float* c, int c_ld, int r0, int r1) {
+  const int seq8 = (seq + 7) / 8 * 8, d8 = (d + 7) / 8 * 8;
+  thread_local FloatBuffer kt, vp, qp;
+  if (seq8 != seq) kt.assign(static_cast<size_t>(d) * seq8, 0.0f);
+  else kt.resize(static_cast<size_t>(d) * seq8);
+  if (d8 != d) vp.assign(static_cast<size_t>(seq) * d8, 0.0f);
+  else vp.resize(static_cast<size_t>(seq) * d8);
+  for (int j = 0; j < seq; ++j) {
+    const float *kj = k + static_cast<size_t>(j) * ld, *vj = v + static_cast<size_t>(j) * ld;
+    float* vpj = vp.data() + static_cast<size_t>(j) * d8;
+    for (int e = 0; e < d; ++e) {  // one loop for both: short rows, no memcpy calls
+      kt[static_cast<size_t>(e) * seq8 + j] = kj[e];
+      vpj[e] = vj[e];
+    }
+  }
+  const int block = rows_per_block(seq);
+  qp.resize(static_cast<size_t>(block) * d);
+  for (int i0 = r0; i0 < r1; i0 += block) {
+    const int rows = std::min(block, r1 - i0);
+    float* pb = p + static_cast<size_t>(i0) * seq;
+    // The block's query rows, contiguous: each column block of scores reads them all again.
+    for (int i = 0; i < rows; ++i) {
+      const float* qi = q + static_cast<size_t>(i0 + i) * ld;
+      float* dst = qp.data() + static_cast<size_t>(i) * d;
+      for (int e = 0; e < d; ++e) dst[e] = qi[e];
+    }
+    small_gemm(qp.data(), d, kt.data(), seq8, rows, d, seq, scaling, pb, seq);
+    softmax_rows(pb, rows, seq);
+    small_gemm(pb, seq, vp.data(), d8, rows, seq, d, 1.0f, c + static_cast<size_t>(i0) * c_ld, c_ld);
+  }
+}
+
+// One task: query rows [r0, r1) of heads [h0, h1) of sequence s.
+struct Task {
+  int s, h0, h1, r0, r1;
+};
+
+// A sequence this short is one task, all heads: its q, k and v rows (3 x hidden floats each, far
+// apart) come into cache once rather than once per head. Longer ones are split by head and block
+// of query rows, so the two threads finish together (k and v are copied per task: 1/block of the
+// work).
+constexpr int kOneTaskBelow = 96;
+
+}  // namespace
+
+void multi_head_attention(std::span<const AttentionSequence> batch, int heads, int head_dim, int ld, float scaling,
+                          int context_ld) {
+  blas_single_thread();
+  std::vector<Task> tasks;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    const int seq = batch[s].seq;
+    if (seq <= 0) continue;
+    if (seq < kOneTaskBelow) {
+      tasks.push_back({static_cast<int>(s), 0, heads, 0, seq});
+      continue;
+    }
+    const int block = rows_per_block(seq);
+    for (int h = 0; h < heads; ++h)
+      for (int i0 = 0; i0 < seq; i0 += block)
+        tasks.push_back({static_cast<int>(s), h, h + 1, i0, std::min(seq, i0 + block)});
+  }
+  // Longest first: the threads, taking tasks in turn, then finish together (sentences of a batch
+  // differ in length ten times over, in work a hundred times).
+  auto cost = [&](const Task& t) {
+    return static_cast<double>(t.h1 - t.h0) * (t.r1 - t.r0) * batch[static_cast<size_t>(t.s)].seq;
+  };
+  std::stable_sort(tasks.begin(), tasks.end(), [&](const Task& x, const Task& y) { return cost(x) > cost(y); });
+  parallel_for(static_cast<int>(tasks.size()), [&](int i) {
+    const Task& t = tasks[static_cast<size_t>(i)];
+    const AttentionSequence& a = batch[static_cast<size_t>(t.s)];
+    for (int h = t.h0; h < t.h1; ++h) {
+      const size_t col = static_cast<size_t>(h) * head_dim;
+      const auto rows = a.seq < kSgemmFrom ? head_rows_direct : head_rows_sgemm;
+      rows(a.q + col, a.k + col, a.v + col, a.seq, head_dim, ld, scaling,
+           a.probs + static_cast<size_t>(h) * a.seq * a.seq, a.context + col, context_ld, t.r0, t.r1);
+    }
+  });
+}
+
+}  // namespace attnlab::ATTNLAB_ISA_NS

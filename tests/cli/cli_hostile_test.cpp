@@ -1,0 +1,234 @@
+// Hostile model folders: every broken copy of the tiny model is refused with exit 3 (4 for an
+// unreadable file) and one "attnlab: error:" line naming the file, never a crash or a hang.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "../support/fixtures.h"
+#include "../support/temp_dir.h"
+#include "cli_run.h"
+
+namespace attnlab::testing {
+namespace {
+namespace fs = std::filesystem;
+using ordered_json = nlohmann::ordered_json;
+
+// The 8-byte little-endian header length (header.size() unless header_len is given), then header.
+std::string safetensors_header(const std::string& header, std::optional<uint64_t> header_len = std::nullopt) {
+  const uint64_t len = header_len.value_or(header.size());
+  std::string bytes(8, '\0');
+  for (size_t i = 0; i < 8; ++i) bytes[i] = static_cast<char>((len >> (8 * i)) & 0xff);
+  return bytes + header;
+}
+
+using Breaker = std::function<void(const fs::path& dir)>;
+
+// A breaker that replaces model.safetensors with this header (see safetensors_header) and
+// data_bytes zero bytes of data.
+Breaker weights_file(const std::string& header, size_t data_bytes, std::optional<uint64_t> header_len = std::nullopt) {
+  return [=](const fs::path& d) {
+    write_file(d / "model.safetensors", safetensors_header(header, header_len) + std::string(data_bytes, '\0'));
+  };
+}
+
+// Sets one config.json field to a JSON value (or removes it), keeping the others in their order.
+void set_config(const fs::path& dir, const std::string& key, const std::string& json_value) {
+  ordered_json c = ordered_json::parse(read_text((dir / "config.json").string()));
+  c[key] = ordered_json::parse(json_value);
+  write_file(dir / "config.json", c.dump());
+}
+void remove_config_field(const fs::path& dir, const std::string& key) {
+  ordered_json c = ordered_json::parse(read_text((dir / "config.json").string()));
+  c.erase(key);
+  write_file(dir / "config.json", c.dump());
+}
+
+void set_vocab_id(const fs::path& dir, const std::string& token, uint64_t id) {
+  ordered_json t = ordered_json::parse(read_text((dir / "tokenizer.json").string()));
+  t["model"]["vocab"][token] = id;
+  write_file(dir / "tokenizer.json", t.dump());
+}
+
+// Removes one tensor and its bytes, moving the later tensors' offsets down: a well-formed file
+// that lacks a tensor BERT needs.
+void remove_tensor(const fs::path& file, const std::string& name) {
+  const std::string b = read_text(file.string());
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(b[static_cast<size_t>(i)]);
+  ordered_json h = ordered_json::parse(b.substr(8, n));
+  const std::string data = b.substr(8 + n);
+  const uint64_t lo = h[name]["data_offsets"][0], hi = h[name]["data_offsets"][1];
+  h.erase(name);
+  for (auto& [key, v] : h.items()) {
+    if (key == "__metadata__" || v["data_offsets"][0].get<uint64_t>() < hi) continue;
+    for (auto& o : v["data_offsets"]) o = o.get<uint64_t>() - (hi - lo);
+  }
+  write_file(file, safetensors_header(h.dump()) + data.substr(0, lo) + data.substr(hi));
+}
+
+// Keeps the lines of a text file that are not `line`.
+void remove_line(const fs::path& file, const std::string& line) {
+  const std::string text = read_text(file.string());
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    end = end == std::string::npos ? text.size() : end + 1;
+    const std::string l = text.substr(pos, end - pos);
+    if (l != line + "\n" && l != line) out += l;
+    pos = end;
+  }
+  write_file(file, out);
+}
+
+void make_fifo(const fs::path& file) {
+  fs::remove(file);
+  ASSERT_EQ(::mkfifo(file.c_str(), 0644), 0) << file;
+}
+
+constexpr const char* kWeights = R"(model\.safetensors: )";
+constexpr const char* kConfig = R"(config\.json: )";
+constexpr const char* kDir = "<the model directory>";  // stands for the broken copy's path
+
+struct HostileCase {
+  const char* name;
+  Breaker do_break;  // on a fresh copy of the tiny model
+  int exit_code;
+  const char* file;     // pattern naming the file, or kDir
+  const char* message;  // pattern for the message after it
+};
+
+const HostileCase kCases[] = {
+    {"truncated_data", [](const fs::path& d) { fs::resize_file(d / "model.safetensors", 5000); }, 3, kWeights,
+     "runs? past the (end of the file|data section).*truncated"},
+    {"truncated_header", [](const fs::path& d) { fs::resize_file(d / "model.safetensors", 1000); }, 3, kWeights,
+     R"(header length 4008 runs past the end of the file \(1000 bytes; truncated download\?\))"},
+    {"header_length_past_end", weights_file("{}", 0, 1000), 3, kWeights, "header length 1000 runs past the end"},
+    {"header_length_2pow62", weights_file("{}", 0, uint64_t{1} << 62), 3, kWeights,
+     "header length 4611686018427387904 exceeds the limit"},
+    {"header_not_json", weights_file("not json {", 0), 3, kWeights, "header is not valid JSON"},
+    {"empty_file", [](const fs::path& d) { write_file(d / "model.safetensors", ""); }, 3, kWeights,
+     "0 bytes, expected at least 8"},
+    {"seven_byte_file", [](const fs::path& d) { write_file(d / "model.safetensors", "1234567"); }, 3, kWeights,
+     "7 bytes, expected at least 8"},
+    {"offsets_out_of_range", weights_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 4), 3, kWeights,
+     R"(tensor 'a': data_offsets \[0,8\] run past the data section \(4 bytes)"},
+    {"overlapping_offsets",
+     weights_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                  R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                  12),
+     3, kWeights, "tensor 'b' overlaps the previous tensor"},
+    {"unknown_dtype", weights_file(R"({"a":{"dtype":"F12","shape":[2],"data_offsets":[0,8]}})", 8), 3, kWeights,
+     "tensor 'a': unknown dtype 'F12'"},
+    {"shape_byte_mismatch", weights_file(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}})", 8), 3, kWeights,
+     R"(F32 shape \[4\] needs 16 bytes, data_offsets give 8)"},
+    {"negative_shape", weights_file(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8), 3, kWeights,
+     "negative dimension -2"},
+    {"shape_bytes_overflow",
+     weights_file(R"({"a":{"dtype":"F64","shape":[4611686018427387904],"data_offsets":[0,0]}})", 0), 3, kWeights,
+     R"(needs more than 2\^64 bytes)"},
+    {"control_chars_escaped", weights_file(R"({"\u001b[2J":{"dtype":"F12","shape":[],"data_offsets":[0,0]}})", 0), 3,
+     kWeights, R"(tensor '\\x1b\[2J': unknown dtype)"},
+    {"c1_control_escaped", weights_file(R"({"\u009b2J":{"dtype":"F12","shape":[],"data_offsets":[0,0]}})", 0), 3,
+     kWeights, R"(tensor '\\u009b2J': unknown dtype)"},
+    {"missing_tensor",
+     [](const fs::path& d) { remove_tensor(d / "model.safetensors", "encoder.layer.1.attention.self.key.weight"); }, 3,
+     kWeights, "missing tensor 'encoder.layer.1.attention.self.key.weight'"},
+    {"tensor_shape_vs_config", [](const fs::path& d) { set_config(d, "intermediate_size", "65"); }, 3, kWeights,
+     R"(tensor 'encoder.layer.0.intermediate.dense.weight' has shape \[64, 32\], config says \[65, 32\])"},
+    {"config_vocab_2pow30", [](const fs::path& d) { set_config(d, "vocab_size", "1073741824"); }, 3, kWeights,
+     R"(config says \[1073741824, 32\])"},
+    {"config_layers_2pow30", [](const fs::path& d) { set_config(d, "num_hidden_layers", "1073741824"); }, 3, kConfig,
+     "'num_hidden_layers' must be a positive integer at most 1024"},
+    {"heads_not_dividing_hidden", [](const fs::path& d) { set_config(d, "num_attention_heads", "5"); }, 3, kConfig,
+     "hidden_size 32 is not divisible by num_attention_heads 5"},
+    {"config_missing_key", [](const fs::path& d) { remove_config_field(d, "num_attention_heads"); }, 3, kConfig,
+     "missing required field 'num_attention_heads'"},
+    {"config_not_json", [](const fs::path& d) { write_file(d / "config.json", R"({"hidden_size": 3)"); }, 3, kConfig,
+     "not valid JSON"},
+    {"config_number_overflow", [](const fs::path& d) { write_file(d / "config.json", R"({"hidden_size": 1e400})"); }, 3,
+     kConfig, "not valid JSON.*number overflow"},
+    {"config_wrong_type", [](const fs::path& d) { set_config(d, "hidden_size", R"("32")"); }, 3, kConfig,
+     R"(field 'hidden_size' must be a positive integer, found "32")"},
+    {"config_float_for_int", [](const fs::path& d) { set_config(d, "num_hidden_layers", "2.5"); }, 3, kConfig,
+     "field 'num_hidden_layers' must be a positive integer, found 2.5"},
+    {"unsupported_architecture", [](const fs::path& d) { set_config(d, "model_type", R"("gpt2")"); }, 3, kConfig,
+     "model_type 'gpt2' is not supported"},
+    {"config_is_fifo", [](const fs::path& d) { make_fifo(d / "config.json"); }, 3, kConfig, "not a regular file"},
+    {"config_huge",
+     [](const fs::path& d) { write_file(d / "config.json", R"({"x": ")" + std::string(2000000, 'a') + R"("})"); }, 3,
+     kConfig, "is 2000009 bytes, more than the 1048576 bytes"},
+    {"weights_is_fifo", [](const fs::path& d) { make_fifo(d / "model.safetensors"); }, 4, kWeights,
+     "not a regular file"},
+    {"empty_vocabulary",
+     [](const fs::path& d) {
+       fs::remove(d / "tokenizer.json");
+       write_file(d / "vocab.txt", "");
+     },
+     3, R"(vocab\.txt: )", "vocabulary is empty"},
+    {"vocabulary_without_unk",
+     [](const fs::path& d) {
+       fs::remove(d / "tokenizer.json");
+       remove_line(d / "vocab.txt", "[UNK]");
+     },
+     3, R"(vocab\.txt: )", R"(no unknown token '\[UNK\]')"},
+    {"tokenizer_json_huge_id", [](const fs::path& d) { set_vocab_id(d, "cat", uint64_t{1} << 40); }, 3,
+     R"(tokenizer\.json: )", "model.vocab: id of 'cat' is 1099511627776, expected an integer id"},
+    {"token_id_beyond_model_vocab", [](const fs::path& d) { set_vocab_id(d, "cat", (uint64_t{1} << 31) - 2); }, 3, "",
+     R"(token id 2147483646 at position 2 is outside the vocabulary \(vocab_size 110\))"},
+    {"missing_model_file", [](const fs::path& d) { fs::remove(d / "model.safetensors"); }, 3, kWeights,
+     "missing model weights"},
+    {"missing_config", [](const fs::path& d) { fs::remove(d / "config.json"); }, 3, kDir,
+     R"(not a model directory \(no config\.json\))"},
+    {"missing_vocabulary",
+     [](const fs::path& d) {
+       fs::remove(d / "tokenizer.json");
+       fs::remove(d / "vocab.txt");
+     },
+     3, kDir, R"(no tokenizer\.json or vocab\.txt)"},
+};
+
+class HostileModel : public ::testing::TestWithParam<HostileCase> {
+ protected:
+  // A fresh copy of the tiny model, broken as the case says.
+  fs::path broken_copy() {
+    const fs::path dir = work_ / GetParam().name;
+    fs::copy(kTiny, dir, fs::copy_options::recursive);
+    GetParam().do_break(dir);
+    return dir;
+  }
+  TempDir work_;
+};
+
+TEST_P(HostileModel, IsRefusedWithOneLineNamingTheFile) {
+  const HostileCase& c = GetParam();
+  const fs::path dir = broken_copy();
+  ProcessOptions o;
+  o.timeout = std::chrono::seconds(60);
+  const std::string file = c.file == kDir ? regex_escape(dir.string()) : c.file;
+  expect_run(run_cli({"attention", "--model", dir.string(), "The cat sat."}, o), c.exit_code,
+             std::string("^attnlab: error: .*") + file + ".*" + c.message);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cli, HostileModel, ::testing::ValuesIn(kCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// An id beyond the model's vocab_size is fine for tokenizing; only the model refuses it.
+TEST(HostileTokenizer, SparseIdTokenizes) {
+  TempDir work;
+  const fs::path dir = work / "sparse";
+  fs::copy(kTiny, dir, fs::copy_options::recursive);
+  set_vocab_id(dir, "cat", (uint64_t{1} << 31) - 2);
+  ProcessOptions o;
+  o.timeout = std::chrono::seconds(60);
+  expect_run(run_cli({"tokenize", "--model", dir.string(), "the cat"}, o), 0, "2147483646");
+}
+
+}  // namespace
+}  // namespace attnlab::testing

@@ -1,0 +1,32 @@
+// Runs a program as a child process and captures what it prints, for end-to-end tests of the CLI.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attnlab::testing {
+
+struct ProcessOptions {
+  std::optional<std::string> stdin_text;             // fed through a pipe; else stdin_file, else /dev/null
+  std::optional<std::filesystem::path> stdin_file;   // opened as standard input (like `< file`)
+  std::optional<std::filesystem::path> stdout_file;  // standard output goes here (like `> /dev/full`)
+  bool merge_stderr = false;                         // stderr into stdout's capture, in order (like `2>&1`)
+  std::map<std::string, std::string> env;            // set on top of the test's own environment
+  std::chrono::seconds timeout{300};                 // then the child is killed
+};
+
+struct ProcessResult {
+  int exit_code = -1;  // the exit status; 128 + N when killed by signal N
+  bool timed_out = false;
+  std::string out, err;
+};
+
+// Runs argv[0] (a path, not searched in $PATH) with argv. Never throws for the child's behaviour;
+// throws std::runtime_error when the child cannot be started.
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+}  // namespace attnlab::testing
