@@ -11,7 +11,7 @@ packages=(
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
-  poppler-utils python3 python3-pip unzip
+  poppler-utils python3 python3-pip python3-numpy unzip
 )
 
 missing=()

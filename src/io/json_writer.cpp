@@ -241,7 +241,7 @@ void append_empty_nested(std::string& out, std::span<const std::size_t> shape) {
 
 char* format_float(float f, int digits, char* out) {
   if (!std::isfinite(f)) return std::copy_n("null", 4, out);
-  if (digits == 0) return std::to_chars(out, out + kMaxFloatChars, f, std::chars_format::general).ptr;
+  if (digits == 0) return std::to_chars(out, out + kMaxFloatChars, f).ptr;  // shortest of fixed / scientific
   if (f == 0.0f) {
     if (std::signbit(f)) *out++ = '-';
     *out++ = '0';

@@ -16,8 +16,8 @@
 #include <random>
 
 #include "attnlab/error.h"
-#include "support/fixtures.h"
-#include "support/temp_dir.h"
+#include "../support/fixtures.h"
+#include "../support/temp_dir.h"
 
 namespace attnlab {
 namespace {
@@ -179,7 +179,9 @@ TEST(JsonWriter, LargeArraysInParallelChunksStreamIdentically) {
     for (const auto& head : layer)
       for (const auto& row : head)
         for (const auto& x : row) {
-          if (i != 12345) ASSERT_EQ(static_cast<float>(x.get<double>()), v[i]) << "element " << i;
+          if (i != 12345) {
+            ASSERT_EQ(static_cast<float>(x.get<double>()), v[i]) << "element " << i;
+          }
           ++i;
         }
   EXPECT_EQ(i, v.size());

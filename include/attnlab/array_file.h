@@ -1,0 +1,59 @@
+// Writing named arrays to the binary formats numpy and PyTorch users load directly: .npz (numpy.load)
+// and .safetensors (safetensors.safe_open, or its JSON header + numpy.frombuffer).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace attnlab {
+
+enum class ArrayFileFormat {
+  kNpz,          // numpy's savez layout: a ZIP of .npy files, stored uncompressed; ZIP64 past 4 GiB
+  kSafetensors,  // 8-byte header length, JSON header (dtype, shape, data_offsets), raw little-endian data
+};
+
+// The format a path's extension names: ".npz" or ".safetensors". Anything else is attnlab::Error
+// (kExitUsage) naming the path and listing those two.
+ArrayFileFormat array_file_format(const std::filesystem::path& path);
+
+// Collects arrays into one file. Data goes to a temporary file beside the target (never a copy of
+// the whole file in memory) that commit() renames into place; destroyed without commit() (an error,
+// an exception), the temporary file is removed and the target is left as it was. One writer per
+// file; not thread-safe. Errors are attnlab::Error naming the target path: kExitIo when a file
+// cannot be created or written, kExitFailure for a misuse (duplicate name, shape not matching data).
+//
+// Arrays are row-major (C order), little-endian; dtypes: float -> float32 ('<f4' / F32),
+// int32_t -> int32 ('<i4' / I32), int64_t -> int64 ('<i8' / I64). Every array's data must stay alive
+// until commit(): .npz writes it in add(), .safetensors (whose header comes first) in commit().
+//
+//   ArrayFileWriter w("out.npz");
+//   w.add("attentions", probs, {layers, heads, seq, seq});
+//   w.add("input_ids", ids, {seq});
+//   w.commit();
+class ArrayFileWriter {
+ public:
+  explicit ArrayFileWriter(const std::filesystem::path& path);  // format from the extension
+  ArrayFileWriter(const std::filesystem::path& path, ArrayFileFormat format);
+  ~ArrayFileWriter();
+  ArrayFileWriter(const ArrayFileWriter&) = delete;
+  ArrayFileWriter& operator=(const ArrayFileWriter&) = delete;
+
+  // `name` is the key in numpy.load(...) / the safetensors header: non-empty, unique, no '/'.
+  // `shape` multiplies out to data.size(); {} is a scalar (one element).
+  void add(std::string_view name, std::span<const float> data, const std::vector<std::int64_t>& shape);
+  void add(std::string_view name, std::span<const std::int32_t> data, const std::vector<std::int64_t>& shape);
+  void add(std::string_view name, std::span<const std::int64_t> data, const std::vector<std::int64_t>& shape);
+
+  // Finishes the file and renames it onto the target. Adding after commit() is an error.
+  void commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace attnlab

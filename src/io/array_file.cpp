@@ -1,0 +1,144 @@
+// ArrayFileWriter (see attnlab/array_file.h): checks names and shapes, then hands each array to the
+// format's writer (npz_writer.cpp, safetensors_writer.cpp) over a temporary file renamed on commit.
+#include "attnlab/array_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <string>
+
+#include "attnlab/error.h"
+#include "io/array_writers.h"
+
+namespace attnlab {
+namespace fs = std::filesystem;
+
+static_assert(std::endian::native == std::endian::little, "array files are written in host byte order");
+
+const ArrayDTypeInfo& dtype_info(ArrayDType d) {
+  static constexpr ArrayDTypeInfo kInfo[] = {{"<f4", "F32", 4}, {"<i4", "I32", 4}, {"<i8", "I64", 8}};
+  return kInfo[static_cast<int>(d)];
+}
+
+namespace {
+std::string in_quotes(const std::string& s) {  // built by appending: GCC 12 warns (-Wrestrict) on "'" + s
+  std::string q = "'";
+  q += s;
+  q += '\'';
+  return q;
+}
+}  // namespace
+
+OutputFile::OutputFile(const fs::path& target) : target_(target) {
+  std::error_code ec;
+  if (fs::is_directory(target, ec)) throw Error("cannot write " + in_quotes(target.string()) + ": it is a directory", kExitIo);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  // Hidden, and beside the target so that rename() stays on one file system.
+  std::string name = ".";
+  name += target.filename().string();
+  name += ".tmp-XXXXXX";
+  std::string pattern = (dir / name).string();
+  const int fd = mkstemp(pattern.data());
+  if (fd < 0) fail("cannot create a temporary file in " + in_quotes(dir.string()), errno);
+  temp_path_ = pattern;
+  fchmod(fd, 0644);
+  file_ = fdopen(fd, "wb");
+  if (!file_) {
+    const int err = errno;
+    ::close(fd);
+    std::remove(temp_path_.c_str());
+    fail("cannot open " + in_quotes(temp_path_), err);
+  }
+}
+
+OutputFile::~OutputFile() {
+  if (file_) std::fclose(file_);
+  if (!committed_ && !temp_path_.empty()) std::remove(temp_path_.c_str());
+}
+
+void OutputFile::fail(const std::string& what, int err) const {
+  throw Error("cannot write " + in_quotes(target_.string()) + ": " + what + ": " + std::strerror(err ? err : EIO), kExitIo);
+}
+
+void OutputFile::write(const void* data, std::size_t size) {
+  errno = 0;
+  if (std::fwrite(data, 1, size, file_) != size) fail("write failed", errno);
+  offset_ += size;
+}
+
+void OutputFile::commit() {
+  errno = 0;
+  const int rc = std::fclose(file_);
+  file_ = nullptr;
+  if (rc != 0) fail("write failed", errno);
+  if (std::rename(temp_path_.c_str(), target_.c_str()) != 0) fail("cannot rename " + in_quotes(temp_path_), errno);
+  committed_ = true;
+}
+
+ArrayFileFormat array_file_format(const fs::path& path) {
+  const std::string ext = path.extension().string();
+  if (ext == ".npz") return ArrayFileFormat::kNpz;
+  if (ext == ".safetensors") return ArrayFileFormat::kSafetensors;
+  throw Error(in_quotes(path.string()) + ": unknown array file format " + in_quotes(ext) +
+                  "; the extension must be .npz (numpy.load) or .safetensors",
+              kExitUsage);
+}
+
+struct ArrayFileWriter::Impl {
+  explicit Impl(const fs::path& path, ArrayFileFormat format)
+      : file(path), writer(format == ArrayFileFormat::kNpz ? make_npz_writer(file) : make_safetensors_writer(file)) {}
+
+  void add(std::string_view name, ArrayDType dtype, const void* data, std::size_t count,
+           const std::vector<std::int64_t>& shape) {
+    const std::string where = in_quotes(file.target().string()) + ": array " + in_quotes(std::string(name));
+    if (committed) throw Error(where + " added after commit()");
+    if (name.empty() || name.find('/') != std::string_view::npos || name == "__metadata__")
+      throw Error(where + ": a name must be non-empty, without '/', and not __metadata__");
+    if (!names.insert(std::string(name)).second) throw Error(where + " is added twice");
+    std::int64_t elements = 1;
+    for (std::int64_t d : shape) {
+      if (d < 0) throw Error(where + ": negative dimension " + std::to_string(d));
+      elements *= d;
+    }
+    if (static_cast<std::uint64_t>(elements) != count)
+      throw Error(where + ": the shape has " + std::to_string(elements) + " elements, the data " + std::to_string(count));
+    writer->add(ArrayEntry{std::string(name), dtype, shape,
+                           {static_cast<const std::uint8_t*>(data), count * dtype_info(dtype).bytes}});
+  }
+
+  OutputFile file;
+  std::unique_ptr<ArrayFormatWriter> writer;
+  std::set<std::string> names;
+  bool committed = false;
+};
+
+ArrayFileWriter::ArrayFileWriter(const fs::path& path) : ArrayFileWriter(path, array_file_format(path)) {}
+ArrayFileWriter::ArrayFileWriter(const fs::path& path, ArrayFileFormat format)
+    : impl_(std::make_unique<Impl>(path, format)) {}
+ArrayFileWriter::~ArrayFileWriter() = default;
+
+void ArrayFileWriter::add(std::string_view name, std::span<const float> data, const std::vector<std::int64_t>& shape) {
+  impl_->add(name, ArrayDType::kF32, data.data(), data.size(), shape);
+}
+void ArrayFileWriter::add(std::string_view name, std::span<const std::int32_t> data,
+                          const std::vector<std::int64_t>& shape) {
+  impl_->add(name, ArrayDType::kI32, data.data(), data.size(), shape);
+}
+void ArrayFileWriter::add(std::string_view name, std::span<const std::int64_t> data,
+                          const std::vector<std::int64_t>& shape) {
+  impl_->add(name, ArrayDType::kI64, data.data(), data.size(), shape);
+}
+
+void ArrayFileWriter::commit() {
+  if (impl_->committed) throw Error(in_quotes(impl_->file.target().string()) + ": commit() called twice");
+  impl_->writer->finish();
+  impl_->file.commit();
+  impl_->committed = true;
+}
+
+}  // namespace attnlab

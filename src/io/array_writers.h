@@ -1,0 +1,71 @@
+// Internals of attnlab/array_file.h: the temporary output file, and one writer per format over it.
+// The npz writer's ZIP64 threshold is a parameter so tests can force the ZIP64 layout on small files.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace attnlab {
+
+enum class ArrayDType { kF32, kI32, kI64 };
+struct ArrayDTypeInfo {
+  const char* numpy;        // npy descr: "<f4", "<i4", "<i8"
+  const char* safetensors;  // "F32", "I32", "I64"
+  std::size_t bytes;
+};
+const ArrayDTypeInfo& dtype_info(ArrayDType d);
+
+struct ArrayEntry {
+  std::string name;
+  ArrayDType dtype;
+  std::vector<std::int64_t> shape;
+  std::span<const std::uint8_t> bytes;  // the caller's data, alive until commit
+};
+
+// A file created beside `target` under a hidden temporary name; commit() renames it onto the target,
+// destruction without commit() removes it. Every failure is Error(kExitIo) naming the target.
+class OutputFile {
+ public:
+  explicit OutputFile(const std::filesystem::path& target);
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  void write(const void* data, std::size_t size);
+  void write(std::string_view bytes) { write(bytes.data(), bytes.size()); }
+  std::uint64_t offset() const { return offset_; }  // bytes written so far
+  void commit();
+  const std::filesystem::path& target() const { return target_; }
+  [[noreturn]] void fail(const std::string& what, int err) const;  // "cannot write '<target>': <what>: <strerror>"
+
+ private:
+  std::filesystem::path target_;
+  std::string temp_path_;
+  std::FILE* file_ = nullptr;
+  std::uint64_t offset_ = 0;
+  bool committed_ = false;
+};
+
+class ArrayFormatWriter {
+ public:
+  virtual ~ArrayFormatWriter() = default;
+  virtual void add(const ArrayEntry& entry) = 0;
+  virtual void finish() = 0;  // everything written; the caller then commits the file
+};
+
+// Members and offsets at or past zip64_threshold take ZIP64 records (the format's limit, 0xFFFFFFFF,
+// unless a test forces them with 0).
+inline constexpr std::uint64_t kZip64Limit = 0xFFFFFFFFu;
+std::unique_ptr<ArrayFormatWriter> make_npz_writer(OutputFile& file, std::uint64_t zip64_threshold = kZip64Limit);
+std::unique_ptr<ArrayFormatWriter> make_safetensors_writer(OutputFile& file);
+
+// CRC-32 (ZIP's, polynomial 0xEDB88320) of data, continuing from crc; large inputs in parallel.
+std::uint32_t crc32(std::span<const std::uint8_t> data, std::uint32_t crc = 0);
+
+}  // namespace attnlab
