@@ -5,8 +5,8 @@ target_compile_options(attnlab_warnings INTERFACE
   -Wnull-dereference -Wimplicit-fallthrough
   $<$<BOOL:${ATTNLAB_WARNINGS_AS_ERRORS}>:-Werror>)
 
-# Numerics: no silent FMA contraction. Results must not depend on what the compiler fuses; kernels
-# that want FMA use it explicitly. (PyTorch-compatible RNG draws depend on this.)
+# Numerics: no silent FMA contraction. Results must not depend on what the compiler fuses (nor on
+# the instruction set a kernel is built for: cmake/isa.cmake); kernels that want FMA use it
+# explicitly. (PyTorch-compatible RNG draws depend on this.)
 add_library(attnlab_numerics INTERFACE)
-target_compile_options(attnlab_numerics INTERFACE -ffp-contract=off
-  $<$<BOOL:${ATTNLAB_NATIVE}>:-march=native>)
+target_compile_options(attnlab_numerics INTERFACE -ffp-contract=off)

@@ -15,18 +15,24 @@ TEST(Cpu, NamesAreTheOnesAttnlabIsaAccepts) {
   EXPECT_STREQ(isa_name(Isa::kAvx2), "avx2");
   EXPECT_STREQ(isa_name(Isa::kAvx512), "avx512");
   for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512})
-    if (isa_supported(isa)) EXPECT_EQ(isa_from_setting(isa_name(isa)), isa);
+    if (isa_supported(isa)) {
+      EXPECT_EQ(isa_from_setting(isa_name(isa)), isa);
+    }
 }
 
 TEST(Cpu, ScalarRunsAnywhereAndAvx512ImpliesAvx2) {
   EXPECT_TRUE(isa_supported(Isa::kScalar));
-  if (isa_supported(Isa::kAvx512)) EXPECT_TRUE(isa_supported(Isa::kAvx2));
+  if (isa_supported(Isa::kAvx512)) {
+    EXPECT_TRUE(isa_supported(Isa::kAvx2));
+  }
 }
 
 TEST(Cpu, UnsetMeansTheBestSupported) {
   const Isa best = isa_from_setting("");
   for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512})
-    if (isa_supported(isa)) EXPECT_GE(static_cast<int>(best), static_cast<int>(isa));
+    if (isa_supported(isa)) {
+      EXPECT_GE(static_cast<int>(best), static_cast<int>(isa));
+    }
   EXPECT_TRUE(isa_supported(best));
 }
 

@@ -74,19 +74,18 @@ void check_against_reference(const std::filesystem::path& dir, bool bf16, const 
   std::vector<BertInput> batch;
   for (const Case& c : all) batch.push_back({c.ids, c.types});
   const std::vector<BertOutput> outs = bert_forward_batch(fast, batch);
-  const std::string run = dir.filename().string() + (bf16 ? " bf16 " : " fp32 ") + isa_name(active_isa());
+  const std::string run = set + (bf16 ? " bf16 " : " fp32 ") + isa_name(active_isa());
   double worst_att = 0, worst_hidden = 0, worst_pool = 0;
   for (size_t i = 0; i < all.size(); ++i) {
     const BertReferenceOutput& want = reference(ref_model, all[i]);
     const BertOutput& got = outs[i];
     const std::string what = run + " " + all[i].name;
     const size_t per_layer = static_cast<size_t>(want.num_heads) * want.seq_len * want.seq_len;
-    for (int l = 0; l < want.num_layers; ++l) {
-      const auto begin = static_cast<long>(l * per_layer), end = static_cast<long>((l + 1) * per_layer);
-      worst_att = std::max(worst_att, testing::expect_close({got.attentions.begin() + begin, got.attentions.begin() + end},
-                                                            {want.attentions.begin() + begin, want.attentions.begin() + end},
-                                                            tol.attention, what + " attentions layer " + std::to_string(l)));
-    }
+    const std::span<const float> got_att(got.attentions.data(), got.attentions.size());
+    for (int l = 0; l < want.num_layers; ++l)
+      worst_att = std::max(worst_att, testing::expect_close(slice(got_att.subspan(l * per_layer, per_layer)),
+                                                            slice(std::span(want.attentions).subspan(l * per_layer, per_layer)),
+                                                            tol.attention, what + " layer " + std::to_string(l) + " attentions"));
     worst_hidden = std::max(worst_hidden, testing::expect_close(got.last_hidden_state, want.last_hidden_state, tol.hidden,
                                                                 what + " last_hidden_state"));
     worst_pool = std::max(worst_pool, testing::expect_close(got.pooler_output, want.pooler_output, tol.pooler,
@@ -101,11 +100,19 @@ std::filesystem::path minilm_dir() { return std::string(ATTNLAB_SOURCE_DIR) + "/
 class BertReference : public testing::IsaTest {};
 ATTNLAB_INSTANTIATE_OVER_ISAS(BertReference);
 
-// fp32 tolerances. Attention 1e-5: fp32 softmax of fp32 scores, summed in another order than the
-// reference's double sums. Hidden states TBD.
+// fp32, measured on this suite's inputs (max over every layer, case and build): attentions 4.8e-6,
+// hidden states 1.6e-5 (MiniLM's middle layers), pooler 7.3e-7. Attentions: 1e-5, as the golden
+// tests (fp32 softmax of fp32 scores, summed in another order than the reference's double sums).
+// Hidden states and pooler: 1e-4, as the golden tests; each linear layer's float sums of up to
+// 1536 products differ from the reference's exactly rounded ones by a few ulps, and the LayerNorms
+// carry that through the layers.
 constexpr Tolerance kFp32{1e-5, 1e-4, 1e-4};
-// bf16 weights against the fp32 reference: TBD.
-constexpr Tolerance kBf16{1e-2, 1e-1, 1e-1};
+// bf16 weights (8 significant bits: each weight off by up to 2^-9 relative) against the fp32
+// reference, measured: attentions 1.2e-2 (MiniLM, 300 tokens), hidden states 3.0e-2 (MiniLM's
+// middle layers; 2.1e-2 on the tiny model), pooler 7.5e-3 (tiny model). Tolerances 2x those: the
+// rounding errors are those of the weights, fixed, but another input or model shifts the worst
+// case.
+constexpr Tolerance kBf16{2.5e-2, 6e-2, 1.5e-2};
 
 TEST_P(BertReference, TinyRandomFp32) {
   check_against_reference(testing::fixture_path("bert/tiny-random/model"), false, "tiny-random", 300, kFp32);

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <vector>
 
-#include "core/float_buffer.h"
 #include "ops/attention.h"
 #include "ops/isa/kernels.h"
 #include "ops/linear.h"
@@ -147,7 +146,7 @@ void head_rows_sgemm(const float* q, const float* k, const float* v, int seq, in
 void head_rows_direct(const float* q, const float* k, const float* v, int seq, int d, int ld, float scaling, float* p,
                       float* c, int c_ld, int r0, int r1) {
   const int seq8 = (seq + 7) / 8 * 8, d8 = (d + 7) / 8 * 8;
-  thread_local FloatBuffer kt, vp, qp;
+  thread_local Scratch kt, vp, qp;
   if (seq8 != seq) kt.assign(static_cast<size_t>(d) * seq8, 0.0f);
   else kt.resize(static_cast<size_t>(d) * seq8);
   if (d8 != d) vp.assign(static_cast<size_t>(seq) * d8, 0.0f);

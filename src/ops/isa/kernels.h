@@ -6,8 +6,11 @@
 // fuses where the vector code fuses and sums in its lane order.
 #pragma once
 
+#include <cstddef>
 #include <span>
+#include <vector>
 
+#include "core/float_buffer.h"
 #include "ops/attention.h"
 #include "ops/packed_linear.h"
 
@@ -49,6 +52,31 @@ void add_layer_norm_rows(float* x, const float* add, int rows, int cols, const f
 void softmax_rows(float* x, int rows, int cols);
 void exp_inplace(float* x, long n);
 void gelu_erf_fast(float* x, long n);
+
+// Scratch buffers as FloatBuffer (no zero fill on growth), but a type of this build's own: the
+// std::vector code instantiated for it is compiled with this build's flags and shared with no other
+// build. (An inline function shared by two builds is linked once, maybe from the AVX2 build, and
+// would then run on a CPU without AVX2.)
+template <class T>
+struct ScratchAllocator {
+  using value_type = T;
+  ScratchAllocator() = default;
+  template <class U>
+  ScratchAllocator(const ScratchAllocator<U>&) {}  // NOLINT(google-explicit-constructor): allocator rebinding
+  T* allocate(size_t n) { return static_cast<T*>(allocate_buffer(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) noexcept { free_buffer(p, n * sizeof(T)); }
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // default-initialisation: no write for float
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(static_cast<Args&&>(args)...);
+  }
+  friend bool operator==(const ScratchAllocator&, const ScratchAllocator&) { return true; }
+};
+using Scratch = std::vector<float, ScratchAllocator<float>>;
+
 }  // namespace ATTNLAB_ISA_NS
 #endif
 

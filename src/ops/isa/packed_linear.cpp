@@ -6,7 +6,6 @@
 #include <cstring>
 #include <vector>
 
-#include "core/float_buffer.h"
 #include "ops/isa/kernels.h"
 #include "ops/packed_linear.h"
 #include "ops/thread_pool.h"
@@ -234,11 +233,14 @@ void linear_packed(const float* x, int rows, const PackedWeight& w, const float*
   // copy is O(rows x in) against the product's O(rows x in x out).
   constexpr int kPackFrom = 4 * kRows;
   const float* xp = nullptr;
-  // Kept per thread between calls (see release_if_large); a FloatBuffer, so growing it (every other
-  // call, as layers alternate between 768 and 3072 inputs) does not zero what pack_rows overwrites.
-  thread_local FloatBuffer packed;
+  // Kept per thread between calls, unless a call grew it past kKeepScratchBytes (as
+  // release_if_large); a Scratch (kernels.h), so growing it (every other call, as layers alternate
+  // between 768 and 3072 inputs) does not zero what pack_rows overwrites.
+  thread_local Scratch packed;
   struct Release {
-    ~Release() { release_if_large({&packed}); }
+    ~Release() {
+      if (packed.capacity() * sizeof(float) > kKeepScratchBytes) Scratch().swap(packed);
+    }
   } release;
   if (rows >= kPackFrom) {
     const RowGroups rg(rows);
