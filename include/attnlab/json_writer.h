@@ -48,6 +48,7 @@ class JsonWriter {
   JsonWriter& value(bool b);
   JsonWriter& null();
   JsonWriter& raw_number(std::string_view digits);  // an integer already formatted
+  JsonWriter& raw(std::string_view text);           // as is, no separator: e.g. "\n" after the document
   JsonWriter& floats(std::span<const float> v);                      // [a, b, ...]
   JsonWriter& floats(std::span<const float> v, int rows, int cols);  // [[...], ...]
   // v (row-major, v.size() == product of shape) as nested arrays: shape {2, 3} -> [[a, b, c], [d, e, f]].

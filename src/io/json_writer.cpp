@@ -21,7 +21,8 @@ namespace {
 __extension__ using u128 = unsigned __int128;
 
 constexpr std::size_t kFlushBytes = std::size_t{1} << 20;  // streaming: write out every ~1 MB
-constexpr std::size_t kChunkFloats = 1 << 16;              // floats per parallel formatting task
+constexpr std::size_t kChunkFloats = 1 << 15;              // floats per parallel formatting task (~0.8 MB)
+constexpr std::size_t kMaxFloatText = 15;                  // "-1.23456789e-38"
 constexpr std::size_t kSerialFloats = 1 << 15;             // below this, format on the calling thread
 
 constexpr uint32_t kPow10[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
@@ -193,7 +194,9 @@ class NestedFloats {
   }
 
   // Upper bound on the bytes format(begin, end) writes.
-  std::size_t max_bytes(std::size_t count) const { return count * (kMaxFloatChars + 2 + 2 * nd_) + 2 * nd_; }
+  std::size_t max_bytes(std::size_t count) const {
+    return count * (kMaxFloatText + 2 + 2 * nd_) + 2 * nd_ + kMaxFloatChars;  // + the last float's store slack
+  }
 
   char* format(char* out, std::size_t begin, std::size_t end) const {
     for (std::size_t i = begin; i < end;) {
@@ -366,6 +369,11 @@ JsonWriter& JsonWriter::raw_number(std::string_view digits) {
   out_ += digits;
   return *this;
 }
+JsonWriter& JsonWriter::raw(std::string_view text) {
+  out_ += text;
+  maybe_flush();
+  return *this;
+}
 JsonWriter& JsonWriter::floats(std::span<const float> v) {
   const std::size_t shape[1] = {v.size()};
   return floats(v, shape);
@@ -396,13 +404,14 @@ JsonWriter& JsonWriter::floats(std::span<const float> v, std::span<const std::si
     maybe_flush();
     return *this;
   }
-  // Batches of chunks formatted in parallel into reused buffers, then written in order.
+  // Batches of chunks formatted in parallel into reused buffers, then written in order. Two chunks
+  // per thread keep the threads busy while holding only a few MB.
   if (sink_) {
     write_to_sink(out_.data(), out_.size());
     out_.clear();
   }
   const std::size_t chunks = (count + kChunkFloats - 1) / kChunkFloats;
-  const std::size_t batch = std::min<std::size_t>(chunks, 4 * static_cast<std::size_t>(std::max(1, num_threads())));
+  const std::size_t batch = std::min<std::size_t>(chunks, 2 * static_cast<std::size_t>(std::max(1, num_threads())));
   if (scratch_.size() < batch) scratch_.resize(batch);
   std::vector<std::size_t> lengths(batch);
   for (std::size_t first = 0; first < chunks; first += batch) {
