@@ -1,9 +1,10 @@
 # attnlab's front door. On a fresh machine, `make demo` and `make test` do all set-up themselves.
-.PHONY: all deps model configure build test test-unit test-asan fuzz demo bench clean help
+.PHONY: all deps model configure build install test test-unit test-asan fuzz demo bench clean help
 
 BUILD_DIR := build
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+PREFIX ?= /usr/local
 
 all: build
 
@@ -11,8 +12,10 @@ help:
 	@echo "make demo   set up (deps, build, offline model) and run the notebook end to end"
 	@echo "make test   set up, then run every test: unit + CLI, again under ASan + UBSan, and the fuzzers"
 	@echo "make test-asan               only the ASan + UBSan suite (build-asan/)"
+	@echo "make test-tsan               only the engine's concurrency tests under ThreadSanitizer (build-tsan/)"
 	@echo "make fuzz FUZZ_SECONDS=60    only the libFuzzer targets (build-fuzz/), each for FUZZ_SECONDS"
 	@echo "make build  configure and build build/attnlab"
+	@echo "make install PREFIX=/usr/local   library, CLI, headers, CMake package (find_package(attnlab))"
 	@echo "make bench  side-by-side benchmark against PyTorch + transformers (needs tools/.venv)"
 
 deps:
@@ -27,11 +30,17 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# bin/attnlab, lib/libattnlab.a, include/attnlab/, lib/cmake/attnlab/ and, when fetched (`make model`), the
+# offline model in share/attnlab/models/. examples/consumer/ shows a project using it.
+install: build
+	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
 # Hostile inputs: the suite again under ASan + UBSan, then every fuzzer; any finding fails `make test`.
 # One after the other, even under make -j: each step already uses every core.
 test:
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-tsan
 	@$(MAKE) --no-print-directory fuzz
 
 test-unit: build model
@@ -41,6 +50,11 @@ test-asan: deps model
 	@cmake --preset asan >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS)
+
+test-tsan: deps model
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS)
+	@ctest --preset tsan -j $(JOBS)
 
 fuzz: deps
 	@cmake --preset fuzz >/dev/null
@@ -60,4 +74,4 @@ bench: build model tools/.venv/bin/python
 	@tools/.venv/bin/python bench/run.py
 
 clean:
-	rm -rf $(BUILD_DIR) build-debug build-asan build-fuzz
+	rm -rf $(BUILD_DIR) build-debug build-asan build-tsan build-fuzz

@@ -400,6 +400,7 @@ def make_cases(tok):
         enc = encode(tok, text, pair, max_length)
         case = dict(fields)
         case.update(tokens=enc.tokens, ids=enc.ids, type_ids=enc.type_ids,
+                    word_ids=[-1 if w is None else w for w in enc.word_ids],
                     truncated=len(enc.overflowing) > 0)
         cases.append(case)
     return cases

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace attnlab {
 
@@ -26,5 +27,10 @@ class Error : public std::runtime_error {
  private:
   int exit_code_;
 };
+
+// A message made safe to print on a terminal: control characters, C1 controls and bytes that are not
+// UTF-8 escaped (\x1b, \u009b, \xff), at most 4096 bytes kept ("... (N bytes)" after). Messages
+// quote names and values from files and text a stranger wrote.
+std::string printable(std::string_view message);
 
 }  // namespace attnlab

@@ -1,5 +1,5 @@
 // Key-observation statistics (see observations.h).
-#include "analysis/observations.h"
+#include "attnlab/observations.h"
 
 namespace attnlab {
 

@@ -1,5 +1,5 @@
 // Toy-layer checks (see toy_checks.h).
-#include "analysis/toy_checks.h"
+#include "attnlab/toy_checks.h"
 
 #include <algorithm>
 #include <cmath>

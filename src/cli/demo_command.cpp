@@ -4,14 +4,15 @@
 #include <set>
 #include <sstream>
 
-#include "analysis/observations.h"
+#include "attnlab/observations.h"
 #include "cli/commands.h"
 #include "cli/notebook_text.h"
 #include "cli/session.h"
 #include "attnlab/error.h"
-#include "model/toy.h"
-#include "render/figure.h"
-#include "render/python_text.h"
+#include "attnlab/engine.h"
+#include "attnlab/toy.h"
+#include "attnlab/figure.h"
+#include "attnlab/text_format.h"
 
 namespace attnlab::cli {
 namespace {
@@ -84,21 +85,21 @@ void run_demo(const DemoOptions& o) {
     check_output_writable(out_dir / (std::string("attention_comparison.") + extension(f)));
     check_output_writable(out_dir / (std::string("custom_cls_attention.") + extension(f)));
   }
-  const Session s = open_session(o.model, /*load_weights=*/true);
+  const Engine engine = open_engine(o.model);
 
   // Cells 0-1: seed and toy layers.
-  const ToyParameters params = make_toy_parameters(kNotebookSeed);
-  const Matrix x = notebook_toy_input();
-  const Matrix na = non_attention_forward(params.non_attention, x);
-  const ToyAttention at = simple_attention_forward(params, x);
-  write_stdout(toy_notebook_text(std::to_string(kNotebookSeed), x, na, at));
+  const toy::Run toy_run = toy::run(kNotebookSeed);
+  const Matrix& na = toy_run.non_attention;
+  const ToyAttention& at = toy_run.attention;
+  write_stdout(toy_notebook_text(std::to_string(kNotebookSeed), toy_run.input, na, at));
 
   // Cell 2: real BERT attention, layer 0, head 0, the [CLS] row.
   const auto cls_row = [&](const std::string& sentence, std::vector<std::string>& tokens) {
-    const Encoding enc = encode_text(s, sentence, std::nullopt, /*no_truncate=*/false);
-    const BertOutput bert = bert_forward(*s.model, enc.input_ids, enc.token_type_ids);
+    const Encoding enc = encode_text(engine, sentence, std::nullopt, /*no_truncate=*/false);
+    const Result bert = engine.run(enc);
     tokens = enc.tokens;
-    std::vector<float> row(bert.attention_row(0, 0, 0), bert.attention_row(0, 0, 0) + bert.seq_len);
+    const auto cls = bert.attentions.row(/*layer=*/0, /*head=*/0, /*query=*/0);
+    std::vector<float> row(cls.begin(), cls.end());
     write_stdout(bert_example_text(sentence, std::nullopt, tokens, 0, row));
     return row;
   };

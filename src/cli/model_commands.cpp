@@ -9,8 +9,8 @@
 #include "cli/session.h"
 #include "attnlab/error.h"
 #include "attnlab/json_writer.h"
-#include "render/figure.h"
-#include "render/python_text.h"
+#include "attnlab/figure.h"
+#include "attnlab/text_format.h"
 
 namespace attnlab::cli {
 namespace {
@@ -40,12 +40,14 @@ std::optional<std::string> read_pair(const TextOptions& o) {
 }
 
 void run_tokenize(const TextOptions& o) {
-  const Session s = open_session(o.model, /*load_weights=*/false);
+  EngineOptions options;
+  options.tokenizer_only = true;
+  const Engine engine = open_engine(o.model, options);
   const std::string text = read_text_argument(o.text);
-  const Encoding enc = encode_text(s, text, read_pair(o), o.no_truncate);
+  const Encoding enc = encode_text(engine, text, read_pair(o), o.no_truncate);
   if (o.json) {
     JsonWriter w;
-    w.begin_object().key("model").value(s.where.name);
+    w.begin_object().key("model").value(engine.info().name);
     w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("token_type_ids").ints(enc.token_type_ids);
     w.end_object();
     write_stdout(w.str() + "\n");
@@ -82,23 +84,27 @@ void run_attention(const AttentionOptions& o) {
     (void)image_format_from_path(*path);
     check_output_writable(*path);
   }
-  const Session s = open_session(o.model, /*load_weights=*/true, LoadOptions{o.bf16});
-  const BertConfig& c = s.model->config;
-  check_range("--layer", o.layer, c.num_hidden_layers, "layers");
-  check_range("--head", o.head, c.num_attention_heads, "heads");
+  EngineOptions options;
+  options.precision = o.bf16 ? Precision::kBFloat16 : Precision::kFloat32;
+  const Engine engine = open_engine(o.model, options);
+  const ModelInfo& info = engine.info();
+  check_range("--layer", o.layer, info.num_layers, "layers");
+  check_range("--head", o.head, info.num_heads, "heads");
   const std::string text = read_text_argument(o.text);
   const std::optional<std::string> pair = read_pair(o);
-  const Encoding enc = encode_text(s, text, pair, o.no_truncate);
-  const int seq = static_cast<int>(enc.input_ids.size());
+  const Encoding enc = encode_text(engine, text, pair, o.no_truncate);
+  const int seq = static_cast<int>(enc.size());
   check_range("--query", o.query, seq, "tokens in this input");
-  const BertOutput out = bert_forward(*s.model, enc.input_ids, enc.token_type_ids);
+  const Result out = engine.run(enc);
+  const AttentionTensor& att = out.attentions;
 
   const std::string where = "Layer " + std::to_string(o.layer) + ", head " + std::to_string(o.head);
   if (!o.plot.empty()) {
     BarPanel bar;
     bar.labels = enc.tokens;
-    bar.values.assign(out.attention_row(o.layer, o.head, o.query), out.attention_row(o.layer, o.head, o.query) + seq);
-    bar.title = enc.tokens[o.query] + " attention (" + where + ")\n" + s.where.name;
+    const auto row = att.row(o.layer, o.head, o.query);
+    bar.values.assign(row.begin(), row.end());
+    bar.title = enc.tokens[o.query] + " attention (" + where + ")\n" + info.name;
     bar.y_label = "Attention Score";
     save_figure(bar_chart_figure(bar), o.plot, image_format_from_path(o.plot));
     std::fprintf(stderr, "attnlab: saved %s\n", o.plot.c_str());
@@ -106,27 +112,26 @@ void run_attention(const AttentionOptions& o) {
   if (!o.heatmap.empty()) {
     HeatmapPanel map;
     map.values = Matrix(seq, seq);
-    std::copy(out.attention_row(o.layer, o.head, 0), out.attention_row(o.layer, o.head, 0) + static_cast<size_t>(seq) * seq,
-              map.values.data.begin());
+    const auto head = att.head(o.layer, o.head);
+    std::copy(head.begin(), head.end(), map.values.data.begin());
     map.x_labels = enc.tokens;
     map.y_labels = enc.tokens;
     map.colormap = "viridis";
-    map.title = "Attention weights (" + where + ")\n" + s.where.name;
+    map.title = "Attention weights (" + where + ")\n" + info.name;
     save_figure(heatmap_figure(map), o.heatmap, image_format_from_path(o.heatmap));
     std::fprintf(stderr, "attnlab: saved %s\n", o.heatmap.c_str());
   }
 
   if (o.json) {
     JsonWriter w;
-    w.begin_object().key("model").value(s.where.name).key("sentence").value(text);
+    w.begin_object().key("model").value(info.name).key("sentence").value(text);
     if (pair) w.key("pair").value(*pair);
     w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("token_type_ids").ints(enc.token_type_ids);
     if (o.all) {
       w.key("attentions").begin_array();
-      for (int l = 0; l < out.num_layers; ++l) {
+      for (int l = 0; l < att.layers(); ++l) {
         w.begin_array();
-        for (int h = 0; h < out.num_heads; ++h)
-          w.floats(std::span<const float>(out.attention_row(l, h, 0), static_cast<size_t>(seq) * seq), seq, seq);
+        for (int h = 0; h < att.heads(); ++h) w.floats(att.head(l, h), seq, seq);
         w.end_array();
       }
       w.end_array();
@@ -135,7 +140,7 @@ void run_attention(const AttentionOptions& o) {
       else w.key("pooler_output").floats(out.pooler_output);
     } else {
       w.key("layer").value(o.layer).key("head").value(o.head).key("query").value(o.query);
-      w.key("attention").floats(std::span<const float>(out.attention_row(o.layer, o.head, o.query), seq));
+      w.key("attention").floats(att.row(o.layer, o.head, o.query));
     }
     w.end_object();
     write_stdout(w.str() + "\n");
@@ -144,15 +149,15 @@ void run_attention(const AttentionOptions& o) {
 
   // The notebook's get_bert_cls_attention() prints, in its words.
   const auto label = [](int l, int h) { return "Layer " + std::to_string(l) + ", head " + std::to_string(h) + ": "; };
-  const auto row = [&](int l, int h) { return std::span<const float>(out.attention_row(l, h, o.query), seq); };
+  const auto row = [&](int l, int h) { return att.row(l, h, o.query); };
   std::string s_out;
   if (!o.all) {
     const bool notebook_row = o.layer == 0 && o.head == 0;
     s_out = bert_example_text(text, pair, enc.tokens, o.query, row(o.layer, o.head), notebook_row ? "" : label(o.layer, o.head));
   } else {
     s_out = bert_example_text(text, pair, enc.tokens, o.query, row(0, 0), label(0, 0));
-    for (int l = 0; l < out.num_layers; ++l)
-      for (int h = (l == 0 ? 1 : 0); h < out.num_heads; ++h) {
+    for (int l = 0; l < att.layers(); ++l)
+      for (int h = (l == 0 ? 1 : 0); h < att.heads(); ++h) {
         s_out += "\n" + label(l, h) + enc.tokens[o.query] + " attention to each token:\n";
         for (int k = 0; k < seq; ++k) s_out += enc.tokens[k] + ": " + python_fixed(row(l, h)[k], 4) + "\n";
       }

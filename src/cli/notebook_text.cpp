@@ -1,8 +1,8 @@
 // The notebook's printed text (see notebook_text.h).
 #include "cli/notebook_text.h"
 
-#include "render/python_text.h"
-#include "render/tensor_text.h"
+#include "attnlab/text_format.h"
+#include "attnlab/text_format.h"
 
 namespace attnlab::cli {
 

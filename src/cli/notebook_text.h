@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "model/toy.h"
+#include "attnlab/toy.h"
 
 namespace attnlab::cli {
 

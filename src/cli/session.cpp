@@ -1,24 +1,70 @@
 // Model-command glue (see session.h).
 #include "cli/session.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "attnlab/error.h"
 
 namespace attnlab::cli {
-
-Session open_session(const std::string& model_arg, bool load_weights, const LoadOptions& options) {
-  LocatedModel where = locate_model(model_arg);
-  if (!where.notice.empty()) std::fprintf(stderr, "attnlab: %s\n", where.notice.c_str());
-  Session s{where, BertTokenizer::from_directory(where.dir), std::nullopt};
-  if (load_weights) s.model = load_bert_model(where.dir, options);
-  return s;
-}
-
 namespace {
 
-// Text beyond this is refused rather than tokenized: a BERT sees at most a few thousand tokens of
-// it, and tokenizing holds ~30 bytes per input byte at its peak.
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  int u = 0;
+  while (bytes >= 1000.0 && u < 4) {
+    bytes /= 1000.0;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+// One file's download on stderr. On a TTY: a bar redrawn in place and finished with a newline.
+// Elsewhere (logs, CI): one line when the download starts.
+class ProgressDrawer {
+ public:
+  void operator()(const DownloadProgress& p) {
+    const bool tty = isatty(STDERR_FILENO) == 1;
+    if (p.file != file_) {  // the first call for a file
+      file_ = p.file;
+      start_ = std::chrono::steady_clock::now();
+      if (!tty)
+        std::fprintf(stderr, "attnlab: downloading %s (%s)%s\n", p.file.c_str(),
+                     p.total ? human_bytes(static_cast<double>(p.total)).c_str() : "size unknown",
+                     p.resumed_from > 0 ? (", resuming at " + human_bytes(static_cast<double>(p.resumed_from))).c_str()
+                                        : "");
+    }
+    if (!tty) return;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = seconds > 0 ? static_cast<double>(p.done - p.resumed_from) / seconds : 0.0;
+    std::string line = "\r" + p.file + " ";
+    if (p.total > 0) {
+      const double frac = std::min(1.0, static_cast<double>(p.done) / static_cast<double>(p.total));
+      const int width = 30, filled = static_cast<int>(frac * width);
+      char pct[8];
+      std::snprintf(pct, sizeof pct, "%3d%%", static_cast<int>(frac * 100));
+      line += std::string(pct) + " [" + std::string(filled, '#') + std::string(width - filled, ' ') + "] " +
+              human_bytes(static_cast<double>(p.done)) + " / " + human_bytes(static_cast<double>(p.total));
+    } else {
+      line += human_bytes(static_cast<double>(p.done));
+    }
+    line += "  " + human_bytes(rate) + "/s   ";
+    std::fputs(line.c_str(), stderr);
+    if (p.finished) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  }
+
+ private:
+  std::string file_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Texts beyond this are refused before they are read to the end.
 constexpr size_t kMaxTextBytes = size_t{16} << 20;
 
 void check_text_size(size_t bytes, const char* where) {
@@ -29,6 +75,13 @@ void check_text_size(size_t bytes, const char* where) {
 }
 
 }  // namespace
+
+Engine open_engine(const std::string& model_arg, EngineOptions options) {
+  options.on_download_progress = ProgressDrawer();
+  Engine engine = Engine::open(model_arg, options);
+  if (!engine.info().notice.empty()) std::fprintf(stderr, "attnlab: %s\n", engine.info().notice.c_str());
+  return engine;
+}
 
 std::string read_text_argument(const std::string& value) {
   if (value != "-") {
@@ -46,26 +99,24 @@ std::string read_text_argument(const std::string& value) {
   return text;
 }
 
-Encoding encode_text(const Session& s, const std::string& text, const std::optional<std::string>& pair,
+Encoding encode_text(const Engine& engine, const std::string& text, const std::optional<std::string>& pair,
                      bool no_truncate) {
-  const int limit = s.model ? s.model->config.max_position_embeddings : 512;
   std::optional<std::string_view> pair_view;
   if (pair) pair_view = *pair;
   Encoding enc;
-  if (no_truncate) {
-    enc = s.tokenizer.encode(text, pair_view, 0);
-    if (static_cast<int>(enc.input_ids.size()) > limit)
-      throw Error("input is " + std::to_string(enc.input_ids.size()) + " tokens, the model accepts at most " +
-                      std::to_string(limit) + " (max_position_embeddings); drop --no-truncate to cut it",
-                  kExitInput);
-  } else {
-    enc = s.tokenizer.encode(text, pair_view, limit);
-    if (enc.truncated)
-      std::fprintf(stderr,
-                   "attnlab: warning: input is longer than %d tokens (max_position_embeddings); truncated "
-                   "as transformers' truncation=True does. Use --no-truncate to refuse instead.\n",
-                   limit);
+  try {
+    TruncationOptions truncation;
+    truncation.truncate = !no_truncate;
+    enc = engine.encode(text, pair_view, truncation);
+  } catch (const Error& e) {
+    if (!no_truncate || std::string_view(e.what()).rfind("input is ", 0) != 0) throw;
+    throw Error(std::string(e.what()) + "; drop --no-truncate to cut it", e.exit_code());
   }
+  if (enc.truncated)
+    std::fprintf(stderr,
+                 "attnlab: warning: input is longer than %d tokens (max_position_embeddings); truncated "
+                 "as transformers' truncation=True does. Use --no-truncate to refuse instead.\n",
+                 engine.info().max_tokens);
   return enc;
 }
 

@@ -1,31 +1,24 @@
-// Glue shared by the model commands: find and open a model, read text arguments, tokenize with
-// the model's length limit. Parses and prints; all work happens in the library.
+// Glue shared by the model commands: open an engine (drawing download progress and saying any
+// notice on stderr), read text arguments, tokenize with the model's length limit.
 #pragma once
 
 #include <optional>
 #include <string>
 
-#include "io/model_locator.h"
-#include "model/bert.h"
-#include "text/bert_tokenizer.h"
+#include "attnlab/engine.h"
 
 namespace attnlab::cli {
 
-struct Session {
-  LocatedModel where;
-  BertTokenizer tokenizer;
-  std::optional<BertModel> model;  // empty when only the tokenizer was asked for
-};
-
-// Locates the model (printing the fallback notice, if any, on stderr) and loads it.
-Session open_session(const std::string& model_arg, bool load_weights, const LoadOptions& options = {});
+// Opens the model through the engine; says the engine's notice (fallback model, stale cache) on
+// stderr and shows downloads: a live bar per file on a TTY, else one "downloading" line per file.
+Engine open_engine(const std::string& model_arg, EngineOptions options = {});
 
 // A text argument: "-" reads all of standard input (any bytes).
 std::string read_text_argument(const std::string& value);
 
-// Tokenizes to at most max_position_embeddings tokens (HF truncation=True), warning on stderr when
+// Tokenizes to at most the model's length (transformers' truncation=True), warning on stderr when
 // text is cut; with no_truncate, an input that is too long is an error instead.
-Encoding encode_text(const Session& s, const std::string& text, const std::optional<std::string>& pair,
+Encoding encode_text(const Engine& engine, const std::string& text, const std::optional<std::string>& pair,
                      bool no_truncate);
 
 }  // namespace attnlab::cli

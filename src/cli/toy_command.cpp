@@ -5,12 +5,12 @@
 #include <cstdlib>
 #include <string>
 
-#include "analysis/toy_checks.h"
+#include "attnlab/toy_checks.h"
 #include "cli/commands.h"
 #include "cli/notebook_text.h"
 #include "attnlab/error.h"
 #include "attnlab/json_writer.h"
-#include "model/toy.h"
+#include "attnlab/toy.h"
 
 namespace attnlab::cli {
 namespace {
@@ -150,12 +150,10 @@ void add_toy_command(CLI::App& app) {
       ->capture_default_str();
   cmd->callback([opts] {
     opts->seed = parse_seed(opts->seed_text);
-    const ToyParameters params = make_toy_parameters(opts->seed);
-    const Matrix x = notebook_toy_input();
-    const Matrix na = non_attention_forward(params.non_attention, x);
-    const ToyAttention at = simple_attention_forward(params, x);
-    const ContextTest ct = run_context_test(params, x, opts->change_token - 1, opts->delta);
-    write_stdout(opts->json ? toy_json(*opts, params, x, na, at, ct) : toy_text(*opts, x, na, at, ct));
+    const toy::Run r = toy::run(opts->seed);
+    const ContextTest ct = run_context_test(r.parameters, r.input, opts->change_token - 1, opts->delta);
+    write_stdout(opts->json ? toy_json(*opts, r.parameters, r.input, r.non_attention, r.attention, ct)
+                            : toy_text(*opts, r.input, r.non_attention, r.attention, ct));
   });
 }
 

@@ -351,62 +351,32 @@ FileMetadata file_metadata(const HubOptions& options, const std::string& repo_id
 // ---------------------------------------------------------------------------------------------
 // Download with progress
 
-std::string human_bytes(double bytes) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  int u = 0;
-  while (bytes >= 1000.0 && u < 4) {
-    bytes /= 1000.0;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
-  return buf;
-}
-
-// One file's progress on stderr. On a TTY: a bar redrawn in place (at most 10 times a second) and
-// finished with a newline. Elsewhere (logs, CI): one line when the download starts.
+// Reports one file's progress to HubOptions::on_progress, at most 10 times a second between the
+// first and the last call.
 class Progress {
  public:
-  Progress(bool enabled, std::string name, std::optional<unsigned long long> total, unsigned long long offset)
-      : enabled_(enabled), tty_(isatty(STDERR_FILENO) == 1), name_(std::move(name)), total_(total), offset_(offset) {
-    if (!enabled_) return;
-    if (!tty_) {
-      std::fprintf(stderr, "attnlab: downloading %s (%s)%s\n", name_.c_str(),
-                   total_ ? human_bytes(static_cast<double>(*total_)).c_str() : "size unknown",
-                   offset_ > 0 ? (", resuming at " + human_bytes(static_cast<double>(offset_))).c_str() : "");
-    }
+  Progress(const HubOptions& options, std::string name, std::optional<unsigned long long> total,
+           unsigned long long offset)
+      : report_(options.on_progress) {
+    state_.file = std::move(name);
+    state_.total = total.value_or(0);
+    state_.resumed_from = state_.done = offset;
+    if (report_) report_(state_);
   }
   void update(unsigned long long received, bool final) {
-    if (!enabled_ || !tty_) return;
+    if (!report_) return;
     const auto now = std::chrono::steady_clock::now();
-    if (!final && now - last_draw_ < std::chrono::milliseconds(100)) return;
-    last_draw_ = now;
-    const double seconds = std::chrono::duration<double>(now - start_).count();
-    const double rate = seconds > 0 ? static_cast<double>(received) / seconds : 0.0;
-    const unsigned long long done = offset_ + received;
-    std::string line = "\r" + name_ + " ";
-    if (total_ && *total_ > 0) {
-      const double frac = std::min(1.0, static_cast<double>(done) / static_cast<double>(*total_));
-      const int width = 30, filled = static_cast<int>(frac * width);
-      char pct[8];
-      std::snprintf(pct, sizeof pct, "%3d%%", static_cast<int>(frac * 100));
-      line += std::string(pct) + " [" + std::string(filled, '#') + std::string(width - filled, ' ') + "] " +
-              human_bytes(static_cast<double>(done)) + " / " + human_bytes(static_cast<double>(*total_));
-    } else {
-      line += human_bytes(static_cast<double>(done));
-    }
-    line += "  " + human_bytes(rate) + "/s   ";
-    std::fputs(line.c_str(), stderr);
-    if (final) std::fputc('\n', stderr);
-    std::fflush(stderr);
+    if (!final && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    state_.done = state_.resumed_from + received;
+    state_.finished = final;
+    report_(state_);
   }
 
  private:
-  bool enabled_, tty_;
-  std::string name_;
-  std::optional<unsigned long long> total_;
-  unsigned long long offset_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_draw_{};
+  const std::function<void(const DownloadProgress&)>& report_;
+  DownloadProgress state_;
+  std::chrono::steady_clock::time_point last_{};
 };
 
 int on_progress(void* user, curl_off_t, curl_off_t now, curl_off_t, curl_off_t) {
@@ -481,7 +451,7 @@ void download_blob(const HubOptions& options, const std::string& repo_id, const 
   CURLcode code = CURLE_OK;
   CurlHandle h;
   if (!m.size || offset < *m.size) {
-    Progress progress(options.progress, filename, m.size, offset);
+    Progress progress(options, filename, m.size, offset);
     sink.curl = h.curl;
     curl_easy_setopt(h.curl, CURLOPT_URL, m.location.c_str());
     curl_easy_setopt(h.curl, CURLOPT_FOLLOWLOCATION, 1L);  // LFS content lives on a CDN
@@ -504,8 +474,7 @@ void download_blob(const HubOptions& options, const std::string& repo_id, const 
     if (code == CURLE_OK && !sink.started) curl_easy_getinfo(h.curl, CURLINFO_RESPONSE_CODE, &sink.status);
     curl_off_t received = 0;
     curl_easy_getinfo(h.curl, CURLINFO_SIZE_DOWNLOAD_T, &received);
-    if (code == CURLE_OK) progress.update(static_cast<unsigned long long>(received), /*final=*/true);
-    else if (options.progress && isatty(STDERR_FILENO) == 1) std::fputc('\n', stderr);
+    progress.update(static_cast<unsigned long long>(received), /*final=*/true);
   }
   const bool flushed = std::fclose(file) == 0;
   const std::string what = "downloading " + filename + " of " + repo_id + " from " + m.location;
@@ -641,7 +610,7 @@ std::optional<fs::path> find_cached_snapshot(const HubOptions& options, const st
   return state.snapshot;
 }
 
-fs::path fetch_model(const HubOptions& options, const std::string& repo_id) {
+fs::path fetch_model(const HubOptions& options, const std::string& repo_id, std::string* notice) {
   if (!looks_like_hub_id(repo_id))
     throw Error("'" + repo_id + "' is neither a model directory nor a Hub model id (like bert-base-uncased or org/name)",
                 kExitInput);
@@ -661,8 +630,7 @@ fs::path fetch_model(const HubOptions& options, const std::string& repo_id) {
     return download_model(options, repo_id);
   } catch (const Unreachable& e) {
     if (!state.usable()) throw;
-    if (options.progress)
-      std::fprintf(stderr, "attnlab: warning: %s; using the cached %s\n", e.what(), state.snapshot->c_str());
+    if (notice) *notice = std::string("warning: ") + e.what() + "; using the cached " + state.snapshot->string();
     return *state.snapshot;
   }
 }

@@ -8,10 +8,13 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "attnlab/download.h"
 
 namespace attnlab {
 
@@ -20,7 +23,7 @@ struct HubOptions {
   std::filesystem::path cache_dir;                  // $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub
   bool offline = false;                             // $HF_HUB_OFFLINE in {1, ON, YES, TRUE}, any case
   std::string revision = "main";                    // branch, tag or 40-hex commit
-  bool progress = true;  // stderr: a live bar per file on a TTY, else one "downloading" line per file
+  std::function<void(const DownloadProgress&)> on_progress;  // per downloading file; empty: silent
   std::string token;     // $HF_TOKEN, else the file $HF_HOME/token; sent as "Authorization: Bearer"
 };
 
@@ -51,6 +54,7 @@ std::optional<std::filesystem::path> find_cached_snapshot(const HubOptions& opti
 // commit, and downloads the missing blobs (resuming a partial one). Offline, only the cache is used.
 // Throws attnlab::Error: kExitInput for a bad id, kExitNetwork for download failures and missing
 // files, kExitIo when the cache cannot be written.
-std::filesystem::path fetch_model(const HubOptions& options, const std::string& repo_id);
+std::filesystem::path fetch_model(const HubOptions& options, const std::string& repo_id,
+                                  std::string* notice = nullptr);
 
 }  // namespace attnlab

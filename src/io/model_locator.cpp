@@ -42,8 +42,10 @@ std::optional<std::filesystem::path> offline_model_dir() {
   return std::nullopt;
 }
 
-LocatedModel locate_model(const std::string& model_arg) {
-  const HubOptions hub = hub_options_from_env();
+LocatedModel locate_model(const std::string& model_arg,
+                          const std::function<void(const DownloadProgress&)>& on_progress) {
+  HubOptions hub = hub_options_from_env();
+  hub.on_progress = on_progress;
   if (!model_arg.empty()) {
     std::error_code ec;
     if (std::filesystem::is_directory(model_arg, ec)) {
@@ -57,14 +59,18 @@ LocatedModel locate_model(const std::string& model_arg) {
       throw Error(model_arg + ": no such model directory, and not a Hugging Face Hub id (like bert-base-uncased "
                   "or org/name)",
                   kExitInput);
-    return {fetch_model(hub, model_arg), model_arg, ""};
+    std::string notice;
+    auto dir = fetch_model(hub, model_arg, &notice);
+    return {std::move(dir), model_arg, std::move(notice)};
   }
 
   // No --model: the notebook's model if it can be had, else the offline model, said in one line.
   std::string why;
   try {
     if (auto cached = find_cached_snapshot(hub, kDefaultModelId)) return {*cached, kDefaultModelId, ""};
-    return {fetch_model(hub, kDefaultModelId), kDefaultModelId, ""};
+    std::string notice;
+    auto dir = fetch_model(hub, kDefaultModelId, &notice);
+    return {std::move(dir), kDefaultModelId, std::move(notice)};
   } catch (const Error& e) {
     why = e.what();
   }

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+
+#include "attnlab/download.h"
 
 namespace attnlab {
 
@@ -16,7 +19,7 @@ inline constexpr const char* kOfflineModelHubId = "sentence-transformers/all-Min
 struct LocatedModel {
   std::filesystem::path dir;
   std::string name;         // what to call it in output: the --model value, or the default's name
-  std::string notice;       // one line for stderr when the default was replaced, else empty
+  std::string notice;       // one line for the user when the default or a stale cached copy was used
 };
 
 // The offline model's directory, the first of these that holds a model (nullopt when none does):
@@ -27,6 +30,8 @@ std::optional<std::filesystem::path> offline_model_dir();
 
 // model_arg empty: the default model (with fallback). Otherwise an existing directory, or a Hub id
 // resolved through the cache / downloaded; a named model that cannot be had is an error.
-LocatedModel locate_model(const std::string& model_arg);
+// on_progress reports downloads (see HubOptions).
+LocatedModel locate_model(const std::string& model_arg,
+                          const std::function<void(const DownloadProgress&)>& on_progress = {});
 
 }  // namespace attnlab

@@ -160,7 +160,31 @@ void check_input(const BertConfig& c, std::span<const int> ids, std::span<const 
 // hundreds of thousands) comes near this, and it should fail here, not in an allocation.
 constexpr double kMaxAttentionBytes = 8.0 * (uint64_t{1} << 30);
 
-std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector<BertInput>& batch) {
+// Copies what the pass returns per layer beyond attention: x [rows, hidden] into hidden_states[slot],
+// and the layer's packed [q | k | v] rows into query / key / value [layer][head][seq][head_dim].
+void keep_layer_extras(const BertConfig& c, const Packed& p, const ForwardOptions& options, int slot,
+                       const float* x, const float* qkv, std::vector<BertOutput>& outs) {
+  const int h = c.hidden_size, heads = c.num_attention_heads, dh = c.head_dim();
+  for (size_t s = 0; s < outs.size(); ++s) {
+    const size_t len = static_cast<size_t>(p.len(s));
+    const size_t first = static_cast<size_t>(p.offset[s]);
+    if (options.hidden_states)
+      std::copy_n(x + first * h, len * h, outs[s].hidden_states.data() + static_cast<size_t>(slot) * len * h);
+    if (!options.qkv || slot == 0) continue;
+    const int layer = slot - 1;
+    std::vector<float>* parts[3] = {&outs[s].query, &outs[s].key, &outs[s].value};
+    for (int part = 0; part < 3; ++part)
+      for (int head = 0; head < heads; ++head) {
+        float* dst = parts[part]->data() + ((static_cast<size_t>(layer) * heads + head) * len) * dh;
+        for (size_t t = 0; t < len; ++t)
+          std::copy_n(qkv + (first + t) * 3 * h + static_cast<size_t>(part) * h + static_cast<size_t>(head) * dh,
+                      dh, dst + t * dh);
+      }
+  }
+}
+
+std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector<BertInput>& batch,
+                                           const ForwardOptions& options) {
   const BertConfig& c = m.config;
   Packed p;
   p.offset.push_back(0);
@@ -169,7 +193,7 @@ std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector
   for (const BertInput& in : batch) {
     check_input(c, in.input_ids, in.token_type_ids);
     const double seq = static_cast<double>(in.input_ids.size());
-    attention_bytes += 4.0 * c.num_hidden_layers * c.num_attention_heads * seq * seq;
+    attention_bytes += 4.0 * (options.keep_attentions ? c.num_hidden_layers : 1) * c.num_attention_heads * seq * seq;
     if (attention_bytes > kMaxAttentionBytes)
       throw Error("input of " + std::to_string(in.input_ids.size()) + " tokens would need " +
                       std::to_string(static_cast<long long>(attention_bytes / (1 << 30))) +
@@ -189,7 +213,11 @@ std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector
     o.num_layers = c.num_hidden_layers;
     o.num_heads = c.num_attention_heads;
     o.hidden = h;
-    o.attentions.resize(static_cast<size_t>(c.num_hidden_layers) * c.num_attention_heads * o.seq_len * o.seq_len);
+    const size_t block = static_cast<size_t>(c.num_attention_heads) * o.seq_len * o.seq_len;
+    o.attentions.resize(options.keep_attentions ? block * c.num_hidden_layers : block);
+    if (options.hidden_states) o.hidden_states.resize(static_cast<size_t>(c.num_hidden_layers + 1) * o.seq_len * h);
+    if (options.qkv)
+      for (auto* v : {&o.query, &o.key, &o.value}) v->resize(static_cast<size_t>(c.num_hidden_layers) * o.seq_len * h);
   }
   FloatBuffer x(static_cast<size_t>(p.rows()) * h);
   embed(m, p, ids, types, x.data());
@@ -200,10 +228,18 @@ std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector
     Workspace& ws;
     ~Trim() { ws.trim(); }  // also when a layer throws (bad_alloc)
   } trim{ws};
+  const bool extras = options.hidden_states || options.qkv;
+  if (extras) keep_layer_extras(c, p, options, 0, x.data(), nullptr, outs);
   for (int l = 0; l < c.num_hidden_layers; ++l) {
+    const size_t layer = options.keep_attentions ? static_cast<size_t>(l) : 0;
     for (size_t s = 0; s < outs.size(); ++s)
-      probs[s] = outs[s].attentions.data() + static_cast<size_t>(l) * c.num_attention_heads * p.len(s) * p.len(s);
+      probs[s] = outs[s].attentions.data() + layer * c.num_attention_heads * p.len(s) * p.len(s);
     encoder_layer(c, m.weights.layers[l], p, x.data(), probs, ws);
+    // ws.qkv still holds this layer's projections: only self_attention writes it.
+    if (extras) keep_layer_extras(c, p, options, l + 1, x.data(), ws.qkv.data(), outs);
+    if (options.on_layer)
+      for (size_t s = 0; s < outs.size(); ++s)
+        options.on_layer(s, l, probs[s], x.data() + static_cast<size_t>(p.offset[s]) * h);
   }
   FloatBuffer firsts, pooled;
   if (m.weights.has_pooler) {

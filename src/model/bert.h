@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -23,7 +24,7 @@ struct BertModel {
 
 struct LoadOptions {
   // Reduced precision: linear weights rounded to bfloat16 (half the bytes to stream; attention
-  // probabilities then differ from the fp32 reference by ~1e-3, see bench/README). Off by default.
+  // probabilities then differ from the fp32 reference by ~1e-3, see README.md "Speed"). Off by default.
   bool bf16_weights = false;
 };
 
@@ -32,12 +33,16 @@ BertModel load_bert_model(const std::filesystem::path& dir, const LoadOptions& o
 
 struct BertOutput {
   int seq_len = 0, num_layers = 0, num_heads = 0, hidden = 0;
-  FloatBuffer attentions;                // [layer][head][query][key], each row sums to 1
+  // [layer][head][query][key], each row sums to 1; with ForwardOptions::keep_attentions off, only
+  // the last layer's [head][query][key].
+  FloatBuffer attentions;
   std::vector<float> last_hidden_state;  // [seq_len][hidden]
   std::vector<float> pooler_output;      // [hidden]; empty when the checkpoint has no pooler
+  std::vector<float> hidden_states;      // [layers + 1][seq_len][hidden] when asked, [0] = embeddings
+  std::vector<float> query, key, value;  // [layer][head][seq_len][head_dim] each, when asked
 
-  const float* attention_row(int layer, int head, int query) const {
-    return attentions.data() + ((static_cast<size_t>(layer) * num_heads + head) * seq_len + query) * seq_len;
+  const float* attention_row(int layer, int head, int row) const {
+    return attentions.data() + ((static_cast<size_t>(layer) * num_heads + head) * seq_len + row) * seq_len;
   }
 };
 
@@ -46,10 +51,20 @@ struct BertInput {
   std::vector<int> token_type_ids;  // same length
 };
 
+// What a forward pass returns beyond attentions and the last layer. The default costs nothing extra.
+struct ForwardOptions {
+  bool keep_attentions = true;  // false: one layer's block, reused (see on_layer)
+  bool hidden_states = false;
+  bool qkv = false;
+  // After each layer: sequence index in the batch, layer, probs [heads, seq, seq], x [seq, hidden].
+  std::function<void(size_t sequence, int layer, const float* probs, const float* hidden)> on_layer;
+};
+
 // A batch of sequences of any lengths, packed without padding: the linear layers run once over
 // all rows (each weight read once per batch), attention per sequence. Results equal single runs
 // (and Hugging Face's padded batch on the real tokens).
-std::vector<BertOutput> bert_forward_batch(const BertModel& model, const std::vector<BertInput>& batch);
+std::vector<BertOutput> bert_forward_batch(const BertModel& model, const std::vector<BertInput>& batch,
+                                           const ForwardOptions& options = {});
 
 // One sequence (already tokenized, special tokens included), no padding.
 // input_ids, token_type_ids: [seq_len] -> BertOutput.

@@ -1,13 +1,17 @@
 // The notebook's toy layers (see toy.h).
-#include "model/toy.h"
+#include "attnlab/toy.h"
 
 #include <cmath>
 
 #include "ops/linear.h"
 #include "ops/softmax.h"
+#include "ops/torch_rng.h"
 
 namespace attnlab {
+namespace {
 
+// nn.Linear's default initialisation, drawing weight first, then bias:
+// weight ~ kaiming_uniform_(a=sqrt(5)), bias ~ U(-1/sqrt(in), 1/sqrt(in)).
 Linear make_linear(TorchGenerator& gen, int in_features, int out_features) {
   Linear l{Matrix(out_features, in_features), std::vector<float>(out_features)};
   // torch.nn.init.kaiming_uniform_(w, a=math.sqrt(5)), evaluated in double exactly as Python does.
@@ -20,6 +24,8 @@ Linear make_linear(TorchGenerator& gen, int in_features, int out_features) {
   uniform_(gen, l.bias, -b_bound, b_bound);
   return l;
 }
+
+}  // namespace
 
 ToyParameters make_toy_parameters(uint64_t seed, int dim) {
   TorchGenerator gen(seed);
@@ -63,6 +69,15 @@ ToyAttention simple_attention_forward(const ToyParameters& p, const Matrix& x) {
   softmax_rows(out.weights.data.data(), n, n);
   matmul(out.weights.data.data(), v.data.data(), n, n, v.cols, out.output.data.data());
   return out;
+}
+
+toy::Run toy::run(uint64_t seed) {
+  Run r;
+  r.parameters = make_toy_parameters(seed);
+  r.input = notebook_toy_input();
+  r.non_attention = non_attention_forward(r.parameters.non_attention, r.input);
+  r.attention = simple_attention_forward(r.parameters, r.input);
+  return r;
 }
 
 }  // namespace attnlab

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -22,6 +24,8 @@ int default_threads() {
 }
 
 std::atomic<int> g_threads{0};
+thread_local int t_threads = 0;     // ScopedThreads override, 0 = none
+thread_local bool t_in_task = false;  // inside a pool task: nested calls run inline
 
 class Pool {
  public:
@@ -39,7 +43,10 @@ class Pool {
   }
   int workers() const { return static_cast<int>(threads_.size()); }
 
-  void run(int tasks, const std::function<void(int)>& fn) {
+  // Runs the job and returns true, or returns false at once when another job holds the pool.
+  bool try_run(int tasks, const std::function<void(int)>& fn) {
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (!busy.owns_lock()) return false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       fn_.store(&fn);
@@ -51,16 +58,19 @@ class Pool {
     cv_.notify_all();
     drain();
     while (pending_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
+    return true;
   }
 
  private:
   void drain() {
+    t_in_task = true;
     for (;;) {
       const int t = next_.fetch_add(1);
-      if (t >= tasks_.load()) return;
+      if (t >= tasks_.load()) break;
       (*fn_.load())(t);
       pending_.fetch_sub(1, std::memory_order_acq_rel);
     }
+    t_in_task = false;
   }
 
   void work() {
@@ -86,6 +96,7 @@ class Pool {
   }
 
   std::vector<std::thread> threads_;
+  std::mutex busy_;  // held by the caller whose job the pool runs
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<unsigned long> generation_{0};
@@ -96,20 +107,21 @@ class Pool {
   bool stop_ = false;
 };
 
+// One pool per thread count asked for, created on first use and kept: a pool in use by one caller
+// is never replaced under it by another.
 Pool& pool_for(int threads) {
   static std::mutex mu;
-  static std::unique_ptr<Pool> pool;
+  static std::map<int, std::unique_ptr<Pool>>* pools = new std::map<int, std::unique_ptr<Pool>>;
   std::lock_guard<std::mutex> lock(mu);
-  if (!pool || pool->workers() != threads - 1) {
-    pool.reset();
-    pool = std::make_unique<Pool>(threads - 1);
-  }
+  auto& pool = (*pools)[threads];
+  if (!pool) pool = std::make_unique<Pool>(threads - 1);
   return *pool;
 }
 
 }  // namespace
 
 int num_threads() {
+  if (t_threads > 0) return t_threads;
   int n = g_threads.load();
   if (n <= 0) {
     n = default_threads();
@@ -120,13 +132,15 @@ int num_threads() {
 
 void set_num_threads(int n) { g_threads.store(n > 0 ? n : default_threads()); }
 
+ScopedThreads::ScopedThreads(int n) : previous_(t_threads) {
+  if (n > 0) t_threads = n;
+}
+ScopedThreads::~ScopedThreads() { t_threads = previous_; }
+
 void parallel_for(int tasks, const std::function<void(int)>& fn) {
   const int threads = num_threads();
-  if (threads <= 1 || tasks <= 1) {
+  if (threads <= 1 || tasks <= 1 || t_in_task || !pool_for(threads).try_run(tasks, fn))
     for (int t = 0; t < tasks; ++t) fn(t);
-    return;
-  }
-  pool_for(threads).run(tasks, fn);
 }
 
 }  // namespace attnlab

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include "ops/matrix.h"
+#include "attnlab/matrix.h"
 #include "render/color.h"
 
 namespace attnlab {

@@ -1,7 +1,7 @@
 // Draws figures the way matplotlib + seaborn draw the notebook's: sizes in points (1 pt = dpi / 72 px),
 // matplotlib's default styling (10 pt text, 12 pt titles, 3.5 pt ticks), seaborn's heatmap rules, and
 // tight_layout's spacing. One drawing code for every canvas.
-#include "render/figure.h"
+#include "attnlab/figure.h"
 
 #include <algorithm>
 #include <cmath>

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "render/canvas.h"
-#include "render/figure.h"
+#include "attnlab/figure.h"
 
 namespace attnlab {
 

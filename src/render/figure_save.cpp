@@ -17,7 +17,7 @@
 #include <system_error>
 
 #include "attnlab/error.h"
-#include "render/figure.h"
+#include "attnlab/figure.h"
 #include "render/figure_draw.h"
 
 namespace attnlab {

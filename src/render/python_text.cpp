@@ -1,6 +1,6 @@
 // Python-identical repr and float formatting (see python_text.h); follows CPython's
 // unicode_repr (Objects/unicodeobject.c) and str.isprintable.
-#include "render/python_text.h"
+#include "attnlab/text_format.h"
 
 #include <utf8proc.h>
 

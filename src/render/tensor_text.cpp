@@ -1,5 +1,5 @@
 // PyTorch-identical tensor printing (see tensor_text.h); follows torch._tensor_str._Formatter.
-#include "render/tensor_text.h"
+#include "attnlab/text_format.h"
 
 #include <algorithm>
 #include <cmath>

@@ -341,12 +341,14 @@ std::vector<Segment> find_added(std::u32string_view s, const std::vector<AddedTo
 
 BertTokenizer::Pieces BertTokenizer::split(std::string_view text) const {
   Pieces out;
+  int word = 0;
   const std::u32string raw = decode_utf8_lossy(text);
   for (const Segment& seg : find_added(raw, added_, added_patterns_, /*normalized=*/false)) {
     const std::u32string_view piece = std::u32string_view(raw).substr(seg.begin, seg.end - seg.begin);
     if (seg.added >= 0) {
       out.tokens.push_back(to_utf8(piece));
       out.ids.push_back(added_[seg.added].id);
+      out.words.push_back(word++);
       continue;
     }
     const std::u32string norm = has_normalizer_ ? bert_normalize(piece, normalizer_) : std::u32string(piece);
@@ -355,9 +357,14 @@ BertTokenizer::Pieces BertTokenizer::split(std::string_view text) const {
       if (sub.added >= 0) {
         out.tokens.push_back(to_utf8(part));
         out.ids.push_back(added_[sub.added].id);
+        out.words.push_back(word++);
         continue;
       }
-      for (std::u32string_view word : bert_pre_tokenize(part)) model_.tokenize(to_utf8(word), out.tokens, out.ids);
+      // Every pre-tokenized word is one word of word_ids, whatever WordPiece makes of it.
+      for (std::u32string_view text_word : bert_pre_tokenize(part)) {
+        model_.tokenize(to_utf8(text_word), out.tokens, out.ids);
+        out.words.resize(out.ids.size(), word++);
+      }
     }
   }
   return out;
@@ -395,6 +402,7 @@ Encoding BertTokenizer::encode(std::string_view text, std::optional<std::string_
         if (p.ids.size() <= n) return;
         p.ids.resize(n);
         p.tokens.resize(n);
+        p.words.resize(n);
         enc.truncated = true;
       };
       cut(a, n1);
@@ -402,17 +410,18 @@ Encoding BertTokenizer::encode(std::string_view text, std::optional<std::string_
     }
   }
 
-  auto add = [&](const std::string& token, int id, int type) {
+  auto add = [&](const std::string& token, int id, int type, int word) {
     enc.tokens.push_back(token);
     enc.input_ids.push_back(id);
     enc.token_type_ids.push_back(type);
+    enc.word_ids.push_back(word);
   };
-  add(cls_token_, cls_id_, 0);
-  for (size_t i = 0; i < a.ids.size(); ++i) add(a.tokens[i], a.ids[i], 0);
-  add(sep_token_, sep_id_, 0);
+  add(cls_token_, cls_id_, 0, -1);
+  for (size_t i = 0; i < a.ids.size(); ++i) add(a.tokens[i], a.ids[i], 0, a.words[i]);
+  add(sep_token_, sep_id_, 0, -1);
   if (b) {
-    for (size_t i = 0; i < b->ids.size(); ++i) add(b->tokens[i], b->ids[i], 1);
-    add(sep_token_, sep_id_, 1);
+    for (size_t i = 0; i < b->ids.size(); ++i) add(b->tokens[i], b->ids[i], 1, b->words[i]);
+    add(sep_token_, sep_id_, 1, -1);
   }
   return enc;
 }

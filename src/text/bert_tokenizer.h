@@ -12,17 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include "attnlab/encoding.h"
 #include "text/bert_normalizer.h"
 #include "text/wordpiece.h"
 
 namespace attnlab {
-
-struct Encoding {
-  std::vector<std::string> tokens;  // e.g. [CLS] the cat ... [SEP]
-  std::vector<int> input_ids;
-  std::vector<int> token_type_ids;  // 0 for [CLS] A [SEP], 1 for B [SEP]
-  bool truncated = false;           // true when max_length cut tokens
-};
 
 // A token matched literally in the text before WordPiece (tokenizer.json "added_tokens").
 struct AddedToken {
@@ -64,6 +58,7 @@ class BertTokenizer {
   struct Pieces {
     std::vector<std::string> tokens;
     std::vector<int> ids;
+    std::vector<int> words;  // word index of each piece (tokenizers' word_ids)
   };
   Pieces split(std::string_view text) const;
   void finish_loading(const std::string& source);

@@ -36,7 +36,6 @@ class Hub : public ::testing::Test {
     HubOptions o;
     o.endpoint = hub.endpoint();
     o.cache_dir = cache.path();
-    o.progress = false;
     return o;
   }
   fs::path repo_dir() const { return cache.path() / "models--org--tiny-bert"; }
@@ -247,14 +246,29 @@ TEST_F(Hub, UnreachableEndpointIsNamedAndAUsableCacheIsUsedInstead) {
   EXPECT_EQ(fetch_model(o, kRepo), snapshot());
 }
 
-TEST_F(Hub, ProgressWithoutATtyIsOneLinePerDownloadedFile) {
+TEST_F(Hub, ProgressIsReportedForEachDownloadedFileFromStartToFinish) {
   HubOptions o = options();
-  o.progress = true;
-  ::testing::internal::CaptureStderr();
+  std::vector<DownloadProgress> calls;
+  o.on_progress = [&](const DownloadProgress& p) { calls.push_back(p); };
   fetch_model(o, kRepo);
-  const std::string err = ::testing::internal::GetCapturedStderr();
-  EXPECT_NE(err.find("attnlab: downloading model.safetensors (300.0 kB)\n"), std::string::npos) << err;
-  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), static_cast<long>(hub.files.size())) << err;
+  std::set<std::string> started, finished;
+  for (const DownloadProgress& p : calls) {
+    if (!started.count(p.file)) {
+      EXPECT_EQ(p.done, p.resumed_from) << p.file;  // first call: nothing new yet
+    }
+    started.insert(p.file);
+    if (p.finished) finished.insert(p.file);
+    if (p.total > 0) {
+      EXPECT_LE(p.done, p.total) << p.file;
+    }
+  }
+  EXPECT_EQ(finished.size(), hub.files.size());
+  const auto last = std::find_if(calls.rbegin(), calls.rend(),
+                                 [](const DownloadProgress& p) { return p.file == "model.safetensors"; });
+  ASSERT_NE(last, calls.rend());
+  EXPECT_TRUE(last->finished);
+  EXPECT_EQ(last->total, 300000u);
+  EXPECT_EQ(last->done, 300000u);
 }
 
 TEST(HubId, AcceptsHubIdsAndRejectsPaths) {

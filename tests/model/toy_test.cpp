@@ -1,10 +1,10 @@
 // Golden tests of the notebook's toy layers against real PyTorch (fixtures: tools/make_toy_fixtures.py).
-#include "model/toy.h"
+#include "attnlab/toy.h"
 
 #include <gtest/gtest.h>
 
 #include "../support/fixtures.h"
-#include "analysis/toy_checks.h"
+#include "attnlab/toy_checks.h"
 
 namespace attnlab {
 namespace {

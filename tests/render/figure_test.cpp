@@ -1,6 +1,6 @@
 // The notebook's figure in PNG, SVG and PDF; colours checked against matplotlib/seaborn's own
 // (fixture from tools/make_colormaps.py), text checked as real SVG <text> elements.
-#include "render/figure.h"
+#include "attnlab/figure.h"
 
 #include <cairo.h>
 #include <gtest/gtest.h>

@@ -1,10 +1,10 @@
 // PyTorch's print(tensor) format, checked against what real PyTorch printed for the notebook.
-#include "render/tensor_text.h"
+#include "attnlab/text_format.h"
 
 #include <gtest/gtest.h>
 
 #include "../support/fixtures.h"
-#include "model/toy.h"
+#include "attnlab/toy.h"
 
 namespace attnlab {
 namespace {

@@ -13,7 +13,7 @@ namespace attnlab::testing {
 
 class EnvGuard {
  public:
-  explicit EnvGuard(std::initializer_list<const char*> names) : names_(names) {
+  explicit EnvGuard(std::initializer_list<const char*> names) : names_(names.begin(), names.end()) {
     for (const std::string& name : names_) {
       if (const char* v = std::getenv(name.c_str())) saved_[name] = v;
       unsetenv(name.c_str());

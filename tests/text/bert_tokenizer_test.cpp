@@ -43,7 +43,7 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-// Encodes every fixture case and requires identical tokens, ids, type ids and truncation flag.
+// Encodes every fixture case and requires identical tokens, ids, type ids, word ids and truncation flag.
 void check_cases(const BertTokenizer& tok, const std::string& fixture, const std::string& what,
                  bool compare_tokens = true) {
   const json fx = testing::load_json(fixture);
@@ -58,6 +58,7 @@ void check_cases(const BertTokenizer& tok, const std::string& fixture, const std
     const auto want_tokens = c.at("tokens").get<std::vector<std::string>>();
     const bool ok = enc.input_ids == c.at("ids").get<std::vector<int>>() &&
                     enc.token_type_ids == c.at("type_ids").get<std::vector<int>>() &&
+                    enc.word_ids == c.at("word_ids").get<std::vector<int>>() &&
                     enc.truncated == c.at("truncated").get<bool>() && (!compare_tokens || enc.tokens == want_tokens);
     if (ok) {
       ++matched;

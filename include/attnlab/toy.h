@@ -4,9 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
-#include "ops/matrix.h"
-#include "ops/torch_rng.h"
+#include "attnlab/matrix.h"
 
 namespace attnlab {
 
@@ -15,10 +15,6 @@ struct Linear {
   Matrix weight;
   std::vector<float> bias;
 };
-
-// nn.Linear's default initialisation, drawing weight first, then bias:
-// weight ~ kaiming_uniform_(a=sqrt(5)), bias ~ U(-1/sqrt(in), 1/sqrt(in)).
-Linear make_linear(TorchGenerator& gen, int in_features, int out_features);
 
 // Parameters in the notebook's construction order after torch.manual_seed(seed):
 // NonAttentionExample().linear, then SimpleAttentionExample().query, .key, .value.
@@ -44,4 +40,16 @@ struct ToyAttention {
 // softmax(Q K^T / sqrt(dim)) V.
 ToyAttention simple_attention_forward(const ToyParameters& params, const Matrix& x);
 
+namespace toy {
+
+// The notebook's cells 1-2 after torch.manual_seed(seed): parameters, the 4 x 4 input and both layers' outputs.
+struct Run {
+  ToyParameters parameters;
+  Matrix input;
+  Matrix non_attention;  // [tokens, dim]
+  ToyAttention attention;
+};
+Run run(uint64_t seed = 103);
+
+}  // namespace toy
 }  // namespace attnlab

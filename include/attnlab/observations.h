@@ -3,7 +3,7 @@
 
 #include <span>
 
-#include "ops/matrix.h"
+#include "attnlab/matrix.h"
 
 namespace attnlab {
 

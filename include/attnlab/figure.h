@@ -9,7 +9,7 @@
 #include <variant>
 #include <vector>
 
-#include "ops/matrix.h"
+#include "attnlab/matrix.h"
 
 namespace attnlab {
 

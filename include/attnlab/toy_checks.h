@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "model/toy.h"
+#include "attnlab/toy.h"
 
 namespace attnlab {
 

@@ -1,0 +1,37 @@
+// attnlab: see, exactly and fast, how attention works inside transformer models.
+// The one header to include. Everything here is the public, stable surface; nothing below it (the
+// library's io/, ops/, text/ and model/ internals) is visible to users.
+//
+//   attnlab::Engine engine = attnlab::Engine::open("bert-base-uncased");   // or a directory
+//   attnlab::Result r = engine.run(engine.encode("The cat sat on the mat."));
+//   std::span<const float> cls = r.attentions.row(/*layer=*/0, /*head=*/0, /*query=*/0);
+//
+// Headers:
+//   engine.h       Engine, EngineOptions, ModelInfo, RunOptions, Result, AttentionTensor (thread-safe)
+//   encoding.h     Encoding: tokens, ids, type ids, word ids
+//   download.h     DownloadProgress, reported while a Hub model downloads
+//   error.h        Error (message + exit code), printable()
+//   toy.h          the notebook's toy layers, bit-identical to PyTorch for a seed
+//   toy_checks.h   row sums and the context test on the toy layers
+//   observations.h the notebook's "Key Observations" numbers
+//   figure.h       the notebook's figures as PNG, SVG and PDF
+//   text_format.h  Python's and PyTorch's printed forms, to diff against a notebook
+//   json_writer.h  streaming JSON
+//   array_file.h   .npz and .safetensors files
+//   matrix.h       the small dense matrix the toy layers and figures use
+//   version.h      ATTNLAB_VERSION
+#pragma once
+
+#include "attnlab/array_file.h"
+#include "attnlab/download.h"
+#include "attnlab/encoding.h"
+#include "attnlab/engine.h"
+#include "attnlab/error.h"
+#include "attnlab/figure.h"
+#include "attnlab/json_writer.h"
+#include "attnlab/matrix.h"
+#include "attnlab/observations.h"
+#include "attnlab/text_format.h"
+#include "attnlab/toy.h"
+#include "attnlab/toy_checks.h"
+#include "attnlab/version.h"

@@ -1,0 +1,205 @@
+// The attnlab engine: open a BERT-family model, tokenize, run it, read every attention matrix.
+// Every front end (CLI, viewer, server, Python) is built on this header and nothing below it.
+//
+// Thread safety: an Engine is immutable after open(). Any number of threads may call encode(),
+// run() and run_batch() on one Engine at once; results are bit-identical to serial calls. The
+// kernels' thread pool takes one job at a time: a call that finds it busy runs its parallel
+// sections on the calling thread instead of waiting, so concurrent calls never block each other.
+// Engines may be copied and moved cheaply (they share the loaded model); the model stays alive
+// while any copy or any Result view into it exists.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "attnlab/download.h"
+#include "attnlab/encoding.h"
+
+namespace attnlab {
+
+enum class Precision {
+  kFloat32,   // exact: attention within 1e-5 of PyTorch fp32
+  kBFloat16,  // linear weights rounded to bfloat16: half the bytes to stream, ~1e-3 from fp32
+};
+
+struct EngineOptions {
+  Precision precision = Precision::kFloat32;
+  // Kernel threads for this engine's calls: 0 = $ATTNLAB_NUM_THREADS, else every core.
+  int threads = 0;
+  // Skip the weights: encode() works, run() throws. For tokenize-only front ends.
+  bool tokenizer_only = false;
+  // Called from the opening thread while files download; the library itself prints nothing.
+  std::function<void(const DownloadProgress&)> on_download_progress;
+};
+
+// What a model is, as front ends show it.
+struct ModelInfo {
+  std::string name;              // the model argument, or the default's name ("bert-base-uncased")
+  std::filesystem::path dir;     // local directory it was loaded from
+  std::string notice;            // non-empty when the default model was replaced (say it to the user)
+  int num_layers = 0;            // 12 for bert-base
+  int num_heads = 0;             // 12
+  int hidden = 0;                // 768
+  int head_dim = 0;              // 64
+  int max_tokens = 0;            // max_position_embeddings: 512
+  int vocab_size = 0;            // 30522
+  bool has_pooler = false;
+  Precision precision = Precision::kFloat32;
+};
+
+struct TruncationOptions {
+  // true: cut to max_length as transformers' truncation=True (longest_first for pairs) and set
+  // Encoding::truncated. false: an input longer than max_length is an Error (kExitInput).
+  bool truncate = true;
+  int max_length = 0;  // 0 = the model's max_tokens
+};
+
+// A read-only float32 tensor view, row-major and contiguous. shape and strides (in bytes, as numpy
+// wants them) describe it; data stays valid while the owning Result (or a copy of it) lives.
+template <size_t Rank>
+struct ArrayView {
+  const float* data = nullptr;
+  std::array<size_t, Rank> shape{};
+  size_t size() const {
+    size_t n = 1;
+    for (size_t d : shape) n *= d;
+    return n;
+  }
+  std::array<size_t, Rank> strides_bytes() const {
+    std::array<size_t, Rank> s{};
+    size_t step = sizeof(float);
+    for (size_t i = Rank; i-- > 0;) {
+      s[i] = step;
+      step *= shape[i];
+    }
+    return s;
+  }
+  std::span<const float> span() const { return {data, size()}; }
+};
+
+// Attention probabilities [layers, heads, seq, seq]: row q of head (l, h) is how token q attends to
+// every token; each row sums to 1.
+class AttentionTensor {
+ public:
+  AttentionTensor() = default;
+  AttentionTensor(std::shared_ptr<const float> data, int layers, int heads, int seq_len)
+      : data_(std::move(data)), layers_(layers), heads_(heads), seq_len_(seq_len) {}
+  int layers() const { return layers_; }
+  int heads() const { return heads_; }
+  int seq_len() const { return seq_len_; }
+  bool empty() const { return data_ == nullptr; }
+  // [seq, seq] of one head; [seq] of one query row.
+  std::span<const float> head(int layer, int head) const {
+    return {data_.get() + index(layer, head, 0), static_cast<size_t>(seq_len_) * seq_len_};
+  }
+  std::span<const float> row(int layer, int head, int query) const {
+    return {data_.get() + index(layer, head, query), static_cast<size_t>(seq_len_)};
+  }
+  ArrayView<4> view() const {
+    return {data_.get(), {size_t(layers_), size_t(heads_), size_t(seq_len_), size_t(seq_len_)}};
+  }
+  std::shared_ptr<const float> shared_data() const { return data_; }  // keeps the block alive
+
+ private:
+  size_t index(int layer, int head, int query) const {
+    return ((static_cast<size_t>(layer) * heads_ + head) * seq_len_ + query) * seq_len_;
+  }
+  std::shared_ptr<const float> data_;
+  int layers_ = 0, heads_ = 0, seq_len_ = 0;
+};
+
+// One layer's attention as it is produced (RunOptions::on_layer). Views are valid during the call.
+struct LayerView {
+  int input = 0;  // index of the input in the batch (0 for run())
+  int layer = 0;
+  ArrayView<3> attention;  // [heads, seq, seq]
+  ArrayView<2> hidden;     // [seq, hidden]: the layer's output
+};
+
+struct RunOptions {
+  // Keep every layer's attention in Result::attentions. Turn off with on_layer to reduce each layer
+  // as it is produced without holding [layers, heads, seq, seq] (corpus statistics).
+  bool attentions = true;
+  bool hidden_states = false;  // Result::hidden_states: embeddings + every layer's output
+  bool qkv = false;            // Result::query / key / value per layer and head
+  // Called after each layer of each input, on the calling thread, in layer order per input.
+  std::function<void(const LayerView&)> on_layer;
+};
+
+struct Result {
+  Encoding encoding;
+  AttentionTensor attentions;  // empty when RunOptions::attentions is false
+  std::vector<float> last_hidden_state;  // [seq, hidden]
+  std::vector<float> pooler_output;      // [hidden]; empty when the checkpoint has no pooler
+  // Only when asked for in RunOptions (empty otherwise):
+  std::vector<float> hidden_states;  // [layers + 1, seq, hidden], [0] = embeddings (HF's hidden_states)
+  // [layers, heads, seq, head_dim] each: the projected query, key and value vectors (bias added,
+  // before scaling), as modeling_bert's query_layer / key_layer / value_layer.
+  std::vector<float> query, key, value;
+  int num_layers = 0, num_heads = 0, hidden = 0, head_dim = 0;
+
+  int seq_len() const { return static_cast<int>(encoding.size()); }
+  ArrayView<2> last_hidden_view() const {
+    return {last_hidden_state.data(), {size_t(seq_len()), size_t(hidden)}};
+  }
+  ArrayView<3> hidden_states_view() const {
+    return {hidden_states.data(), {hidden_states.empty() ? 0 : size_t(num_layers) + 1, size_t(seq_len()), size_t(hidden)}};
+  }
+  ArrayView<4> query_view() const { return qkv_view(query); }
+  ArrayView<4> key_view() const { return qkv_view(key); }
+  ArrayView<4> value_view() const { return qkv_view(value); }
+
+ private:
+  ArrayView<4> qkv_view(const std::vector<float>& v) const {
+    return {v.data(), {v.empty() ? 0 : size_t(num_layers), size_t(num_heads), size_t(seq_len()), size_t(head_dim)}};
+  }
+};
+
+class Engine {
+ public:
+  // model: a directory in Hugging Face layout, or a Hub id ("bert-base-uncased", "org/name") looked
+  // up in the huggingface_hub cache and downloaded when missing (HF_ENDPOINT, HF_HUB_CACHE,
+  // HF_HUB_OFFLINE, HF_TOKEN as huggingface_hub reads them). Empty: bert-base-uncased, or when it
+  // cannot be had, the offline all-MiniLM-L6-v2 (info().notice says so). Throws attnlab::Error.
+  static Engine open(const std::string& model, const EngineOptions& options = {});
+
+  const ModelInfo& info() const;
+
+  // Tokenizes exactly as Hugging Face's BertTokenizerFast, with special tokens. Text may hold any
+  // bytes (invalid UTF-8 is replaced, then dropped, as tokenizers does).
+  Encoding encode(std::string_view text, std::optional<std::string_view> pair = std::nullopt,
+                  const TruncationOptions& truncation = {}) const;
+
+  // One forward pass. Throws attnlab::Error (kExitInput) for ids outside the vocabulary or inputs
+  // longer than the model accepts.
+  Result run(const Encoding& input, const RunOptions& options = {}) const;
+  Result run(std::string_view text, const RunOptions& options = {}) const { return run(encode(text), options); }
+
+  // Many inputs in one packed pass (no padding): each weight is read once per batch. Results equal
+  // single runs.
+  std::vector<Result> run_batch(std::span<const Encoding> inputs, const RunOptions& options = {}) const;
+
+  struct Impl;
+
+ private:
+  explicit Engine(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+// The instruction set the kernels run on ("scalar", "avx2", "avx512"): chosen from the CPU at
+// start, or forced with $ATTNLAB_ISA.
+std::string isa_name();
+
+// Default kernel threads of Engines opened with threads = 0 ($ATTNLAB_NUM_THREADS, else every core).
+void set_default_threads(int threads);
+
+}  // namespace attnlab
