@@ -80,6 +80,14 @@ bool FakeHub::record(const httplib::Request& req) {
   return within_budget;
 }
 
+// "\"etag\"". Appended piecewise: GCC 12 misreads `"\"" + s + "\""` here as an overlapping memcpy.
+static std::string quoted(const std::string& s) {
+  std::string q(1, '"');
+  q += s;
+  q += '"';
+  return q;
+}
+
 void FakeHub::resolve(const std::string& repo, const std::string& revision, const std::string& name,
                       httplib::Response& res) {
   if (!renamed_from.empty() && repo == renamed_from) {  // huggingface.co answers a renamed repo so
@@ -113,12 +121,12 @@ void FakeHub::resolve(const std::string& repo, const std::string& revision, cons
   if (f.lfs) {  // the pointer's etag in ETag, the content's in X-Linked-Etag
     res.status = 302;
     res.set_header("Location", endpoint() + "/cdn/" + f.etag() + "?X-Amz-Signature=abc");
-    res.set_header("ETag", "\"" + fake_hash("pointer", 40) + "\"");
-    res.set_header("X-Linked-Etag", "\"" + f.etag() + "\"");
+    res.set_header("ETag", quoted(fake_hash("pointer", 40)));
+    res.set_header("X-Linked-Etag", quoted(f.etag()));
     res.set_header("X-Linked-Size", std::to_string(static_cast<long>(f.content.size()) + linked_size_extra));
     return;
   }
-  res.set_header("ETag", (name == "vocab.txt" ? "W/\"" : "\"") + f.etag() + "\"");  // weak etag normalized away
+  res.set_header("ETag", (name == "vocab.txt" ? "W/" : "") + quoted(f.etag()));  // weak etag normalized away
   res.set_content(f.content, "application/octet-stream");
 }
 
