@@ -9,7 +9,9 @@
 #include <variant>
 #include <vector>
 
+#include "attnlab/engine.h"
 #include "attnlab/matrix.h"
+#include "attnlab/toy.h"
 
 namespace attnlab {
 
@@ -62,5 +64,17 @@ void check_output_writable(const std::filesystem::path& out);
 // <= 16 x 16).
 Figure bar_chart_figure(BarPanel panel);
 Figure heatmap_figure(HeatmapPanel panel);
+
+// Panels of a run's attention (layer, head, query 0-based, in range): one query row as bars over
+// the tokens ("Attention Score", 3 decimals); one head's [seq, seq] matrix as a viridis heatmap with
+// the tokens on both axes.
+BarPanel attention_row_panel(const Result& result, int layer, int head, int query, std::string title);
+HeatmapPanel attention_head_panel(const Result& result, int layer, int head, std::string title);
+
+// The notebook's figures: cell 3's three panels side by side (20 x 6 in: the toy non-attention
+// outputs, the toy attention weights, then `cls`, BERT's [CLS] row), and cell 5's single bar chart
+// of a custom sentence (width growing with its tokens, 5 in high).
+Figure notebook_figure(const toy::Run& toy, BarPanel cls);
+Figure notebook_custom_figure(BarPanel cls);
 
 }  // namespace attnlab

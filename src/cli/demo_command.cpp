@@ -54,21 +54,7 @@ const char* extension(ImageFormat f) {
   return "png";
 }
 
-BarPanel cls_bar_panel(const std::vector<std::string>& tokens, std::span<const float> row) {
-  BarPanel bar;
-  bar.labels = tokens;
-  bar.values.assign(row.begin(), row.end());
-  bar.decimals = 3;
-  bar.title = "BERT [CLS] Attention\n(Real-world Example)";
-  bar.y_label = "Attention Score";
-  return bar;
-}
-
-std::vector<std::string> numbered(const char* prefix, int n) {
-  std::vector<std::string> v;
-  for (int i = 1; i <= n; ++i) v.push_back(prefix + std::to_string(i));
-  return v;
-}
+constexpr const char* kClsTitle = "BERT [CLS] Attention\n(Real-world Example)";
 
 void run_demo(const DemoOptions& o) {
   // Everything that can be wrong with the request is checked before any work is done.
@@ -89,32 +75,20 @@ void run_demo(const DemoOptions& o) {
 
   // Cells 0-1: seed and toy layers.
   const toy::Run toy_run = toy::run(kNotebookSeed);
-  const Matrix& na = toy_run.non_attention;
-  const ToyAttention& at = toy_run.attention;
-  write_stdout(toy_notebook_text(std::to_string(kNotebookSeed), toy_run.input, na, at));
+  write_stdout(toy_notebook_text(std::to_string(kNotebookSeed), toy_run.input, toy_run.non_attention,
+                                 toy_run.attention));
 
   // Cell 2: real BERT attention, layer 0, head 0, the [CLS] row.
-  const auto cls_row = [&](const std::string& sentence, std::vector<std::string>& tokens) {
-    const Encoding enc = encode_text(engine, sentence, std::nullopt, /*no_truncate=*/false);
-    const Result bert = engine.run(enc);
-    tokens = enc.tokens;
-    const auto cls = bert.attentions.row(/*layer=*/0, /*head=*/0, /*query=*/0);
-    std::vector<float> row(cls.begin(), cls.end());
-    write_stdout(bert_example_text(sentence, std::nullopt, tokens, 0, row));
-    return row;
+  const auto cls_run = [&](const std::string& sentence) {
+    Result bert = engine.run(encode_text(engine, sentence, std::nullopt, /*no_truncate=*/false));
+    write_stdout(bert_example_text(sentence, std::nullopt, bert.encoding.tokens, 0, bert.attentions.row(0, 0, 0)));
+    return bert;
   };
-  std::vector<std::string> tokens;
-  const std::vector<float> row = cls_row(o.sentence, tokens);
+  const Result bert = cls_run(o.sentence);
+  const auto row = bert.attentions.row(/*layer=*/0, /*head=*/0, /*query=*/0);
 
   // Cell 3: the side-by-side figure, then the key observations.
-  Figure fig;
-  fig.width_in = 20;
-  fig.height_in = 6;
-  HeatmapPanel left{na, numbered("F", na.cols), numbered("Token ", na.rows), "RdBu_r", 0.0f, true, 2,
-                    "Non-Attention Processing\n(Independent Token Processing)"};
-  HeatmapPanel middle{at.weights, numbered("Token ", at.weights.cols), numbered("Token ", at.weights.rows), "viridis",
-                      std::nullopt, true, 2, "Attention Weights\n(How Tokens Influence Each Other)"};
-  fig.panels = {left, middle, cls_bar_panel(tokens, row)};
+  const Figure fig = notebook_figure(toy_run, attention_row_panel(bert, 0, 0, 0, kClsTitle));
   // Where the notebook calls plt.show(), the demo saves the figure in every asked format.
   const auto save_all = [&](const Figure& figure, const std::string& stem) {
     std::string saved;
@@ -129,8 +103,8 @@ void run_demo(const DemoOptions& o) {
   write_stdout("\nKey Observations:\n"
                "1. Non-Attention: each token is transformed independently.\n"
                "2. Attention: each token blends information from all tokens.\n"
-               "3. Mean attention interaction strength: " + python_fixed(mean_interaction_strength(at.weights), 3) + "\n"
-               "4. Strongest [CLS] target token: " + tokens[strongest_index(row)] + "\n");
+               "3. Mean attention interaction strength: " + python_fixed(mean_interaction_strength(toy_run.attention.weights), 3) + "\n"
+               "4. Strongest [CLS] target token: " + bert.encoding.tokens[strongest_index(row)] + "\n");
 
   // The notebook's markdown cell on special tokens.
   write_stdout("\n## [CLS] Token (Classification)\n"
@@ -143,13 +117,8 @@ void run_demo(const DemoOptions& o) {
                "- Helps the model understand sequence boundaries\n");
 
   // Cell 5: a sentence of the student's own.
-  std::vector<std::string> custom_tokens;
-  const std::vector<float> custom_row = cls_row(o.custom, custom_tokens);
-  Figure custom;
-  custom.width_in = std::max(6.0, 0.6 * static_cast<double>(custom_tokens.size()) + 2.0);
-  custom.height_in = 5;
-  custom.panels = {cls_bar_panel(custom_tokens, custom_row)};
-  save_all(custom, "custom_cls_attention");
+  const Result custom = cls_run(o.custom);
+  save_all(notebook_custom_figure(attention_row_panel(custom, 0, 0, 0, kClsTitle)), "custom_cls_attention");
 }
 
 }  // namespace

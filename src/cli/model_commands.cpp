@@ -8,6 +8,7 @@
 #include "cli/notebook_text.h"
 #include "cli/session.h"
 #include "attnlab/error.h"
+#include "attnlab/array_file.h"
 #include "attnlab/json_writer.h"
 #include "attnlab/figure.h"
 #include "attnlab/text_format.h"
@@ -67,6 +68,8 @@ struct AttentionOptions : TextOptions {
   int layer = 0, head = 0, query = 0;
   bool all = false;
   std::string plot, heatmap;  // figure paths; format from the extension
+  std::string output;         // every array to .npz / .safetensors; format from the extension
+  int digits = 9;             // JSON floats: significant digits, 0 = shortest round trip
   bool bf16 = false;
 };
 
@@ -84,6 +87,8 @@ void run_attention(const AttentionOptions& o) {
     (void)image_format_from_path(*path);
     check_output_writable(*path);
   }
+  std::optional<ArrayFileWriter> arrays;  // created now (a bad path fails before any work), renamed into place at the end
+  if (!o.output.empty()) arrays.emplace(o.output);
   EngineOptions options;
   options.precision = o.bf16 ? Precision::kBFloat16 : Precision::kFloat32;
   const Engine engine = open_engine(o.model, options);
@@ -100,41 +105,38 @@ void run_attention(const AttentionOptions& o) {
 
   const std::string where = "Layer " + std::to_string(o.layer) + ", head " + std::to_string(o.head);
   if (!o.plot.empty()) {
-    BarPanel bar;
-    bar.labels = enc.tokens;
-    const auto row = att.row(o.layer, o.head, o.query);
-    bar.values.assign(row.begin(), row.end());
-    bar.title = enc.tokens[o.query] + " attention (" + where + ")\n" + info.name;
-    bar.y_label = "Attention Score";
-    save_figure(bar_chart_figure(bar), o.plot, image_format_from_path(o.plot));
+    const std::string title = enc.tokens[o.query] + " attention (" + where + ")\n" + info.name;
+    save_figure(bar_chart_figure(attention_row_panel(out, o.layer, o.head, o.query, title)), o.plot,
+                image_format_from_path(o.plot));
     std::fprintf(stderr, "attnlab: saved %s\n", o.plot.c_str());
   }
   if (!o.heatmap.empty()) {
-    HeatmapPanel map;
-    map.values = Matrix(seq, seq);
-    const auto head = att.head(o.layer, o.head);
-    std::copy(head.begin(), head.end(), map.values.data.begin());
-    map.x_labels = enc.tokens;
-    map.y_labels = enc.tokens;
-    map.colormap = "viridis";
-    map.title = "Attention weights (" + where + ")\n" + info.name;
-    save_figure(heatmap_figure(map), o.heatmap, image_format_from_path(o.heatmap));
+    const std::string title = "Attention weights (" + where + ")\n" + info.name;
+    save_figure(heatmap_figure(attention_head_panel(out, o.layer, o.head, title)), o.heatmap,
+                image_format_from_path(o.heatmap));
     std::fprintf(stderr, "attnlab: saved %s\n", o.heatmap.c_str());
   }
 
+  if (arrays) {
+    const int l = att.layers(), h = att.heads();
+    const std::vector<std::int64_t> ids(enc.input_ids.begin(), enc.input_ids.end());
+    const std::vector<std::int64_t> types(enc.token_type_ids.begin(), enc.token_type_ids.end());
+    arrays->add("attentions", att.view().span(), {l, h, seq, seq});
+    arrays->add("input_ids", ids, {seq});
+    arrays->add("token_type_ids", types, {seq});
+    arrays->add("last_hidden_state", out.last_hidden_state, {seq, out.hidden});
+    if (!out.pooler_output.empty()) arrays->add("pooler_output", out.pooler_output, {out.hidden});
+    arrays->commit();
+    std::fprintf(stderr, "attnlab: saved %s\n", o.output.c_str());
+  }
+
   if (o.json) {
-    JsonWriter w;
+    JsonWriter w(stdout, "standard output", JsonOptions{o.digits});
     w.begin_object().key("model").value(info.name).key("sentence").value(text);
     if (pair) w.key("pair").value(*pair);
     w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("token_type_ids").ints(enc.token_type_ids);
     if (o.all) {
-      w.key("attentions").begin_array();
-      for (int l = 0; l < att.layers(); ++l) {
-        w.begin_array();
-        for (int h = 0; h < att.heads(); ++h) w.floats(att.head(l, h), seq, seq);
-        w.end_array();
-      }
-      w.end_array();
+      w.key("attentions").floats(att.view().span(), att.view().shape);
       w.key("last_hidden_state").floats(out.last_hidden_state, seq, out.hidden);
       if (out.pooler_output.empty()) w.key("pooler_output").null();
       else w.key("pooler_output").floats(out.pooler_output);
@@ -142,8 +144,7 @@ void run_attention(const AttentionOptions& o) {
       w.key("layer").value(o.layer).key("head").value(o.head).key("query").value(o.query);
       w.key("attention").floats(att.row(o.layer, o.head, o.query));
     }
-    w.end_object();
-    write_stdout(w.str() + "\n");
+    w.end_object().raw("\n").flush();
     return;
   }
 
@@ -187,6 +188,15 @@ void add_model_commands(CLI::App& app) {
               "Print JSON: the selected row, or with --all every attention matrix [layer][head][query][key], "
               "last_hidden_state [token][dim] and pooler_output (floats with 9 significant digits)");
   a->add_flag("--all", att->all, "Every layer and head, not just --layer/--head");
+  a->add_option("--digits", att->digits,
+                "JSON floats: significant digits, 1-9 (9 reads back to the same float32), or 0 for the "
+                "shortest text that does")
+      ->check(CLI::Range(0, 9))
+      ->capture_default_str();
+  a->add_option("--output", att->output,
+                "Also write every layer and head to FILE, .npz (numpy.load) or .safetensors by extension: "
+                "attentions [layer, head, query, key] and last_hidden_state float32, input_ids and "
+                "token_type_ids int64, pooler_output when the model has one");
   a->add_option("--plot", att->plot,
                  "Also draw the selected row as a bar chart to FILE (.png, .svg or .pdf, by extension)");
   a->add_option("--heatmap", att->heatmap,
