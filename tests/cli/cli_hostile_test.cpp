@@ -217,7 +217,7 @@ TEST_P(HostileModel, IsRefusedWithOneLineNamingTheFile) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cli, HostileModel, ::testing::ValuesIn(kCases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test) { return std::string(test.param.name); });
 
 // An id beyond the model's vocab_size is fine for tokenizing; only the model refuses it.
 TEST(HostileTokenizer, SparseIdTokenizes) {

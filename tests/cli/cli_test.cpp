@@ -66,8 +66,8 @@ TEST_P(ToyNotebookText, MatchesPyTorch) {
   EXPECT_EQ(r.out.substr(0, want.size()), want);
 }
 INSTANTIATE_TEST_SUITE_P(Seeds, ToyNotebookText, ::testing::Values(103, 0, 42, 2024, -5),
-                         [](const auto& info) {
-                           return info.param < 0 ? "minus" + std::to_string(-info.param) : std::to_string(info.param);
+                         [](const auto& test) {
+                           return test.param < 0 ? "minus" + std::to_string(-test.param) : std::to_string(test.param);
                          });
 
 TEST(Cli, ToyJsonParses) {
@@ -98,7 +98,7 @@ TEST_P(NotebookBertText, MatchesTransformers) {
 INSTANTIATE_TEST_SUITE_P(Models, NotebookBertText,
                          ::testing::Values(NotebookCase{"minilm", "notebook"}, NotebookCase{"minilm", "custom"},
                                            NotebookCase{"tiny", "notebook"}, NotebookCase{"tiny", "custom"}),
-                         [](const auto& info) { return std::string(info.param.model) + "_" + info.param.sentence; });
+                         [](const auto& test) { return std::string(test.param.model) + "_" + test.param.sentence; });
 
 // Default model: the offline fallback says so on stderr, in one line.
 TEST(Cli, DefaultModelFallbackNotice) {
@@ -180,58 +180,37 @@ TEST(Cli, AttentionJsonAll) {
 
 // --- attnlab demo: the notebook end to end, figures in every format, errors before any work ------
 
-class Demo : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    ProcessOptions o;
-    o.merge_stderr = true;
-    result_ = new ProcessResult(
-        run_cli({"demo", "--model", kMinilm.string(), "--out", figs().string(), "--format", "png,svg,pdf"}, o));
-  }
-  static void TearDownTestSuite() {
-    delete result_;
-    delete dir_;
-  }
-  void SetUp() override { ASSERT_EQ(result_->exit_code, 0) << describe(*result_); }
-  static fs::path figs() { return dir_->path() / "figs"; }
-  static const std::string& printed() { return result_->out; }
+TEST(Cli, Demo) {
+  TempDir dir;
+  const fs::path figs = dir / "figs";
+  ProcessOptions o;
+  o.merge_stderr = true;
+  const ProcessResult r =
+      run_cli({"demo", "--model", kMinilm.string(), "--out", figs.string(), "--format", "png,svg,pdf"}, o);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const std::string& printed = r.out;
 
-  static TempDir* dir_;
-  static ProcessResult* result_;
-};
-TempDir* Demo::dir_ = nullptr;
-ProcessResult* Demo::result_ = nullptr;
-
-TEST_F(Demo, WritesEveryFigureInEveryFormat) {
   for (const char* figure : {"attention_comparison", "custom_cls_attention"})
     for (const char* ext : {"png", "svg", "pdf"}) {
-      const fs::path f = figs() / (std::string(figure) + "." + ext);
+      const fs::path f = figs / (std::string(figure) + "." + ext);
       EXPECT_TRUE(fs::is_regular_file(f) && fs::file_size(f) > 0) << f;
     }
-}
+  for (const auto& e : fs::directory_iterator(figs))
+    EXPECT_EQ(e.path().filename().string().find("tmp"), std::string::npos) << "temporary file left: " << e.path();
 
-TEST_F(Demo, PrintsTheNotebookText) {
   const std::string toy = read_text(fixture_path("toy_seed103_stdout.txt"));
-  EXPECT_EQ(printed().substr(0, toy.size()), toy);
+  EXPECT_EQ(printed.substr(0, toy.size()), toy);
   for (const char* bert : {"notebook_bert_minilm_notebook_stdout.txt", "notebook_bert_minilm_custom_stdout.txt"})
-    EXPECT_NE(printed().find(strip_trailing_newlines(read_text(fixture_path(bert)))), std::string::npos)
-        << bert << "\n" << printed();
-  EXPECT_NE(printed().find("\n4. Strongest [CLS] target token: [SEP]\n"), std::string::npos) << printed();
-  EXPECT_NE(printed().find("\n3. Mean attention interaction strength: 0.250\n"), std::string::npos) << printed();
-  EXPECT_NE(printed().find("## [SEP] Token (Separator)"), std::string::npos) << printed();
-}
+    EXPECT_NE(printed.find(strip_trailing_newlines(read_text(fixture_path(bert)))), std::string::npos)
+        << bert << "\n" << printed;
+  EXPECT_NE(printed.find("\n4. Strongest [CLS] target token: [SEP]\n"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("\n3. Mean attention interaction strength: 0.250\n"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("## [SEP] Token (Separator)"), std::string::npos) << printed;
 
-// The numbers drawn are the numbers printed: every [CLS] value (3 decimals) is a text in the SVG.
-TEST_F(Demo, SvgHoldsThePrintedValues) {
-  const std::string svg = read_text((figs() / "attention_comparison.svg").string());
+  // The numbers drawn are the numbers printed: every [CLS] value (3 decimals) is a text in the SVG.
+  const std::string svg = read_text((figs / "attention_comparison.svg").string());
   for (const char* v : {"0.314", "0.066", "0.014", "0.415", "1.06", "-0.30", "0.27"})
     EXPECT_NE(svg.find(std::string(">") + v + "<"), std::string::npos) << "svg lacks " << v;
-}
-
-TEST_F(Demo, LeavesNoTemporaryFiles) {
-  for (const auto& e : fs::directory_iterator(figs()))
-    EXPECT_EQ(e.path().filename().string().find("tmp"), std::string::npos) << e.path();
 }
 
 // Bad flags are refused before any work: the output directory is never created.
