@@ -12,6 +12,9 @@ Measured:
   throughput 1,000 sentences of mixed length (reference batched as a user would: batch 32, padding)
   cold start process start to the [CLS] attention printed, weights in the page cache
   memory     peak resident set of each process
+  outputs    attnlab only: every attention of a 512-token pass out of the CLI, `attention --all --json`
+             to /dev/null and `--output x.npz` (on /dev/shm), wall time and peak RSS, each against the
+             forward pass alone (the 512-token latency of the same run) and the plain command
   floors     DRAM floor = bytes of weights a pass must read / measured read bandwidth;
              compute floor = FLOPs / measured peak GEMM rate (the better of OpenBLAS sgemm and
              attnlab's packed kernel on a bert-base-sized product); the FMA ceiling (a register-only
@@ -22,9 +25,11 @@ import json
 import os
 import pathlib
 import random
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -118,6 +123,77 @@ def peak_rss_mb(cmd, env=None):
     return res["out"], res["rss_kb"] / 1024.0
 
 
+OUTPUT_PROBE = r"""
+import json, resource, subprocess, sys, time
+with open(sys.argv[1], "wb") as out:
+    t = time.perf_counter()
+    proc = subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stdout.write(json.dumps({"status": proc.returncode, "wall_s": wall, "rss_kb": rss,
+                             "err": proc.stderr.decode(errors="replace")}))
+"""
+
+
+def timed_output(cmd, stdout_path, env, rounds=2):
+    """Runs cmd with stdout to stdout_path; returns (best wall seconds, peak RSS MB) over rounds.
+
+    From a probe process, like peak_rss_mb, so the RSS is attnlab's alone.
+    """
+    best_wall, peak = float("inf"), 0.0
+    for _ in range(rounds):
+        probe = subprocess.run([sys.executable, "-S", "-c", OUTPUT_PROBE, stdout_path] + cmd, capture_output=True, env=env)
+        res = json.loads(probe.stdout)
+        if res["status"] != 0:
+            sys.exit(f"{cmd[0]} failed with status {res['status']}:\n{res['err']}")
+        best_wall, peak = min(best_wall, res["wall_s"]), max(peak, res["rss_kb"] / 1024.0)
+    return best_wall, peak
+
+
+def text_of_tokens(model_dir, n):
+    """A text of whole-word vocabulary entries that tokenizes to exactly n tokens ([CLS] ... [SEP])."""
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(str(model_dir))
+    rng = random.Random(11)
+    words = [w for w in tok.vocab if w.isascii() and w.isalpha() and len(w) > 2]
+    text = " ".join(rng.choice(words) for _ in range(n - 2))
+    assert len(tok(text)["input_ids"]) == n, "the benchmark text does not tokenize to the planned length"
+    return text
+
+
+def output_rows(attnlab, model_dir, forward_ms, weights_mb, env):
+    """Rows for every attention of a 512-token pass out of the CLI, as JSON and as .npz."""
+    cfg = json.loads((pathlib.Path(model_dir) / "config.json").read_text())
+    block_mb = cfg["num_hidden_layers"] * cfg["num_attention_heads"] * 512 * 512 * 4 / 2**20
+    base = [attnlab, "attention", "--model", str(model_dir), text_of_tokens(model_dir, 512)]
+    tmp = tempfile.mkdtemp(prefix="attnlab-bench-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    try:
+        plain, plain_rss = timed_output(base, os.devnull, env)
+        js, js_rss = timed_output(base + ["--all", "--json"], os.devnull, env)
+        npz, npz_rss = timed_output(base + ["--output", os.path.join(tmp, "x.npz")], os.devnull, env)
+        npz_mb = os.path.getsize(os.path.join(tmp, "x.npz")) / 2**20
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    rss_target = weights_mb + block_mb + 64
+
+    def ratios(wall):
+        # The target's measure: a forward pass plus writing everything, over the forward pass alone
+        # (writing = this command's wall time minus the plain command's, which loads and runs the same
+        # pass); then the whole command, model loading included, over the forward pass.
+        return (f"{1 + (wall - plain) * 1e3 / forward_ms:.2f}x fwd",
+                f"whole command {wall * 1e3 / forward_ms:.2f}x fwd")
+    fwd = f"forward pass {forward_ms:.0f} ms; plain command {plain * 1e3:.0f} ms, {plain_rss:.0f} MB"
+    js_ratio, js_whole = ratios(js)
+    npz_ratio, npz_whole = ratios(npz)
+    return [
+        ("512 tokens, attention --all --json", f"{js:.2f} s, {js_rss:.0f} MB", "-", js_ratio,
+         f"to /dev/null; target < 3x fwd, RSS < {rss_target:.0f} MB (weights {weights_mb:.0f} + attentions "
+         f"{block_mb:.0f} + 64); {js_whole}; {fwd}"),
+        ("512 tokens, attention --output x.npz", f"{npz:.2f} s, {npz_rss:.0f} MB", "-", npz_ratio,
+         f"{npz_mb:.0f} MB on /dev/shm; target < 1.3x fwd; {npz_whole}; {fwd}"),
+    ]
+
+
 def make_inputs(model_dir, path):
     sys.path.insert(0, str(ROOT / "tools"))
     from transformers import AutoTokenizer
@@ -173,6 +249,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds per side; each keeps its best")
     ap.add_argument("--models", nargs="*", default=["models/bench-bert-base", "models/all-MiniLM-L6-v2"])
+    ap.add_argument("--skip-outputs", action="store_true", help="leave out the --all --json / --output rows")
     args = ap.parse_args()
     env = dict(os.environ, BENCH_THREADS=str(THREADS), OMP_NUM_THREADS=str(THREADS),
                OPENBLAS_NUM_THREADS=str(THREADS), ATTNLAB_NUM_THREADS=str(THREADS), HF_HUB_OFFLINE="1",
@@ -224,6 +301,12 @@ def main():
                      f"{cold_ref / cold_ours:.1f}x", "page cache warm"))
         rows.append((m, "peak RSS (attention cmd)", f"{cold_rss_ours:.0f} MB", f"{ref_rss:.0f} MB", f"{ref_rss / cold_rss_ours:.2f}x",
                      f"weights file {size_mb:.0f} MB; attnlab/file = {cold_rss_ours / size_mb:.2f}"))
+        if not args.skip_outputs:
+            outputs = output_rows(args.attnlab, model_dir, ours["latency"]["512 tokens"]["median_ms"],
+                                  (model_dir / "model.safetensors").stat().st_size / 2**20, env)
+            rows += [(m,) + r for r in outputs]
+            results["models"][m]["outputs"] = [dict(zip(("measure", "attnlab", "reference", "ratio", "notes"), r))
+                                               for r in outputs]
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     print(f"machine: {machine['read_bandwidth_gbs']:.1f} GB/s read bandwidth; peak GEMM {machine['gemm_peak_gflops']:.0f} "
           f"GFLOP/s (best of OpenBLAS sgemm {machine['openblas_sgemm_gflops']:.0f} and attnlab's kernel "

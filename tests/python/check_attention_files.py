@@ -1,0 +1,110 @@
+"""End to end, read by numpy: `attnlab attention --output FILE.npz|FILE.safetensors` holds exactly the
+arrays `attention --all --json` prints (float32 bit for bit: 9 significant digits read back exactly),
+with numpy's dtypes (float32, int64 ids); `--digits` changes only the text; bad paths fail cleanly.
+
+Run: tests/python/with_numpy.sh tests/python/check_attention_files.py ATTNLAB_CLI MODEL_DIR
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from array_files import load  # noqa: E402
+
+CASES = [("The cat sat on the mat.", None), ("Hello world", "A second segment, a little longer.")]
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def run(cli, *args):
+    return subprocess.run([cli, *args], capture_output=True)
+
+
+def expected_arrays(doc):
+    arrays = {"attentions": np.array(doc["attentions"], dtype=np.float32),
+              "input_ids": np.array(doc["input_ids"], dtype=np.int64),
+              "token_type_ids": np.array(doc["token_type_ids"], dtype=np.int64),
+              "last_hidden_state": np.array(doc["last_hidden_state"], dtype=np.float32)}
+    if doc["pooler_output"] is not None:
+        arrays["pooler_output"] = np.array(doc["pooler_output"], dtype=np.float32)
+    return arrays
+
+
+def printf_nested(a):
+    """a as the JSON text attnlab wrote before its writer streamed: C's "%.9g" per float, ", " between."""
+    if a.ndim == 1:
+        return "[" + ", ".join("%.9g" % float(x) for x in a) + "]"
+    return "[" + ", ".join(printf_nested(x) for x in a) + "]"
+
+
+def main():
+    cli, model = sys.argv[1], sys.argv[2]
+    with tempfile.TemporaryDirectory() as tmp:
+        for text, pair in CASES:
+            args = ["attention", "--model", model, text] + (["--pair", pair] if pair else [])
+            label = repr(text) + (f" + {pair!r}" if pair else "")
+            r = run(cli, *args, "--all", "--json")
+            check(r.returncode == 0, f"{label}: --all --json ({r.stderr.decode().strip()})")
+            doc = json.loads(r.stdout)
+            want = expected_arrays(doc)
+            text_out = r.stdout.decode()
+            for name in ("attentions", "last_hidden_state", "pooler_output"):
+                if name in want:
+                    check(f'"{name}": {printf_nested(want[name])}' in text_out,
+                          f"{label}: JSON '{name}' is printf's %.9g text, character for character")
+            n = len(doc["tokens"])
+            check(want["attentions"].ndim == 4 and want["attentions"].shape[2:] == (n, n),
+                  f"{label}: JSON attentions are [layers, heads, {n}, {n}]")
+            for ext in ("npz", "safetensors"):
+                path = os.path.join(tmp, f"out.{ext}")
+                r = run(cli, *args, "--output", path)
+                check(r.returncode == 0, f"{label}: --output out.{ext} ({r.stderr.decode().strip()})")
+                got = load(path)
+                check(sorted(got) == sorted(want), f"{label}: out.{ext} holds {sorted(want)} (has {sorted(got)})")
+                for name, w in want.items():
+                    g = got.get(name)
+                    same = g is not None and g.dtype == w.dtype and g.shape == w.shape and np.array_equal(g, w)
+                    check(same, f"{label}: out.{ext} '{name}' {w.dtype} {list(w.shape)} equals the JSON exactly"
+                          + ("" if g is None else f" (got {g.dtype} {list(g.shape)})"))
+                check(sorted(os.listdir(tmp)) == [f"out.{ext}"], f"{label}: no temporary file left beside out.{ext}")
+                os.remove(path)
+
+            # --digits: 0 is the shortest text reading back to the same float32; N is printf's %.Ng.
+            r = run(cli, *args, "--all", "--json", "--digits", "0")
+            shortest = json.loads(r.stdout)
+            check(r.returncode == 0 and np.array_equal(expected_arrays(shortest)["attentions"], want["attentions"]),
+                  f"{label}: --digits 0 reads back to the same float32 values")
+            r = run(cli, *args, "--all", "--json", "--digits", "4")
+            four = np.array(json.loads(r.stdout)["last_hidden_state"], dtype=np.float64).ravel()
+            rounded = np.array([float("%.4g" % float(x)) for x in want["last_hidden_state"].ravel()])
+            check(r.returncode == 0 and np.array_equal(four, rounded), f"{label}: --digits 4 writes %.4g")
+
+        args = ["attention", "--model", model, "Hello"]
+        r = run(cli, *args, "--output", os.path.join(tmp, "out.txt"))
+        err = r.stderr.decode()
+        check(r.returncode == 2 and ".npz" in err and ".safetensors" in err,
+              f"--output out.txt: usage error (2) listing .npz and .safetensors (got {r.returncode}: {err.strip()})")
+        missing = os.path.join(tmp, "missing", "out.npz")
+        r = run(cli, *args, "--output", missing)
+        err = r.stderr.decode()
+        check(r.returncode == 4 and missing in err, f"--output in a missing directory: I/O error (4) naming it "
+              f"(got {r.returncode}: {err.strip()})")
+        r = run(cli, *args, "--json", "--digits", "10")
+        check(r.returncode == 2, f"--digits 10: usage error (got {r.returncode})")
+        check(os.listdir(tmp) == [], "nothing left behind in the output directory")
+    print(f"{len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
