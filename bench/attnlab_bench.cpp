@@ -12,20 +12,20 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <immintrin.h>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "attnlab/error.h"
 #include "core/cpu.h"
 #include "core/float_buffer.h"
 #include "model/bert.h"
 #include "ops/packed_linear.h"
 #include "ops/thread_pool.h"
 #include "text/bert_tokenizer.h"
-
-#include <immintrin.h>
 
 namespace {
 
@@ -153,7 +153,12 @@ int main(int argc, char** argv) {
   openblas_set_num_threads(threads);
   nlohmann::json result;
   result["threads"] = threads;
-  result["isa"] = attnlab::isa_name(attnlab::active_isa());  // kernel build in use ($ATTNLAB_ISA forces one)
+  try {
+    result["isa"] = attnlab::isa_name(attnlab::active_isa());  // kernel build in use ($ATTNLAB_ISA forces one)
+  } catch (const attnlab::Error& e) {
+    std::fprintf(stderr, "attnlab_bench: error: %s\n", e.what());
+    return e.exit_code();
+  }
   if (flag(argc, argv, "--machine")) {
     result["read_bandwidth_gbs"] = read_bandwidth_gbs();
     result["openblas_sgemm_gflops"] = gemm_peak_gflops();

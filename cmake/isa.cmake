@@ -9,7 +9,10 @@ set(ATTNLAB_ISAS scalar)
 set(ATTNLAB_ISA_FLAGS_scalar "")
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|i.86)$")
   set(ATTNLAB_ISA_FLAGS_avx2 -mavx2 -mfma -mf16c)
-  set(ATTNLAB_ISA_FLAGS_avx512 ${ATTNLAB_ISA_FLAGS_avx2} -mavx512f -mavx512bw -mavx512dq -mavx512vl)
+  # 256-bit vectors where the compiler vectorises plain loops, as the kernels' own intrinsics: on
+  # many AVX-512 CPUs 512-bit instructions lower the clock of the whole core.
+  set(ATTNLAB_ISA_FLAGS_avx512 ${ATTNLAB_ISA_FLAGS_avx2} -mavx512f -mavx512bw -mavx512dq -mavx512vl
+      -mprefer-vector-width=256)
   string(REPLACE ";" " " _attnlab_avx2_flags "${ATTNLAB_ISA_FLAGS_avx2}")
   string(REPLACE ";" " " _attnlab_avx512_flags "${ATTNLAB_ISA_FLAGS_avx512}")
   check_cxx_compiler_flag("${_attnlab_avx2_flags}" ATTNLAB_COMPILER_HAS_AVX2)

@@ -73,7 +73,9 @@ void check_against_reference(const std::filesystem::path& dir, bool bf16, const 
   const auto all = cases(set, fast.config, std::min(long_len, fast.config.max_position_embeddings));
   std::vector<BertInput> batch;
   for (const Case& c : all) batch.push_back({c.ids, c.types});
-  const std::vector<BertOutput> outs = bert_forward_batch(fast, batch);
+  ForwardOptions every_layer;
+  every_layer.hidden_states = true;
+  const std::vector<BertOutput> outs = bert_forward_batch(fast, batch, every_layer);
   const std::string run = set + (bf16 ? " bf16 " : " fp32 ") + isa_name(active_isa());
   double worst_att = 0, worst_hidden = 0, worst_pool = 0;
   for (size_t i = 0; i < all.size(); ++i) {
@@ -81,11 +83,20 @@ void check_against_reference(const std::filesystem::path& dir, bool bf16, const 
     const BertOutput& got = outs[i];
     const std::string what = run + " " + all[i].name;
     const size_t per_layer = static_cast<size_t>(want.num_heads) * want.seq_len * want.seq_len;
-    const std::span<const float> got_att(got.attentions.data(), got.attentions.size());
-    for (int l = 0; l < want.num_layers; ++l)
+    const size_t per_state = static_cast<size_t>(want.seq_len) * want.hidden;
+    const std::span<const float> got_att(got.attentions.data(), got.attentions.size()), got_hid(got.hidden_states);
+    worst_hidden = std::max(worst_hidden, testing::expect_close(slice(got_hid.first(per_state)),
+                                                                slice(want.hidden_state(0)), tol.hidden,
+                                                                what + " embeddings"));
+    for (int l = 0; l < want.num_layers; ++l) {
+      const std::string layer = " layer " + std::to_string(l);
       worst_att = std::max(worst_att, testing::expect_close(slice(got_att.subspan(l * per_layer, per_layer)),
                                                             slice(std::span(want.attentions).subspan(l * per_layer, per_layer)),
-                                                            tol.attention, what + " layer " + std::to_string(l) + " attentions"));
+                                                            tol.attention, what + layer + " attentions"));
+      worst_hidden = std::max(worst_hidden, testing::expect_close(slice(got_hid.subspan((l + 1) * per_state, per_state)),
+                                                                  slice(want.hidden_state(l + 1)), tol.hidden,
+                                                                  what + layer + " hidden state"));
+    }
     worst_hidden = std::max(worst_hidden, testing::expect_close(got.last_hidden_state, want.last_hidden_state, tol.hidden,
                                                                 what + " last_hidden_state"));
     worst_pool = std::max(worst_pool, testing::expect_close(got.pooler_output, want.pooler_output, tol.pooler,
