@@ -66,6 +66,7 @@ void OutputFile::fail(const std::string& what, int err) const {
 }
 
 void OutputFile::write(const void* data, std::size_t size) {
+  if (size == 0) return;  // an empty array's data may be null, which fwrite must not see
   errno = 0;
   if (std::fwrite(data, 1, size, file_) != size) fail("write failed", errno);
   offset_ += size;

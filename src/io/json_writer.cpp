@@ -1,5 +1,5 @@
 // Streaming JSON writer (see attnlab/json_writer.h). Floats go through an exact integer path for
-// printf("%.Ng") (N <= 9) instead of std::to_chars with a precision, which is ~15x slower here.
+// printf("%.Ng") (N <= 9) instead of std::to_chars with a precision (an arbitrary-precision path).
 #include "attnlab/json_writer.h"
 
 #include <algorithm>
