@@ -87,7 +87,7 @@ void run_attention(const AttentionOptions& o) {
     (void)image_format_from_path(*path);
     check_output_writable(*path);
   }
-  std::optional<ArrayFileWriter> arrays;  // created now (a bad path fails before any work), renamed into place at the end
+  std::optional<ArrayFileWriter> arrays;  // opened now: a bad path fails before any work; renamed into place at the end
   if (!o.output.empty()) arrays.emplace(o.output);
   EngineOptions options;
   options.precision = o.bf16 ? Precision::kBFloat16 : Precision::kFloat32;

@@ -36,7 +36,8 @@ std::string in_quotes(const std::string& s) {  // built by appending: GCC 12 war
 
 OutputFile::OutputFile(const fs::path& target) : target_(target) {
   std::error_code ec;
-  if (fs::is_directory(target, ec)) throw Error("cannot write " + in_quotes(target.string()) + ": it is a directory", kExitIo);
+  if (fs::is_directory(target, ec))
+    throw Error("cannot write " + in_quotes(target.string()) + ": it is a directory", kExitIo);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   // Hidden, and beside the target so that rename() stays on one file system.
   std::string name = ".";
@@ -62,7 +63,8 @@ OutputFile::~OutputFile() {
 }
 
 void OutputFile::fail(const std::string& what, int err) const {
-  throw Error("cannot write " + in_quotes(target_.string()) + ": " + what + ": " + std::strerror(err ? err : EIO), kExitIo);
+  throw Error("cannot write " + in_quotes(target_.string()) + ": " + what + ": " + std::strerror(err ? err : EIO),
+              kExitIo);
 }
 
 void OutputFile::write(const void* data, std::size_t size) {
@@ -107,7 +109,8 @@ struct ArrayFileWriter::Impl {
       elements *= d;
     }
     if (static_cast<std::uint64_t>(elements) != count)
-      throw Error(where + ": the shape has " + std::to_string(elements) + " elements, the data " + std::to_string(count));
+      throw Error(where + ": the shape has " + std::to_string(elements) + " elements, the data " +
+                  std::to_string(count));
     writer->add(ArrayEntry{std::string(name), dtype, shape,
                            {static_cast<const std::uint8_t*>(data), count * dtype_info(dtype).bytes}});
   }

@@ -421,7 +421,8 @@ JsonWriter& JsonWriter::floats(std::span<const float> v, std::span<const std::si
       const std::size_t begin = c * kChunkFloats, end = std::min(count, begin + kChunkFloats);
       std::string& buf = scratch_[static_cast<std::size_t>(t)];
       if (buf.size() < array.max_bytes(kChunkFloats)) buf.resize(array.max_bytes(kChunkFloats));
-      lengths[static_cast<std::size_t>(t)] = static_cast<std::size_t>(array.format(buf.data(), begin, end) - buf.data());
+      const char* stop = array.format(buf.data(), begin, end);
+      lengths[static_cast<std::size_t>(t)] = static_cast<std::size_t>(stop - buf.data());
     });
     for (std::size_t t = 0; t < n; ++t) {
       if (sink_) write_to_sink(scratch_[t].data(), lengths[t]);

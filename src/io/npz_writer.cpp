@@ -115,7 +115,8 @@ class NpzWriter : public ArrayFormatWriter {
   void add(const ArrayEntry& e) override {
     Member m;
     m.name = e.name + ".npy";
-    if (m.name.size() > 0xffff) throw Error(file_.target().string() + ": array name too long for a ZIP member: " + e.name);
+    if (m.name.size() > 0xffff)
+      throw Error(file_.target().string() + ": array name too long for a ZIP member: " + e.name);
     const std::string header = npy_header(e);
     m.size = header.size() + e.bytes.size();
     m.offset = file_.offset();

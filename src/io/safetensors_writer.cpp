@@ -19,8 +19,9 @@ class SafetensorsWriter : public ArrayFormatWriter {
   void add(const ArrayEntry& e) override { entries_.push_back(e); }
 
   void finish() override {
-    std::stable_sort(entries_.begin(), entries_.end(),
-                     [](const ArrayEntry& a, const ArrayEntry& b) { return dtype_info(a.dtype).bytes > dtype_info(b.dtype).bytes; });
+    std::stable_sort(entries_.begin(), entries_.end(), [](const ArrayEntry& a, const ArrayEntry& b) {
+      return dtype_info(a.dtype).bytes > dtype_info(b.dtype).bytes;
+    });
     std::string header = "{";
     std::uint64_t offset = 0;
     for (const ArrayEntry& e : entries_) {
@@ -40,7 +41,7 @@ class SafetensorsWriter : public ArrayFormatWriter {
     header += '}';
     header.append((8 - header.size() % 8) % 8, ' ');
     std::string length(8, '\0');
-    for (int i = 0; i < 8; ++i) length[static_cast<std::size_t>(i)] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
+    for (std::size_t i = 0; i < 8; ++i) length[i] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
     file_.write(length + header);
     for (const ArrayEntry& e : entries_) file_.write(e.bytes.data(), e.bytes.size());
   }

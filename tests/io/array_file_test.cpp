@@ -107,7 +107,8 @@ TEST(ArrayFile, NpzWithZip64RecordsReadByNumpy) {
     for (const auto& [name, bytes, shape, dtype] :
          {std::tuple{"attentions", std::as_bytes(std::span(a.attentions)), std::vector<std::int64_t>{2, 3, 5, 5},
                      ArrayDType::kF32},
-          std::tuple{"small_ints", std::as_bytes(std::span(a.small_ints)), std::vector<std::int64_t>{3}, ArrayDType::kI32},
+          std::tuple{"small_ints", std::as_bytes(std::span(a.small_ints)), std::vector<std::int64_t>{3},
+                     ArrayDType::kI32},
           std::tuple{"input_ids", std::as_bytes(std::span(a.ids)), std::vector<std::int64_t>{1, 5}, ArrayDType::kI64},
           std::tuple{"scalar", std::as_bytes(std::span(a.scalar)), std::vector<std::int64_t>{}, ArrayDType::kF32},
           std::tuple{"empty", std::as_bytes(std::span(a.empty)), std::vector<std::int64_t>{0, 4}, ArrayDType::kF32}})
@@ -227,7 +228,8 @@ TEST(ArrayFile, Crc32MatchesTheStandardAndSplitsAnywhere) {
   const std::span<const std::uint8_t> all(data);
   const std::uint32_t whole = crc32(all);
   std::uint32_t serial = 0;  // 1 MB pieces, each below the parallel threshold
-  for (std::size_t i = 0; i < data.size(); i += 1 << 20) serial = crc32(all.subspan(i, std::min<std::size_t>(1 << 20, data.size() - i)), serial);
+  for (std::size_t i = 0; i < data.size(); i += 1 << 20)
+    serial = crc32(all.subspan(i, std::min<std::size_t>(1 << 20, data.size() - i)), serial);
   EXPECT_EQ(whole, serial);
   EXPECT_EQ(crc32(all.subspan(5), crc32(all.first(5))), whole);
 }
