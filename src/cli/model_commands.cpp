@@ -186,7 +186,8 @@ void add_model_commands(CLI::App& app) {
   a->add_option("--query", att->query, "Query token whose attention row is shown (0 = [CLS])")->capture_default_str();
   a->add_flag("--json", att->json,
               "Print JSON: the selected row, or with --all every attention matrix [layer][head][query][key], "
-              "last_hidden_state [token][dim] and pooler_output (floats with 9 significant digits)");
+              "last_hidden_state [token][dim] and pooler_output (floats with 9 significant digits; see --digits), "
+              "streamed as it is written");
   a->add_flag("--all", att->all, "Every layer and head, not just --layer/--head");
   a->add_option("--digits", att->digits,
                 "JSON floats: significant digits, 1-9 (9 reads back to the same float32), or 0 for the "
