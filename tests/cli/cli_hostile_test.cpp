@@ -8,6 +8,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "../support/fixtures.h"
@@ -193,6 +194,8 @@ const HostileCase kCases[] = {
      },
      3, kDir, R"(no tokenizer\.json or vocab\.txt)"},
 };
+
+void PrintTo(const HostileCase& c, std::ostream* os) { *os << c.name; }
 
 class HostileModel : public ::testing::TestWithParam<HostileCase> {
  protected:

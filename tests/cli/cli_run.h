@@ -26,9 +26,10 @@ inline ProcessResult run_cli(const std::vector<std::string>& args, const Process
   return run_process(argv, options);
 }
 
-// True when some line of text matches the POSIX extended regular expression `pattern` (grep -E).
+// True when some line of text matches `pattern`, like grep -E. The patterns use what extended and
+// ECMAScript regular expressions share; ECMAScript because libstdc++'s extended grammar refuses `\]`.
 inline bool has_line_matching(const std::string& text, const std::string& pattern) {
-  const std::regex re(pattern, std::regex::extended);
+  const std::regex re(pattern, std::regex::ECMAScript);
   size_t begin = 0;
   while (begin <= text.size()) {
     size_t end = text.find('\n', begin);
