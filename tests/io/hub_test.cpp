@@ -243,7 +243,10 @@ TEST_F(Hub, UnreachableEndpointIsNamedAndAUsableCacheIsUsedInstead) {
   hub.missing = {"special_tokens_map.json"};
   fetch_model(options(), kRepo);
   fs::remove_all(repo_dir() / ".no_exist");  // usable but not known complete: would ask the Hub
-  EXPECT_EQ(fetch_model(o, kRepo), snapshot());
+  std::string notice;
+  EXPECT_EQ(fetch_model(o, kRepo, &notice), snapshot());
+  EXPECT_EQ(notice.rfind("warning: cannot reach the Hub at " + dead, 0), 0u) << notice;
+  EXPECT_NE(notice.find("; using the cached " + snapshot().string()), std::string::npos) << notice;
 }
 
 TEST_F(Hub, ProgressIsReportedForEachDownloadedFileFromStartToFinish) {
