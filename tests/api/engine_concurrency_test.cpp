@@ -24,8 +24,9 @@ struct Call {
 };
 
 std::vector<std::string> texts() {
+  // ~130 tokens: past the length where attention splits a sequence into per-head tasks.
   std::string long_text;
-  for (int i = 0; i < 40; ++i) long_text += "attention blends information from every token. ";
+  for (int i = 0; i < 16; ++i) long_text += "attention blends information from every token. ";
   return {"The cat sat on the mat.", "Students learn faster when examples are visual and interactive.", "x",
           long_text, "Is it raining? No, it is not."};
 }
