@@ -29,7 +29,8 @@ struct Case {
 // sgemm attention from 256 tokens on, packed rows and row blocks in the linear layers.
 std::vector<Case> cases(const std::string& set, const BertConfig& c, int long_len) {
   std::vector<Case> out;
-  for (const auto& k : testing::load_json("bert/" + set + "/cases.json")["cases"])
+  const nlohmann::json fixture = testing::load_json("bert/" + set + "/cases.json");  // outlives the loop
+  for (const auto& k : fixture["cases"])
     for (size_t b = 0; b < k["input_ids"].size(); ++b) {
       Case one{k["name"].get<std::string>() + "[" + std::to_string(b) + "]", {}, {}};
       for (size_t t = 0; t < k["input_ids"][b].size(); ++t)
