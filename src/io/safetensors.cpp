@@ -8,6 +8,7 @@
 
 #include "attnlab/error.h"
 #include "core/file_error.h"
+#include "ops/packed_linear.h"
 
 namespace attnlab {
 namespace {
@@ -176,12 +177,6 @@ float f16_to_f32(uint16_t h) {
   return f;
 }
 
-float bf16_to_f32(uint16_t b) {
-  const uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 void convert_to_f32(const TensorView& t, const std::filesystem::path& file, float* out) {
   const size_t n = static_cast<size_t>(t.numel());
@@ -194,7 +189,7 @@ void convert_to_f32(const TensorView& t, const std::filesystem::path& file, floa
       for (size_t i = 0; i < n; ++i) {
         uint16_t v;
         std::memcpy(&v, t.data + 2 * i, 2);
-        out[i] = t.dtype == DType::kF16 ? f16_to_f32(v) : bf16_to_f32(v);
+        out[i] = t.dtype == DType::kF16 ? f16_to_f32(v) : from_bf16(v);
       }
       return;
     case DType::kF64:

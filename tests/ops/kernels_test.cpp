@@ -247,10 +247,7 @@ TEST_P(PackedLinear, Bf16KernelMatchesNaiveOnRoundedWeights) {
     const auto x = random_vector(static_cast<size_t>(rows) * in, 16), b = random_vector(out, 18);
     auto w = random_vector(static_cast<size_t>(out) * in, 17);
     const PackedWeight pw = pack_weight(w.data(), out, in, /*bf16=*/true);
-    for (float& v : w) {  // the weights the bf16 kernel really multiplies by
-      const uint32_t bits = static_cast<uint32_t>(to_bf16(v)) << 16;
-      std::memcpy(&v, &bits, 4);
-    }
+    for (float& v : w) v = from_bf16(to_bf16(v));  // the weights the bf16 kernel really multiplies by
     std::vector<float> fast(static_cast<size_t>(rows) * out), slow(fast.size());
     linear_packed(x.data(), rows, pw, b.data(), fast.data());
     linear_naive(x.data(), rows, in, w.data(), b.data(), out, slow.data());

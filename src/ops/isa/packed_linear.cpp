@@ -90,12 +90,7 @@ inline void kernel(const float* __restrict x, int ldx, int kc, const W* __restri
 // Without AVX2: the same sums, fused in the same order (std::fma), so every build gives the same
 // bits.
 inline float widen(float w) { return w; }
-inline float widen(uint16_t w) {
-  const uint32_t bits = static_cast<uint32_t>(w) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
+inline float widen(uint16_t w) { return from_bf16(w); }
 
 template <int R, bool kPacked, typename W>
 inline void kernel(const float* x, int ldx, int kc, const W* panel, const float* init, int ldi, float* out, int ldo,
