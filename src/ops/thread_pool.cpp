@@ -49,6 +49,10 @@ class Pool {
     if (!busy.owns_lock()) return false;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      // A worker still in the last job's drain() (its tasks all taken) could otherwise claim a task
+      // of this one from the counter being reset. Workers enter drain() only under mu_, so none
+      // can join while we wait here.
+      while (active_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
       fn_.store(&fn);
       tasks_.store(tasks);
       next_.store(0);
@@ -90,8 +94,10 @@ class Pool {
         cv_.wait(lock, [&] { return generation_.load() != seen; });
         seen = generation_.load();
         if (stop_) return;
+        active_.fetch_add(1, std::memory_order_acq_rel);
       }
       drain();
+      active_.fetch_sub(1, std::memory_order_acq_rel);
     }
   }
 
@@ -104,6 +110,7 @@ class Pool {
   std::atomic<int> tasks_{0};
   std::atomic<int> next_{0};
   std::atomic<int> pending_{0};
+  std::atomic<int> active_{0};  // workers inside drain()
   bool stop_ = false;
 };
 
