@@ -7,6 +7,10 @@
 
 namespace attnlab {
 
+// Engine::encode refuses longer texts (Error, kExitInput): a BERT sees at most a few thousand tokens
+// of them, and tokenizing holds ~30 bytes per input byte at its peak.
+inline constexpr size_t kMaxTextBytes = size_t{16} << 20;
+
 struct Encoding {
   std::vector<std::string> tokens;  // [CLS] the cat ... [SEP]
   std::vector<int> input_ids;

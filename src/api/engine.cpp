@@ -22,10 +22,6 @@ struct Engine::Impl {
 
 namespace {
 
-// Longer texts are refused rather than tokenized: a BERT sees at most a few thousand tokens of
-// them, and tokenizing holds ~30 bytes per input byte at its peak.
-constexpr size_t kMaxTextBytes = size_t{16} << 20;
-
 void check_text_size(std::string_view text, const char* what) {
   if (text.size() > kMaxTextBytes)
     throw Error(std::string(what) + " is more than " + std::to_string(kMaxTextBytes) +

@@ -64,9 +64,7 @@ class ProgressDrawer {
   std::chrono::steady_clock::time_point start_;
 };
 
-// Texts beyond this are refused before they are read to the end.
-constexpr size_t kMaxTextBytes = size_t{16} << 20;
-
+// Texts beyond the engine's limit are refused before they are read to the end.
 void check_text_size(size_t bytes, const char* where) {
   if (bytes > kMaxTextBytes)
     throw Error(std::string(where) + " is more than " + std::to_string(kMaxTextBytes) +
