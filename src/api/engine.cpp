@@ -1,7 +1,6 @@
 // The public engine (include/attnlab/engine.h) over the model, tokenizer and locator layers.
 #include "attnlab/engine.h"
 
-#include <algorithm>
 #include <optional>
 
 #include "attnlab/error.h"
