@@ -11,7 +11,7 @@ packages=(
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
-  poppler-utils python3 python3-pip python3-numpy unzip
+  poppler-utils python3 python3-pip python3-venv python3-numpy unzip
   qemu-user  # runs the test binary on a CPU model without AVX (ctest isa_cpu_without_avx)
 )
 
