@@ -14,6 +14,7 @@
 //   toy.h          the notebook's toy layers, bit-identical to PyTorch for a seed
 //   toy_checks.h   row sums and the context test on the toy layers
 //   observations.h the notebook's "Key Observations" numbers
+//   head_stats.h   per-head statistics after Clark et al. 2019 ([CLS], [SEP], neighbours, entropy)
 //   figure.h       the notebook's figures as PNG, SVG and PDF
 //   text_format.h  Python's and PyTorch's printed forms, to diff against a notebook
 //   json_writer.h  streaming JSON
@@ -28,6 +29,7 @@
 #include "attnlab/engine.h"
 #include "attnlab/error.h"
 #include "attnlab/figure.h"
+#include "attnlab/head_stats.h"
 #include "attnlab/json_writer.h"
 #include "attnlab/matrix.h"
 #include "attnlab/observations.h"

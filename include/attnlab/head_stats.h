@@ -1,0 +1,48 @@
+// Per-head attention statistics after Clark et al. 2019 ("What does BERT look at?"): how much each
+// head attends to [CLS], [SEP], punctuation, the token itself, its neighbours, and how broadly.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "attnlab/engine.h"
+
+namespace attnlab {
+
+// One head on one input of n tokens with weights a_ij (query row i, key column j). All are means
+// over query rows, computed in double from the float32 probabilities.
+struct HeadStats {
+  double cls = 0;      // mean_i sum of a_ij over the key positions j holding [CLS]
+  double sep = 0;      // ... holding [SEP]
+  double punct = 0;    // ... holding a "." or "," token
+  double self = 0;     // mean_i a_ii
+  double prev = 0;     // mean over i >= 1 of a_i,i-1 (0 when n < 2)
+  double next = 0;     // mean over i <= n-2 of a_i,i+1 (0 when n < 2)
+  double entropy = 0;  // mean_i of -sum_j a_ij ln a_ij (natural log, 0 ln 0 = 0)
+};
+
+// The statistics' names in HeadStats order, as JSON keys and CSV columns use them.
+inline constexpr std::string_view kHeadStatNames[] = {"cls", "sep", "punct", "self", "prev", "next", "entropy"};
+inline constexpr int kNumHeadStats = 7;
+// s's value of statistic k (0-based, kHeadStatNames order).
+double head_stat(const HeadStats& s, int k);
+
+// One layer as it is produced: attention [heads, seq, seq] (LayerView::attention) and the input's
+// tokens (seq of them, Encoding::tokens) -> [heads]. Error when the sizes disagree. Thread-safe.
+std::vector<HeadStats> layer_head_stats(const ArrayView<3>& attention, std::span<const std::string> tokens);
+
+// Every head of a run: [layers * heads], layer-major (index layer * heads + head). The run must keep
+// its attentions (RunOptions::attentions); Error otherwise.
+std::vector<HeadStats> head_stats(const Result& result);
+
+// Clark et al.'s thresholds for naming what a head does.
+inline constexpr double kBroadEntropy = 3.8;     // "broad": entropy > 3.8 nats
+inline constexpr double kPositionalShare = 0.5;  // "prev" / "next": > 0.5
+inline constexpr double kSpecialShare = 0.6;     // "cls" / "sep" / "punct": > 0.6
+
+// The labels a head earns, in the order broad, prev, next, cls, sep, punct; empty when none.
+std::vector<std::string_view> head_labels(const HeadStats& s);
+
+}  // namespace attnlab
