@@ -8,6 +8,7 @@ pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
 pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo)  # figure text: shaping, font fallback
 find_package(CURL REQUIRED)
+find_package(ZLIB REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # test server for the downloader
 if(ATTNLAB_BUILD_TESTS)
   find_package(GTest REQUIRED)

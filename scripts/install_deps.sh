@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   nlohmann-json3-dev libcli11-dev libutf8proc-dev
   libcairo2-dev libpango1.0-dev fonts-dejavu-core
-  libcurl4-openssl-dev libcpp-httplib-dev
+  libcurl4-openssl-dev libcpp-httplib-dev zlib1g-dev
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev

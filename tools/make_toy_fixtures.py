@@ -98,6 +98,10 @@ def main():
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             x, na_model, na_out, at_model, at_out, at_w = notebook_cells(seed)
+        # The attention layer's intermediate steps, as its forward() computes them.
+        with torch.no_grad():
+            q, k, v = at_model.query(x), at_model.key(x), at_model.value(x)
+            scores = torch.matmul(q, k.transpose(0, 1)) / (k.size(-1) ** 0.5)
         fixture = {
             "generator": "tools/make_toy_fixtures.py",
             "torch_version": torch.__version__,
@@ -106,6 +110,10 @@ def main():
             "non_attention_output": as_list(na_out),
             "attention_weights": as_list(at_w),
             "attention_output": as_list(at_out),
+            "queries": as_list(q),
+            "keys": as_list(k),
+            "values": as_list(v),
+            "scores": as_list(scores),
             "parameters": {
                 "non_attention.linear": linear_dict(na_model.linear),
                 "query": linear_dict(at_model.query),

@@ -19,11 +19,14 @@
 //   text_format.h  Python's and PyTorch's printed forms, to diff against a notebook
 //   json_writer.h  streaming JSON
 //   array_file.h   .npz and .safetensors files
+//   atomic_file.h  a file written whole or not at all (temporary file, then rename)
+//   viewer.h       the interactive attention viewer: one self-contained HTML page
 //   matrix.h       the small dense matrix the toy layers and figures use
 //   version.h      ATTNLAB_VERSION
 #pragma once
 
 #include "attnlab/array_file.h"
+#include "attnlab/atomic_file.h"
 #include "attnlab/download.h"
 #include "attnlab/encoding.h"
 #include "attnlab/engine.h"
@@ -37,3 +40,4 @@
 #include "attnlab/toy.h"
 #include "attnlab/toy_checks.h"
 #include "attnlab/version.h"
+#include "attnlab/viewer.h"

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "attnlab/matrix.h"
@@ -35,6 +37,9 @@ Matrix non_attention_forward(const Linear& linear, const Matrix& x);
 struct ToyAttention {
   Matrix weights;  // [tokens, tokens], rows sum to 1
   Matrix output;   // [tokens, dim]
+  // The steps in between, as forward() computes them: Q, K, V [tokens, dim] and the scaled
+  // scores Q K^T / sqrt(dim) [tokens, tokens] before the softmax.
+  Matrix queries, keys, values, scores;
 };
 // x: [tokens, dim] -> output [tokens, dim], weights [tokens, tokens]:
 // softmax(Q K^T / sqrt(dim)) V.
@@ -50,6 +55,11 @@ struct Run {
   ToyAttention attention;
 };
 Run run(uint64_t seed = 103);
+
+// A seed as torch.manual_seed takes it: any integer in [-2^63, 2^64 - 1], negatives as two's complement.
+// Stores the canonical decimal text (no '+', no leading zeros) in *canonical when given; throws
+// attnlab::Error (usage) naming --seed otherwise.
+uint64_t parse_seed(std::string_view text, std::string* canonical = nullptr);
 
 }  // namespace toy
 }  // namespace attnlab

@@ -3,6 +3,8 @@
 // non-attention row.
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "attnlab/toy.h"
@@ -24,5 +26,10 @@ struct ContextTest {
 
 // Adds `delta` to every feature of token `token`, reruns both layers and compares with the original.
 ContextTest run_context_test(const ToyParameters& params, const Matrix& x, int token, float delta);
+
+// What `attnlab toy --json` prints and the viewer's toy page embeds: one JSON object with the seed (as
+// written, e.g. from toy::parse_seed), input, both layers' outputs, Q, K, V, scores, attention weights,
+// every parameter, row sums and the context check; floats with 9 significant digits, then a newline.
+std::string toy_json(const toy::Run& run, const ContextTest& context, std::string_view seed_text, float delta);
 
 }  // namespace attnlab

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   attnlab::cli::add_toy_command(app);
   attnlab::cli::add_model_commands(app);
   attnlab::cli::add_demo_command(app);
+  attnlab::cli::add_view_command(app);
 
   try {
     app.parse(argc, argv);

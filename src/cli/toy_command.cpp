@@ -1,15 +1,12 @@
 // `attnlab toy`: the notebook's toy non-attention and attention layers (cells 1-2), printed as the
 // notebook prints them, then the "what to look for" checks made visible.
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "attnlab/toy_checks.h"
 #include "cli/commands.h"
 #include "cli/notebook_text.h"
 #include "attnlab/error.h"
-#include "attnlab/json_writer.h"
 #include "attnlab/toy.h"
 
 namespace attnlab::cli {
@@ -22,66 +19,6 @@ struct ToyOptions {
   int change_token = 1;  // 1-based, as the notebook labels tokens
   float delta = 1.0f;
 };
-
-void write_linear(JsonWriter& w, const char* name, const Linear& l) {
-  w.key(name).begin_object();
-  w.key("weight").floats(l.weight.data, l.weight.rows, l.weight.cols);
-  w.key("bias").floats(l.bias);
-  w.end_object();
-}
-
-std::string toy_json(const ToyOptions& o, const ToyParameters& p, const Matrix& x, const Matrix& na,
-                     const ToyAttention& at, const ContextTest& ct) {
-  JsonWriter w;
-  w.begin_object();
-  w.key("seed");
-  w.raw_number(o.seed_text);
-  w.key("input").floats(x.data, x.rows, x.cols);
-  w.key("non_attention_output").floats(na.data, na.rows, na.cols);
-  w.key("attention_weights").floats(at.weights.data, at.weights.rows, at.weights.cols);
-  w.key("attention_output").floats(at.output.data, at.output.rows, at.output.cols);
-  w.key("parameters").begin_object();
-  write_linear(w, "non_attention.linear", p.non_attention);
-  write_linear(w, "query", p.query);
-  write_linear(w, "key", p.key);
-  write_linear(w, "value", p.value);
-  w.end_object();
-  w.key("attention_row_sums").begin_array();
-  for (double s : row_sums(at.weights)) w.value(static_cast<float>(s));
-  w.end_array();
-  w.key("context_test").begin_object();
-  w.key("changed_token").value(ct.changed_token + 1);
-  w.key("delta").value(o.delta);
-  w.key("non_attention_max_change").floats(ct.non_attention_max_change);
-  w.key("attention_max_change").floats(ct.attention_max_change);
-  w.end_object();
-  w.end_object();
-  return w.str() + "\n";
-}
-
-// torch.manual_seed accepts any integer in [-2^63, 2^64 - 1]; negatives wrap to two's complement.
-uint64_t parse_seed(std::string& text) {
-  const char* p = text.c_str();
-  const bool negative = *p == '-';
-  const char* digits = negative ? p + 1 : p;
-  bool ok = *digits != '\0';
-  for (const char* c = digits; *c; ++c) ok = ok && *c >= '0' && *c <= '9';
-  errno = 0;
-  char* end = nullptr;
-  uint64_t value = 0;
-  if (ok && !negative) {
-    value = std::strtoull(digits, &end, 10);
-  } else if (ok) {
-    const long long v = std::strtoll(p, &end, 10);
-    value = static_cast<uint64_t>(v);
-  }
-  if (!ok || errno == ERANGE)
-    throw Error("--seed: expected an integer in [-9223372036854775808, 18446744073709551615] (as "
-                "torch.manual_seed accepts), got '" + text + "'", kExitUsage);
-  // Print the seed the way Python would (no leading zeros or '+').
-  text = negative ? std::to_string(static_cast<long long>(value)) : std::to_string(value);
-  return value;
-}
 
 std::string fmt(const char* f, double v) {
   char buf[64];
@@ -149,10 +86,10 @@ void add_toy_command(CLI::App& app) {
   cmd->add_option("--delta", opts->delta, "Context check: amount added to each of its features")
       ->capture_default_str();
   cmd->callback([opts] {
-    opts->seed = parse_seed(opts->seed_text);
+    opts->seed = toy::parse_seed(opts->seed_text, &opts->seed_text);
     const toy::Run r = toy::run(opts->seed);
     const ContextTest ct = run_context_test(r.parameters, r.input, opts->change_token - 1, opts->delta);
-    write_stdout(opts->json ? toy_json(*opts, r.parameters, r.input, r.non_attention, r.attention, ct)
+    write_stdout(opts->json ? toy_json(r, ct, opts->seed_text, opts->delta)
                             : toy_text(*opts, r.input, r.non_attention, r.attention, ct));
   });
 }

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "attnlab/error.h"
 #include "ops/linear.h"
 #include "ops/softmax.h"
 #include "ops/torch_rng.h"
@@ -56,9 +57,14 @@ static Matrix apply(const Linear& l, const Matrix& x) {
 Matrix non_attention_forward(const Linear& linear, const Matrix& x) { return apply(linear, x); }
 
 ToyAttention simple_attention_forward(const ToyParameters& p, const Matrix& x) {
-  const Matrix q = apply(p.query, x), k = apply(p.key, x), v = apply(p.value, x);
+  ToyAttention out;
+  out.queries = apply(p.query, x);
+  out.keys = apply(p.key, x);
+  out.values = apply(p.value, x);
+  const Matrix &q = out.queries, &k = out.keys, &v = out.values;
   const int n = x.rows, d = k.cols;
-  ToyAttention out{Matrix(n, n), Matrix(n, v.cols)};
+  out.weights = Matrix(n, n);
+  out.output = Matrix(n, v.cols);
   // scores = Q K^T, then divided by K.size(-1) ** 0.5 (a Python float), as the notebook writes it.
   Matrix kt(d, n);
   for (int i = 0; i < n; ++i)
@@ -66,6 +72,7 @@ ToyAttention simple_attention_forward(const ToyParameters& p, const Matrix& x) {
   matmul(q.data.data(), kt.data.data(), n, d, n, out.weights.data.data());
   const float scale = static_cast<float>(std::pow(static_cast<double>(d), 0.5));
   for (float& s : out.weights.data) s /= scale;
+  out.scores = out.weights;
   softmax_rows(out.weights.data.data(), n, n);
   matmul(out.weights.data.data(), v.data.data(), n, n, v.cols, out.output.data.data());
   return out;
@@ -78,6 +85,31 @@ toy::Run toy::run(uint64_t seed) {
   r.non_attention = non_attention_forward(r.parameters.non_attention, r.input);
   r.attention = simple_attention_forward(r.parameters, r.input);
   return r;
+}
+
+uint64_t toy::parse_seed(std::string_view text, std::string* canonical) {
+  const bool negative = !text.empty() && text.front() == '-';
+  const std::string_view digits = negative ? text.substr(1) : text;
+  bool ok = !digits.empty() && digits.size() <= 20;
+  for (char c : digits) ok = ok && c >= '0' && c <= '9';
+  uint64_t value = 0;
+  if (ok) {
+    // Exact decimal parse with overflow detection; the bound is 2^64 - 1, or 2^63 for a negative seed.
+    const uint64_t limit = negative ? (uint64_t{1} << 63) : ~uint64_t{0};
+    for (char c : digits) {
+      const uint64_t d = static_cast<uint64_t>(c - '0');
+      if (value > (limit - d) / 10) { ok = false; break; }
+      value = value * 10 + d;
+    }
+  }
+  if (!ok)
+    throw Error("--seed: expected an integer in [-9223372036854775808, 18446744073709551615] (as "
+                "torch.manual_seed accepts), got '" + std::string(text) + "'", kExitUsage);
+  if (canonical) {
+    *canonical = std::to_string(value);
+    if (negative && value != 0) canonical->insert(canonical->begin(), '-');
+  }
+  return negative ? ~value + 1 : value;
 }
 
 }  // namespace attnlab

@@ -35,6 +35,10 @@ TEST_P(ToyGolden, ParametersBitIdenticalOutputsWithin1e6) {
   expect_close(na.data, flat(fx["non_attention_output"]), 1e-6, "non_attention_output seed " + std::to_string(seed));
   expect_close(at.weights.data, flat(fx["attention_weights"]), 1e-6, "attention_weights seed " + std::to_string(seed));
   expect_close(at.output.data, flat(fx["attention_output"]), 1e-6, "attention_output seed " + std::to_string(seed));
+  expect_close(at.queries.data, flat(fx["queries"]), 1e-6, "queries seed " + std::to_string(seed));
+  expect_close(at.keys.data, flat(fx["keys"]), 1e-6, "keys seed " + std::to_string(seed));
+  expect_close(at.values.data, flat(fx["values"]), 1e-6, "values seed " + std::to_string(seed));
+  expect_close(at.scores.data, flat(fx["scores"]), 1e-6, "scores seed " + std::to_string(seed));
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, ToyGolden, ::testing::Values(103, 0, 42, 2024, -5));

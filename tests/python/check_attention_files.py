@@ -15,19 +15,9 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from array_files import load  # noqa: E402
+from checking import check, finish, run  # noqa: E402
 
 CASES = [("The cat sat on the mat.", None), ("Hello world", "A second segment, a little longer.")]
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def run(cli, *args):
-    return subprocess.run([cli, *args], capture_output=True)
 
 
 def expected_arrays(doc):
@@ -102,9 +92,8 @@ def main():
         r = run(cli, *args, "--json", "--digits", "10")
         check(r.returncode == 2, f"--digits 10: usage error (got {r.returncode})")
         check(os.listdir(tmp) == [], "nothing left behind in the output directory")
-    print(f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

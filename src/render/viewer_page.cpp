@@ -1,0 +1,270 @@
+// The viewer page (attnlab/viewer.h): the data object of web/README.md, and the page around it.
+#include "attnlab/viewer.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+
+#include "attnlab/error.h"
+#include "attnlab/json_writer.h"
+#include "attnlab/version.h"
+#include "render/canvas.h"
+#include "render/web_assets.h"
+
+namespace attnlab {
+namespace {
+
+// IEEE binary16 nearest to f, ties to even, as numpy's astype(float16) and the F16C instructions round.
+uint16_t to_half(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, sizeof x);
+  const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  const uint32_t abs = x & 0x7fffffffu;
+  if (abs >= 0x7f800000u) return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0u));
+  if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds past 65504: infinity
+  if (abs < 0x38800000u) {
+    // Subnormal half (or zero): the value in units of 2^-24, rounded to nearest even.
+    if (abs < 0x33000000u) return sign;  // below half of the smallest subnormal
+    const uint32_t mantissa = (abs & 0x7fffffu) | 0x800000u;
+    const int shift = 126 - static_cast<int>(abs >> 23);  // 14..24
+    const uint32_t kept = mantissa >> shift;
+    const uint32_t rest = mantissa & ((1u << shift) - 1);
+    const uint32_t half = 1u << (shift - 1);
+    const uint32_t rounded = kept + (rest > half || (rest == half && (kept & 1u)));
+    return static_cast<uint16_t>(sign | rounded);
+  }
+  // Normal: rebias the exponent, round the 13 dropped mantissa bits to nearest even (a carry
+  // correctly bumps the exponent).
+  const uint32_t rebased = abs - (112u << 23);
+  const uint32_t rounded = rebased + 0xfffu + ((rebased >> 13) & 1u);
+  return static_cast<uint16_t>(sign | (rounded >> 13));
+}
+
+std::string base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  const auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+  }
+  if (const size_t left = bytes.size() - i; left > 0) {
+    const uint32_t v = byte(i) << 16 | (left == 2 ? byte(i + 1) << 8 : 0);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += left == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// Byte b of element i goes to b * count + i, then one raw deflate stream (RFC 1951).
+std::string shuffle_deflate(std::string_view bytes, size_t element_size) {
+  const size_t count = bytes.size() / element_size;
+  std::string shuffled(bytes.size(), '\0');
+  for (size_t i = 0; i < count; ++i)
+    for (size_t b = 0; b < element_size; ++b) shuffled[b * count + i] = bytes[i * element_size + b];
+  z_stream z{};
+  // Level 1: the shuffled planes compress almost as well as at level 6, several times faster.
+  if (deflateInit2(&z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::bad_alloc();
+  std::string out(deflateBound(&z, static_cast<uLong>(shuffled.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(shuffled.data());
+  z.avail_in = static_cast<uInt>(shuffled.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) throw Error("viewer: deflate failed (zlib error " + std::to_string(rc) + ")");
+  return out;
+}
+
+// One array of the data object: {"dtype", "shape", "encoding", "data"}.
+void write_array(JsonWriter& w, std::string_view name, std::span<const float> values,
+                 std::initializer_list<int> shape, const ViewerOptions& o) {
+  std::string bytes;
+  size_t element_size = sizeof(float);
+  if (o.precision == ViewerPrecision::kFloat16) {
+    element_size = sizeof(uint16_t);
+    bytes.resize(values.size() * element_size);
+    for (size_t i = 0; i < values.size(); ++i) {
+      const uint16_t h = to_half(values[i]);
+      bytes[2 * i] = static_cast<char>(h & 0xff);
+      bytes[2 * i + 1] = static_cast<char>(h >> 8);
+    }
+  } else {
+    // Little-endian float32: the in-memory layout on every machine attnlab builds for.
+    bytes.assign(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+  }
+  w.key(name).begin_object();
+  w.key("dtype").value(o.precision == ViewerPrecision::kFloat16 ? "f16" : "f32");
+  w.key("shape").begin_array();
+  for (int d : shape) w.value(d);
+  w.end_array();
+  w.key("encoding").value(o.compress ? "shuffle-deflate-base64" : "base64");
+  w.key("data").value(base64(o.compress ? shuffle_deflate(bytes, element_size) : bytes));
+  w.end_object();
+}
+
+// The stored layers of a [layers, ...] block whose layer stride is `stride` floats.
+std::vector<float> select_layers(const float* data, size_t stride, const std::vector<int>& layers) {
+  std::vector<float> out(layers.size() * stride);
+  for (size_t i = 0; i < layers.size(); ++i)
+    std::copy_n(data + static_cast<size_t>(layers[i]) * stride, stride, out.data() + i * stride);
+  return out;
+}
+
+void write_input(JsonWriter& w, const ViewerInput& in, const std::vector<int>& layers, const ViewerOptions& o) {
+  const Result& r = *in.result;
+  const Encoding& enc = r.encoding;
+  const int n = r.seq_len(), heads = r.num_heads, dh = r.head_dim, stored = static_cast<int>(layers.size());
+  w.begin_object();
+  w.key("text").value(in.text);
+  w.key("pair");
+  if (in.pair) w.value(*in.pair);
+  else w.null();
+  w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("token_type_ids").ints(enc.token_type_ids);
+  w.key("word_ids").begin_array();
+  for (int id : enc.word_ids) {
+    if (id < 0) w.null();
+    else w.value(id);
+  }
+  w.end_array();
+  const size_t att_stride = static_cast<size_t>(heads) * n * n, qk_stride = static_cast<size_t>(heads) * n * dh;
+  write_array(w, "attentions", select_layers(r.attentions.view().data, att_stride, layers), {stored, heads, n, n}, o);
+  write_array(w, "queries", select_layers(r.query.data(), qk_stride, layers), {stored, heads, n, dh}, o);
+  write_array(w, "keys", select_layers(r.key.data(), qk_stride, layers), {stored, heads, n, dh}, o);
+  w.end_object();
+}
+
+// JSON inside <script type="application/json">: a '<' only occurs within strings, where \u003c means
+// the same character and can never start "</script>" or "<!--".
+std::string script_safe(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  for (char c : json) {
+    if (c == '<') out += "\\u003c";
+    else out += c;
+  }
+  return out;
+}
+
+void begin_data(JsonWriter& w, std::string_view kind) {
+  w.begin_object();
+  w.key("format").value("attnlab-view/1");
+  w.key("generator").value(std::string("attnlab ") + ATTNLAB_VERSION);
+  w.key("kind").value(kind);
+}
+
+}  // namespace
+
+std::vector<int> parse_layer_list(std::string_view text, int num_layers) {
+  const auto fail = [&](const std::string& why) -> std::vector<int> {
+    throw Error("--layers '" + std::string(text) + "': " + why + " (expected layer numbers 0-" +
+                    std::to_string(num_layers - 1) + ", as '3', '0-5' or '0,2,7-11')",
+                kExitUsage);
+  };
+  const auto number = [&](std::string_view s) {
+    int v = -1;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size()) {
+      std::string why(1, '\'');
+      why.append(s).append("' is not a layer number");
+      fail(why);
+    }
+    if (v >= num_layers) fail("layer " + std::to_string(v) + " is out of range: the model has " + std::to_string(num_layers) + " layers");
+    return v;
+  };
+  std::vector<int> layers;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string_view part = text.substr(start, comma - start);
+    const size_t dash = part.find('-');
+    if (dash == std::string_view::npos) {
+      layers.push_back(number(part));
+    } else {
+      const int first = number(part.substr(0, dash)), last = number(part.substr(dash + 1));
+      if (first > last) fail("range " + std::string(part) + " runs backwards");
+      for (int l = first; l <= last; ++l) layers.push_back(l);
+    }
+    start = comma + 1;
+  }
+  std::sort(layers.begin(), layers.end());
+  layers.erase(std::unique(layers.begin(), layers.end()), layers.end());
+  return layers;
+}
+
+std::string viewer_data_json(const ModelInfo& model, std::span<const ViewerInput> inputs, const ViewerOptions& options) {
+  if (inputs.empty()) throw Error("viewer: no input to show", kExitUsage);
+  std::vector<int> layers = options.layers;
+  if (layers.empty())
+    for (int l = 0; l < model.num_layers; ++l) layers.push_back(l);
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (layers[i] < 0 || layers[i] >= model.num_layers || (i > 0 && layers[i] <= layers[i - 1]))
+      throw Error("viewer: layers must be ascending model layers 0-" + std::to_string(model.num_layers - 1), kExitUsage);
+  for (const ViewerInput& in : inputs) {
+    const Result* r = in.result;
+    if (r == nullptr || r->attentions.empty() || r->query.empty() || r->key.empty())
+      throw Error("viewer: each input needs a run with attentions and q/k vectors (RunOptions attentions + qkv)",
+                  kExitUsage);
+    if (r->num_layers != model.num_layers || r->num_heads != model.num_heads)
+      throw Error("viewer: an input was run on a different model than " + model.name, kExitUsage);
+  }
+  JsonWriter w(JsonOptions{9});
+  begin_data(w, "model");
+  w.key("model").begin_object();
+  w.key("name").value(model.name).key("num_layers").value(model.num_layers).key("num_heads").value(model.num_heads);
+  w.key("head_dim").value(model.head_dim).key("hidden").value(model.hidden);
+  w.end_object();
+  w.key("layers").ints(layers);
+  w.key("inputs").begin_array();
+  for (const ViewerInput& in : inputs) write_input(w, in, layers, options);
+  w.end_array();
+  w.end_object();
+  return w.str();
+}
+
+std::string toy_viewer_data_json(std::string_view toy_json) {
+  JsonWriter w;
+  begin_data(w, "toy");
+  w.key("toy").raw(toy_json.substr(0, toy_json.find_last_not_of(" \n") + 1));
+  w.end_object();
+  return w.str();
+}
+
+std::string viewer_page(std::string_view data_json, std::string_view title) {
+  const std::string_view tpl = web::viewer_template();
+  const std::pair<std::string_view, std::string> parts[] = {
+      {"/*@ATTNLAB_CSS@*/", std::string(web::viewer_css())},
+      {"/*@ATTNLAB_JS@*/", std::string(web::viewer_js())},
+      {"@ATTNLAB_DATA@", script_safe(data_json)},
+      {"@ATTNLAB_TITLE@", xml_escape(title)},
+  };
+  // Markers are found in the template only, never in what replaces them.
+  std::vector<std::pair<size_t, const std::pair<std::string_view, std::string>*>> at;
+  for (const auto& p : parts) {
+    const size_t pos = tpl.find(p.first);
+    if (pos == std::string_view::npos) throw Error("viewer: the page template lacks " + std::string(p.first));
+    at.emplace_back(pos, &p);
+  }
+  std::sort(at.begin(), at.end());
+  std::string page;
+  size_t size = tpl.size();
+  for (const auto& p : parts) size += p.second.size();
+  page.reserve(size);
+  size_t from = 0;
+  for (const auto& [pos, p] : at) {
+    page.append(tpl.substr(from, pos - from)).append(p->second);
+    from = pos + p->first.size();
+  }
+  page.append(tpl.substr(from));
+  return page;
+}
+
+}  // namespace attnlab
