@@ -7,7 +7,6 @@ Run: tests/python/with_numpy.sh tests/python/check_attention_files.py ATTNLAB_CL
 import json
 import os
 import pathlib
-import subprocess
 import sys
 import tempfile
 
