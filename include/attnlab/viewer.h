@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "attnlab/engine.h"
+#include "attnlab/json_writer.h"
 #include "attnlab/toy_checks.h"
 
 namespace attnlab {
@@ -48,7 +49,14 @@ std::string viewer_data_json(const ModelInfo& model, std::span<const ViewerInput
 // The data object of the toy walk-through; toy_json is what toy_json() (toy_checks.h) returns.
 std::string toy_viewer_data_json(std::string_view toy_json);
 
-// The complete HTML page around a data object from one of the two functions above.
-std::string viewer_page(std::string_view data_json, std::string_view title);
+// One array in the page's encoding ({"dtype", "shape", "encoding", "data"}, web/README.md) as the value
+// of `name` in w's current object: for JSON answers the page (or a script) decodes the same way.
+void write_viewer_array(JsonWriter& w, std::string_view name, std::span<const float> values,
+                        std::span<const int> shape, const ViewerOptions& options);
+
+// The complete HTML page around a data object from one of the two functions above. same_origin_api:
+// the page may also fetch from the server that sent it (attnlab serve); otherwise it can make no
+// request at all.
+std::string viewer_page(std::string_view data_json, std::string_view title, bool same_origin_api = false);
 
 }  // namespace attnlab

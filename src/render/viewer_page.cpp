@@ -84,9 +84,10 @@ std::string shuffle_deflate(std::string_view bytes, size_t element_size) {
   return out;
 }
 
-// One array of the data object: {"dtype", "shape", "encoding", "data"}.
-void write_array(JsonWriter& w, std::string_view name, std::span<const float> values,
-                 std::initializer_list<int> shape, const ViewerOptions& o) {
+}  // namespace
+
+void write_viewer_array(JsonWriter& w, std::string_view name, std::span<const float> values,
+                        std::span<const int> shape, const ViewerOptions& o) {
   std::string bytes;
   size_t element_size = sizeof(float);
   if (o.precision == ViewerPrecision::kFloat16) {
@@ -109,6 +110,13 @@ void write_array(JsonWriter& w, std::string_view name, std::span<const float> va
   w.key("encoding").value(o.compress ? "shuffle-deflate-base64" : "base64");
   w.key("data").value(base64(o.compress ? shuffle_deflate(bytes, element_size) : bytes));
   w.end_object();
+}
+
+namespace {
+
+void write_array(JsonWriter& w, std::string_view name, std::span<const float> values,
+                 std::initializer_list<int> shape, const ViewerOptions& o) {
+  write_viewer_array(w, name, values, std::span<const int>(shape.begin(), shape.size()), o);
 }
 
 // The stored layers of a [layers, ...] block whose layer stride is `stride` floats.
@@ -238,8 +246,14 @@ std::string toy_viewer_data_json(std::string_view toy_json) {
   return w.str();
 }
 
-std::string viewer_page(std::string_view data_json, std::string_view title) {
-  const std::string_view tpl = web::viewer_template();
+std::string viewer_page(std::string_view data_json, std::string_view title, bool same_origin_api) {
+  std::string tpl(web::viewer_template());
+  if (same_origin_api) {
+    constexpr std::string_view kNone = "default-src 'none';";
+    const size_t at = tpl.find(kNone);
+    if (at == std::string::npos) throw Error("viewer: the page template's CSP lacks " + std::string(kNone));
+    tpl.insert(at + kNone.size(), " connect-src 'self';");
+  }
   const std::pair<std::string_view, std::string> parts[] = {
       {"/*@ATTNLAB_CSS@*/", std::string(web::viewer_css())},
       {"/*@ATTNLAB_JS@*/", std::string(web::viewer_js())},
@@ -250,7 +264,7 @@ std::string viewer_page(std::string_view data_json, std::string_view title) {
   std::vector<std::pair<size_t, const std::pair<std::string_view, std::string>*>> at;
   for (const auto& p : parts) {
     const size_t pos = tpl.find(p.first);
-    if (pos == std::string_view::npos) throw Error("viewer: the page template lacks " + std::string(p.first));
+    if (pos == std::string::npos) throw Error("viewer: the page template lacks " + std::string(p.first));
     at.emplace_back(pos, &p);
   }
   std::sort(at.begin(), at.end());
@@ -260,10 +274,10 @@ std::string viewer_page(std::string_view data_json, std::string_view title) {
   page.reserve(size);
   size_t from = 0;
   for (const auto& [pos, p] : at) {
-    page.append(tpl.substr(from, pos - from)).append(p->second);
+    page.append(tpl, from, pos - from).append(p->second);
     from = pos + p->first.size();
   }
-  page.append(tpl.substr(from));
+  page.append(tpl, from);
   return page;
 }
 

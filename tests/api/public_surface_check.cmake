@@ -1,20 +1,26 @@
 # The front ends stand on the public headers alone. Run as `cmake -DROOT=<source dir> -P` (a ctest test):
-#  - src/cli/ includes only "attnlab/..." (the public headers), its own "cli/...", the standard
-#    library, POSIX <unistd.h> and CLI11;
+#  - src/cli/ includes only "attnlab/..." (the public headers), its own "cli/...", the server's
+#    "server/...", the standard library, POSIX headers and CLI11;
+#  - src/server/ includes only "attnlab/...", its own "server/...", the standard library, POSIX
+#    headers, cpp-httplib and nlohmann-json;
 #  - include/attnlab/ includes only "attnlab/..." and the standard library.
 set(problems "")
-file(GLOB cli_files ${ROOT}/src/cli/*.cpp ${ROOT}/src/cli/*.h)
+file(GLOB cli_files ${ROOT}/src/cli/*.cpp ${ROOT}/src/cli/*.h ${ROOT}/src/server/*.cpp ${ROOT}/src/server/*.h)
 file(GLOB public_files ${ROOT}/include/attnlab/*.h)
 foreach(file IN LISTS cli_files public_files)
   file(STRINGS ${file} lines REGEX "^[ \t]*#[ \t]*include")
   string(FIND "${file}" "/src/cli/" in_cli)
+  string(FIND "${file}" "/src/server/" in_server)
+  if(in_server GREATER -1)
+    set(in_cli ${in_server})
+  endif()
   foreach(line IN LISTS lines)
     if(line MATCHES "#[ \t]*include[ \t]*\"([^\"]+)\"")
       set(header ${CMAKE_MATCH_1})
       if(header MATCHES "^attnlab/")
         continue()
       endif()
-      if(in_cli GREATER -1 AND header MATCHES "^cli/")
+      if(in_cli GREATER -1 AND header MATCHES "^(cli|server)/")
         continue()
       endif()
     elseif(line MATCHES "#[ \t]*include[ \t]*<([^>]+)>")
@@ -22,7 +28,7 @@ foreach(file IN LISTS cli_files public_files)
       if(NOT header MATCHES "[./]")  # <vector>, <cstdio>: the standard library
         continue()
       endif()
-      if(in_cli GREATER -1 AND header MATCHES "^(CLI/CLI\\.hpp|unistd\\.h)$")
+      if(in_cli GREATER -1 AND header MATCHES "^(CLI/CLI\\.hpp|httplib\\.h|nlohmann/json\\.hpp|unistd\\.h|signal\\.h|spawn\\.h)$")
         continue()
       endif()
     else()

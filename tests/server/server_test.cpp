@@ -1,0 +1,317 @@
+// attnlab serve's web app and JSON API through a real HTTP client on 127.0.0.1: every route, every
+// error status, hostile requests, and a bounded load test whose answers must equal single requests.
+#include "server/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "../cli/cli_run.h"
+
+namespace attnlab::server {
+namespace {
+
+using nlohmann::json;
+using testing::kMinilm;
+using testing::kTiny;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
+// A server on a free loopback port, serving until the fixture ends.
+class Served {
+ public:
+  explicit Served(ServeOptions options = {}, std::vector<std::string> models = {kTiny.string()}) {
+    std::vector<ServedModel> served;
+    for (const std::string& m : models) served.push_back({m, std::make_shared<const Engine>(Engine::open(m))});
+    options.port = 0;
+    options.log = [this](const std::string& line) {
+      std::lock_guard lock(log_mutex_);
+      log_ += line + "\n";
+    };
+    server_ = std::make_unique<Server>(std::move(served), options);
+    thread_ = std::thread([this] { server_->run(); });
+  }
+  ~Served() {
+    server_->stop();
+    thread_.join();
+  }
+  int port() const { return server_->port(); }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port());
+    c.set_read_timeout(std::chrono::seconds(60));
+    return c;
+  }
+  std::string log() {
+    std::lock_guard lock(log_mutex_);
+    return log_;
+  }
+
+ private:
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  std::mutex log_mutex_;
+  std::string log_;
+};
+
+httplib::Result post(httplib::Client& c, const std::string& path, const std::string& body) {
+  return c.Post(path.c_str(), body, "application/json");
+}
+
+// The answer is a JSON error with this status, in the body and on the wire.
+void expect_error(const httplib::Result& r, int status, const std::string& needle = "") {
+  ASSERT_TRUE(r) << "no answer (" << httplib::to_string(r.error()) << ")";
+  EXPECT_EQ(r->status, status) << r->body;
+  const json body = json::parse(r->body, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << r->body;
+  EXPECT_EQ(body.value("code", 0), status) << r->body;
+  EXPECT_NE(body.value("error", std::string()).find(needle), std::string::npos) << r->body;
+}
+
+TEST(Server, HealthModelsAndPages) {
+  Served s;
+  auto c = s.client();
+  auto r = c.Get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(json::parse(r->body)["status"], "ok");
+  r = c.Get("/api/models");
+  ASSERT_TRUE(r);
+  const json models = json::parse(r->body)["models"];
+  ASSERT_EQ(models.size(), 1u);
+  EXPECT_EQ(models[0]["name"], kTiny.string());
+  EXPECT_EQ(models[0]["num_layers"], 2);
+  for (const char* page : {"/", "/toy"}) {
+    r = c.Get(page);
+    ASSERT_TRUE(r) << page;
+    EXPECT_EQ(r->status, 200) << page;
+    EXPECT_EQ(r->get_header_value("Content-Type").rfind("text/html", 0), 0u) << page;
+    EXPECT_NE(r->body.find("default-src 'none'"), std::string::npos) << page;
+    EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(r->get_header_value("Referrer-Policy"), "no-referrer");
+  }
+  // The app page may fetch from this server only; the toy page from nowhere.
+  EXPECT_NE(c.Get("/")->body.find("connect-src 'self'"), std::string::npos);
+  EXPECT_EQ(c.Get("/toy")->body.find("connect-src"), std::string::npos);
+  EXPECT_EQ(r->get_header_value("Access-Control-Allow-Origin"), "");
+}
+
+TEST(Server, TokenizeAndAttentionEqualTheEngine) {
+  Served s;
+  auto c = s.client();
+  const Engine engine = Engine::open(kTiny.string());
+  const Result want = engine.run(engine.encode("The cat sat.", std::string_view("On the mat.")));
+
+  auto r = post(c, "/api/tokenize", R"({"text": "The cat sat.", "pair": "On the mat."})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json tok = json::parse(r->body);
+  EXPECT_EQ(tok["tokens"].get<std::vector<std::string>>(), want.encoding.tokens);
+  EXPECT_EQ(tok["token_type_ids"].get<std::vector<int>>(), want.encoding.token_type_ids);
+
+  r = post(c, "/api/attention",
+           R"({"text": "The cat sat.", "pair": "On the mat.", "layers": [1], "heads": [0, 2], "include": ["attentions", "hidden", "pooler", "qk"]})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json got = json::parse(r->body);
+  const int n = want.seq_len();
+  EXPECT_EQ(got["layers"], json::array({1}));
+  EXPECT_EQ(got["heads"], json::array({0, 2}));
+  // 9 significant digits read back to the same float32.
+  for (int hi = 0; hi < 2; ++hi) {
+    const int head = hi == 0 ? 0 : 2;
+    for (int q = 0; q < n; ++q)
+      for (int k = 0; k < n; ++k)
+        ASSERT_EQ(got["attentions"][0][hi][q][k].get<float>(), want.attentions.row(1, head, q)[k]);
+  }
+  ASSERT_EQ(got["last_hidden_state"].size(), static_cast<size_t>(n));
+  EXPECT_EQ(got["last_hidden_state"][n - 1][3].get<float>(), want.last_hidden_state[(n - 1) * want.hidden + 3]);
+  EXPECT_EQ(got["pooler_output"][5].get<float>(), want.pooler_output[5]);
+  EXPECT_EQ(got["queries"].size(), 1u);
+  EXPECT_EQ(got["keys"][0].size(), 2u);
+
+  // The compact form: f16 base64 arrays, same shape.
+  r = post(c, "/api/attention", R"({"text": "The cat sat.", "format": "f16-base64"})");
+  ASSERT_TRUE(r);
+  const json compact = json::parse(r->body);
+  EXPECT_EQ(compact["attentions"]["dtype"], "f16");
+  EXPECT_EQ(compact["attentions"]["shape"], json::array({2, want.num_heads, 6, 6}));
+
+  // The viewer's data for the app page.
+  r = post(c, "/api/view", R"({"text": "The cat sat."})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json view = json::parse(r->body);
+  EXPECT_EQ(view["kind"], "model");
+  EXPECT_EQ(view["inputs"][0]["tokens"].size(), 6u);
+}
+
+TEST(Server, BadRequestsGetTheRightStatusAndTheServerGoesOn) {
+  Served s;
+  auto c = s.client();
+  expect_error(post(c, "/api/attention", R"({"text": "abc")"), 400, "not valid JSON");
+  expect_error(post(c, "/api/attention", R"([1, 2])"), 400, "must be a JSON object");
+  expect_error(post(c, "/api/attention", R"({"text": 5})"), 400, "\"text\" must be a string");
+  expect_error(post(c, "/api/attention", R"({"pair": "x"})"), 400, "\"text\" is required");
+  expect_error(post(c, "/api/attention", R"({"text": "x", "layers": [7]})"), 400, "\"layers\": 7 is out of range");
+  expect_error(post(c, "/api/attention", R"({"text": "x", "heads": ["a"]})"), 400, "must hold integers");
+  expect_error(post(c, "/api/attention", R"({"text": "x", "include": ["everything"]})"), 400, "\"include\"");
+  expect_error(post(c, "/api/attention", R"({"text": "x", "format": "xml"})"), 400, "\"format\"");
+  expect_error(post(c, "/api/attention", R"({"text": "x", "extra": 1})"), 400, "unknown field");
+  expect_error(post(c, "/api/attention", "{\"text\": \"caf\xe9\"}"), 400, "not valid JSON");  // not UTF-8
+  expect_error(post(c, "/api/attention", R"({"text": "x", "model": "gpt-9"})"), 404, "no model");
+  expect_error(c.Post("/api/attention", R"({"text": "x"})", "text/plain"), 415, "application/json");
+  expect_error(c.Get("/api/attention"), 405, "GET is not allowed");
+  EXPECT_EQ(c.Get("/api/attention")->get_header_value("Allow"), "POST");
+  expect_error(c.Delete("/"), 405);
+  expect_error(c.Get("/nope"), 404);
+  for (const char* path : {"/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/web/src/viewer.html", "/..%2fREADME.md"})
+    expect_error(c.Get(path), 404);
+  std::string words;
+  for (int i = 0; i < 700; ++i) words += "word ";
+  expect_error(post(c, "/api/attention", json{{"text", words}, {"truncate", false}}.dump()), 422, "at most");
+  auto ok = post(c, "/api/attention", json{{"text", words}}.dump());
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_TRUE(json::parse(ok->body)["truncated"].get<bool>());
+  // 10 MB body: refused whole.
+  expect_error(post(c, "/api/attention", json{{"text", std::string(10 << 20, 'a')}}.dump()), 413);
+  EXPECT_EQ(c.Get("/healthz")->status, 200);
+}
+
+TEST(Server, HostileHeaders) {
+  Served s;
+  auto c = s.client();
+  // DNS rebinding: a page at evil.example whose name now points at 127.0.0.1.
+  httplib::Headers evil{{"Host", "evil.example:8000"}};
+  expect_error(c.Get("/api/models", evil), 421, "Host header");
+  expect_error(c.Post("/api/attention", evil, R"({"text": "x"})", "application/json"), 421);
+  // Another origin's script.
+  httplib::Headers origin{{"Origin", "http://evil.example"}};
+  expect_error(c.Post("/api/attention", origin, R"({"text": "x"})", "application/json"), 403, "cross-origin");
+  // 10,000 headers; one 100 KB header.
+  httplib::Headers many;
+  for (int i = 0; i < 10000; ++i) many.emplace("X-H" + std::to_string(i), "v");
+  auto r = c.Get("/healthz", many);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+  r = c.Get("/healthz", {{"X-Big", std::string(100 << 10, 'b')}});
+  if (r) {
+    EXPECT_GE(r->status, 400);  // httplib drops the line (8 KB cap) or answers 400
+  }
+  EXPECT_EQ(s.client().Get("/healthz")->status, 200);
+  // The access log: method, path, status, time, bytes; never the text.
+  const std::string log = s.log();
+  EXPECT_TRUE(testing::has_line_matching(log, R"(^GET /api/models 421 [0-9.]+ ms [0-9]+ bytes$)")) << log;
+  EXPECT_EQ(log.find("\"text\""), std::string::npos);
+}
+
+// A client that sends one byte a second is dropped at the read timeout; others are served meanwhile.
+TEST(Server, SlowClientIsDroppedAtItsTimeout) {
+  ServeOptions o;
+  o.read_timeout = std::chrono::seconds(1);
+  Served s(o);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(s.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string request = "POST /api/attention HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  bool dropped = false;
+  for (size_t i = 0; i < request.size() && !dropped; ++i) {
+    EXPECT_EQ(s.client().Get("/healthz")->status, 200);
+    if (::send(fd, &request[i], 1, MSG_NOSIGNAL) != 1) dropped = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    char byte;
+    if (::recv(fd, &byte, 1, MSG_DONTWAIT) == 0) dropped = true;  // the server closed it
+  }
+  ::close(fd);
+  EXPECT_TRUE(dropped);
+}
+
+// A full queue answers 503 with Retry-After at once rather than piling up work.
+TEST(Server, FullQueueIs503WithRetryAfter) {
+  ServeOptions o;
+  o.max_waiting = 0;
+  Served s(o, {kMinilm.string()});
+  std::string words;
+  for (int i = 0; i < 500; ++i) words += "word ";
+  const std::string body = json{{"text", words}}.dump();
+  std::vector<std::future<httplib::Result>> calls;
+  for (int i = 0; i < 6; ++i)
+    calls.push_back(std::async(std::launch::async, [&] {
+      auto c = s.client();
+      return post(c, "/api/attention", body);
+    }));
+  int ok = 0, busy = 0;
+  for (auto& f : calls) {
+    const httplib::Result r = f.get();
+    ASSERT_TRUE(r);
+    if (r->status == 200) ++ok;
+    if (r->status == 503) {
+      ++busy;
+      EXPECT_EQ(r->get_header_value("Retry-After"), "1");
+    }
+  }
+  EXPECT_GE(ok, 1);
+  EXPECT_GE(busy, 1);
+  EXPECT_EQ(ok + busy, 6);
+}
+
+long rss_kb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+// 16 clients x 200 requests of mixed sentences: no error, every answer equal to the single-request
+// answer, memory flat after warm-up.
+TEST(ServerLoad, SixteenClientsEqualSingleRequests) {
+  if (kSanitized) GTEST_SKIP() << "timing-bound load; the sanitizer builds run the other server tests";
+  Served s({}, {kMinilm.string()});
+  const std::vector<std::string> sentences = {
+      "The cat sat on the mat.", "Students learn faster when examples are visual.", "Attention!",
+      "A much longer sentence, with commas, clauses and a few rarer words such as photosynthesis.",
+      "Where is the nearest station?", "BERT looks at [SEP] a lot."};
+  std::vector<std::string> single;
+  {
+    auto c = s.client();
+    for (const std::string& t : sentences) single.push_back(post(c, "/api/attention", json{{"text", t}}.dump())->body);
+  }
+  constexpr int kClients = 16, kRequests = 200;
+  std::atomic<int> done{0}, errors{0}, mismatches{0};
+  std::atomic<long> rss_after_100{0};
+  std::vector<std::thread> clients;
+  for (int k = 0; k < kClients; ++k)
+    clients.emplace_back([&, k] {
+      auto c = s.client();
+      for (int i = 0; i < kRequests; ++i) {
+        const size_t which = static_cast<size_t>(k * 7 + i) % sentences.size();
+        const auto r = post(c, "/api/attention", json{{"text", sentences[which]}}.dump());
+        if (!r || r->status != 200) ++errors;
+        else if (r->body != single[which]) ++mismatches;
+        if (++done == 100) rss_after_100 = rss_kb();
+      }
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(mismatches.load(), 0);
+  const long after = rss_kb();
+  EXPECT_LE(after, rss_after_100.load() * 105 / 100) << "RSS after 100 requests " << rss_after_100.load()
+                                                     << " kB, after all " << after << " kB";
+}
+
+}  // namespace
+}  // namespace attnlab::server
