@@ -15,6 +15,7 @@
 //   toy_checks.h   row sums and the context test on the toy layers
 //   observations.h the notebook's "Key Observations" numbers
 //   head_stats.h   per-head statistics after Clark et al. 2019 ([CLS], [SEP], neighbours, entropy)
+//   corpus.h       corpus runs: input lines, per-layer reductions, exact totals that merge across shards
 //   figure.h       the notebook's figures as PNG, SVG and PDF
 //   text_format.h  Python's and PyTorch's printed forms, to diff against a notebook
 //   json_writer.h  streaming JSON
@@ -30,6 +31,7 @@
 #include "attnlab/download.h"
 #include "attnlab/encoding.h"
 #include "attnlab/engine.h"
+#include "attnlab/corpus.h"
 #include "attnlab/error.h"
 #include "attnlab/figure.h"
 #include "attnlab/head_stats.h"
