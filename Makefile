@@ -67,11 +67,13 @@ demo: build model
 # The reference (PyTorch + transformers) lives in tools/.venv, never needed by build/test/demo.
 tools/.venv/bin/python:
 	python3 -m venv tools/.venv
-	tools/.venv/bin/pip install --quiet torch transformers safetensors numpy
+	tools/.venv/bin/pip install --quiet torch transformers safetensors numpy onnxruntime onnx
 
 bench: build model tools/.venv/bin/python
 	@tools/.venv/bin/python tools/make_bench_model.py models/bench-bert-base
 	@tools/.venv/bin/python bench/run.py
+	@tools/.venv/bin/python -c "import onnxruntime, onnx" 2>/dev/null || tools/.venv/bin/pip install --quiet onnxruntime onnx
+	@tools/.venv/bin/python bench/corpus_bench.py --attnlab $(BUILD_DIR)/attnlab --spark-python "$$(scripts/test_venv.sh)"
 
 clean:
 	rm -rf $(BUILD_DIR) build-debug build-asan build-tsan build-fuzz

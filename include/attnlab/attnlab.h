@@ -14,7 +14,9 @@
 //   toy.h          the notebook's toy layers, bit-identical to PyTorch for a seed
 //   toy_checks.h   row sums and the context test on the toy layers
 //   observations.h the notebook's "Key Observations" numbers
+//   analysis.h     rollout, flow, norm-based, ALTI and value-zeroing attributions
 //   head_stats.h   per-head statistics after Clark et al. 2019 ([CLS], [SEP], neighbours, entropy)
+//   corpus.h       corpus runs: input lines, per-layer reductions, exact totals that merge across shards
 //   figure.h       the notebook's figures as PNG, SVG and PDF
 //   text_format.h  Python's and PyTorch's printed forms, to diff against a notebook
 //   json_writer.h  streaming JSON
@@ -25,11 +27,13 @@
 //   version.h      ATTNLAB_VERSION
 #pragma once
 
+#include "attnlab/analysis.h"
 #include "attnlab/array_file.h"
 #include "attnlab/atomic_file.h"
 #include "attnlab/download.h"
 #include "attnlab/encoding.h"
 #include "attnlab/engine.h"
+#include "attnlab/corpus.h"
 #include "attnlab/error.h"
 #include "attnlab/figure.h"
 #include "attnlab/head_stats.h"

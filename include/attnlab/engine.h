@@ -191,6 +191,7 @@ class Engine {
   struct Impl;
 
  private:
+  friend struct EngineAccess;  // the library's analysis methods (src/api/engine_access.h)
   explicit Engine(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const Impl> impl_;
 };

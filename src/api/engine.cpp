@@ -5,6 +5,7 @@
 
 #include "attnlab/error.h"
 #include "core/cpu.h"
+#include "api/engine_access.h"
 #include "io/model_locator.h"
 #include "model/bert.h"
 #include "ops/thread_pool.h"
@@ -125,6 +126,14 @@ std::vector<Result> Engine::run_batch(std::span<const Encoding> inputs, const Ru
 Result Engine::run(const Encoding& input, const RunOptions& options) const {
   return std::move(run_batch(std::span<const Encoding>(&input, 1), options)[0]);
 }
+
+const BertModel& EngineAccess::model(const Engine& engine) {
+  if (!engine.impl_->model)
+    throw Error(engine.impl_->info.name + ": opened for tokenizing only (tokenizer_only); cannot run it");
+  return *engine.impl_->model;
+}
+
+int EngineAccess::threads(const Engine& engine) { return engine.impl_->threads; }
 
 std::string isa_name() { return attnlab::isa_name(active_isa()); }
 

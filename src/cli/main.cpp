@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   attnlab::cli::add_demo_command(app);
   attnlab::cli::add_view_command(app);
   attnlab::cli::add_serve_command(app);
+  attnlab::cli::add_corpus_command(app);
 
   try {
     app.parse(argc, argv);

@@ -7,10 +7,12 @@
 #include "cli/commands.h"
 #include "cli/notebook_text.h"
 #include "cli/session.h"
+#include "attnlab/analysis.h"
 #include "attnlab/error.h"
 #include "attnlab/array_file.h"
 #include "attnlab/json_writer.h"
 #include "attnlab/figure.h"
+#include "attnlab/head_stats.h"
 #include "attnlab/text_format.h"
 
 namespace attnlab::cli {
@@ -71,6 +73,8 @@ struct AttentionOptions : TextOptions {
   std::string output;         // every array to .npz / .safetensors; format from the extension
   int digits = 9;             // JSON floats: significant digits, 0 = shortest round trip
   bool bf16 = false;
+  std::string method;         // an attribution method (attnlab/analysis.h) instead of raw attention
+  bool force = false;         // --method flow beyond kMaxFlowTokens
 };
 
 void check_range(const char* flag, int value, int count, const char* what) {
@@ -80,7 +84,119 @@ void check_range(const char* flag, int value, int count, const char* what) {
                 kExitUsage);
 }
 
+// What every form of `attention` starts with: the engine, the text (and pair) read and encoded, and
+// --layer / --head / --query checked against the model and the input.
+struct AttentionInput {
+  Engine engine;
+  std::string text;
+  std::optional<std::string> pair;
+  Encoding enc;
+};
+
+AttentionInput open_and_encode(const AttentionOptions& o) {
+  EngineOptions options;
+  options.precision = o.bf16 ? Precision::kBFloat16 : Precision::kFloat32;
+  Engine engine = open_engine(o.model, options);
+  check_range("--layer", o.layer, engine.info().num_layers, "layers");
+  check_range("--head", o.head, engine.info().num_heads, "heads");
+  std::string text = read_text_argument(o.text);
+  std::optional<std::string> pair = read_pair(o);
+  Encoding enc = encode_text(engine, text, pair, o.no_truncate);
+  check_range("--query", o.query, static_cast<int>(enc.size()), "tokens in this input");
+  return {std::move(engine), std::move(text), std::move(pair), std::move(enc)};
+}
+
+// --method values: the attribution methods of attnlab/analysis.h, then head-stats (attnlab/head_stats.h).
+const std::vector<std::string>& cli_methods() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v = method_names();
+    v.emplace_back("head-stats");
+    return v;
+  }();
+  return names;
+}
+
+// `attention --method head-stats`: Clark et al.'s statistics of every head, a table with the paper's
+// labels, or JSON {"model", "tokens", "heads": [layers][heads]{"cls", ..., "entropy"}}.
+void print_head_stats(const AttentionOptions& o, const Engine& engine, const std::string& text,
+                      const std::optional<std::string>& pair, const Encoding& enc) {
+  const Result run = engine.run(enc);
+  const std::vector<HeadStats> stats = head_stats(run);
+  const int layers = run.num_layers, heads = run.num_heads;
+  if (o.json) {
+    JsonWriter w(stdout, "standard output", JsonOptions{o.digits});
+    w.begin_object().key("model").value(engine.info().name).key("tokens").strings(enc.tokens);
+    w.key("heads").begin_array();
+    for (int l = 0; l < layers; ++l) {
+      w.begin_array();
+      for (int h = 0; h < heads; ++h) {
+        w.begin_object();
+        const HeadStats& st = stats[static_cast<size_t>(l * heads + h)];
+        for (int k = 0; k < kNumHeadStats; ++k) w.key(kHeadStatNames[k]).value(static_cast<float>(head_stat(st, k)));
+        w.end_object();
+      }
+      w.end_array();
+    }
+    w.end_array().end_object().raw("\n").flush();
+    return;
+  }
+  std::string s = "\n=== Head statistics (Clark et al. 2019) ===\nSentence: " + text + "\n";
+  if (pair) s += "Pair: " + *pair + "\n";
+  // Right-aligned in columns of 8 (the names are at most 7 characters, the values 4 decimals).
+  const auto cell = [](std::string_view value) {
+    return std::string(8 - std::min<size_t>(8, value.size()), ' ') + std::string(value);
+  };
+  s += "Tokens: " + python_list_repr(enc.tokens) + "\n\nlayer head";
+  for (std::string_view name : kHeadStatNames) s += cell(name);
+  s += "  labels\n";
+  for (int l = 0; l < layers; ++l)
+    for (int h = 0; h < heads; ++h) {
+      const HeadStats& st = stats[static_cast<size_t>(l * heads + h)];
+      s += std::string(5 - std::min<size_t>(5, std::to_string(l).size()), ' ') + std::to_string(l) +
+           std::string(5 - std::min<size_t>(5, std::to_string(h).size()), ' ') + std::to_string(h);
+      for (int k = 0; k < kNumHeadStats; ++k) s += cell(python_fixed(head_stat(st, k), 4));
+      std::string labels;
+      for (std::string_view label : head_labels(st)) labels += (labels.empty() ? "" : ", ") + std::string(label);
+      s += (labels.empty() ? "" : "  " + labels) + "\n";
+    }
+  s += "\nLabels (Clark et al.): broad = entropy > 3.8 nats; prev / next > 0.5; cls / sep / punct > 0.6\n";
+  write_stdout(s);
+}
+
+// `attention --method M`: one attribution method's scores, the [CLS] (--query) row printed as the
+// notebook prints attention, or every score as JSON ({"model", "tokens", "input_ids", "method", "scores"}).
+void run_attention_method(const AttentionOptions& o) {
+  const std::vector<std::string>& valid = cli_methods();
+  if (std::find(valid.begin(), valid.end(), o.method) == valid.end()) {
+    std::string list;
+    for (const std::string& m : valid) list += (list.empty() ? "" : ", ") + m;
+    throw Error("--method: unknown method '" + o.method + "'; valid methods: " + list, kExitUsage);
+  }
+  if (o.all || !o.output.empty() || !o.plot.empty() || !o.heatmap.empty())
+    throw Error("--method cannot be combined with --all, --output, --plot or --heatmap", kExitUsage);
+  const auto [engine, text, pair, enc] = open_and_encode(o);
+  const ModelInfo& info = engine.info();
+  if (o.method == "head-stats") return print_head_stats(o, engine, text, pair, enc);
+  const Method method = parse_method(o.method);
+  AnalysisOptions analysis;
+  analysis.force = o.force;
+  const Attribution a = analyze(engine, enc, method, analysis);
+  if (o.json) {
+    JsonWriter w(stdout, "standard output", JsonOptions{o.digits});
+    w.begin_object().key("model").value(info.name);
+    w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("method").value(o.method);
+    w.key("scores").floats(a.scores, a.shape);
+    w.end_object().raw("\n").flush();
+    return;
+  }
+  std::string where = " (all " + std::to_string(info.num_layers) + " layers): ";
+  if (a.shape.size() >= 3) where = ", layer " + std::to_string(o.layer) + ": ";
+  if (a.shape.size() == 4) where = ", layer " + std::to_string(o.layer) + ", head " + std::to_string(o.head) + ": ";
+  write_stdout(bert_example_text(text, pair, enc.tokens, o.query, a.row(o.query, o.layer, o.head), o.method + where));
+}
+
 void run_attention(const AttentionOptions& o) {
+  if (!o.method.empty()) return run_attention_method(o);
   // Figure paths are checked before any work is done.
   for (const std::string* path : {&o.plot, &o.heatmap}) {
     if (path->empty()) continue;
@@ -89,17 +205,9 @@ void run_attention(const AttentionOptions& o) {
   }
   std::optional<ArrayFileWriter> arrays;  // opened now: a bad path fails before any work; renamed into place at the end
   if (!o.output.empty()) arrays.emplace(o.output);
-  EngineOptions options;
-  options.precision = o.bf16 ? Precision::kBFloat16 : Precision::kFloat32;
-  const Engine engine = open_engine(o.model, options);
+  const auto [engine, text, pair, enc] = open_and_encode(o);
   const ModelInfo& info = engine.info();
-  check_range("--layer", o.layer, info.num_layers, "layers");
-  check_range("--head", o.head, info.num_heads, "heads");
-  const std::string text = read_text_argument(o.text);
-  const std::optional<std::string> pair = read_pair(o);
-  const Encoding enc = encode_text(engine, text, pair, o.no_truncate);
   const int seq = static_cast<int>(enc.size());
-  check_range("--query", o.query, seq, "tokens in this input");
   const Result out = engine.run(enc);
   const AttentionTensor& att = out.attentions;
 
@@ -206,6 +314,18 @@ void add_model_commands(CLI::App& app) {
   a->add_flag("--bf16", att->bf16,
               "Reduced precision: round the linear weights to bfloat16 (faster on short inputs; attention "
               "then differs from the fp32 reference by about 1e-3)");
+  std::string methods;
+  for (const std::string& m : cli_methods()) methods += (methods.empty() ? "" : ", ") + m;
+  a->add_option("--method", att->method,
+                "Instead of raw attention, an attribution method: " + methods +
+                    ". Prints the --query row (of --layer, --head where the method has them); with --json "
+                    "every score: [n][n] (rollout, rollout-noresidual, flow, alti-rollout), [layers][n][n] (norm, "
+                    "alti, value-zeroing), [layers][heads][n][n] (norm-heads); head-stats: Clark et al.'s per-head "
+                    "statistics with their labels, JSON {\"heads\": [layers][heads]{cls, sep, punct, self, prev, next, "
+                    "entropy}}");
+  a->add_flag("--force", att->force,
+              "--method flow on inputs longer than " + std::to_string(kMaxFlowTokens) +
+                  " tokens (n^2 max-flow problems: slow)");
   a->callback([att] { run_attention(*att); });
 }
 

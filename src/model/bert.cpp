@@ -83,13 +83,16 @@ struct Workspace {
   void trim() { release_if_large({&qkv, &context, &proj, &mid}); }
 };
 
-// x: [rows, hidden] -> context: [rows, hidden]; probs out: per sequence [heads, len, len]
+// x: [rows, hidden] -> context: [rows, hidden]; probs out: per sequence [heads, len, len].
+// zero_value_rows: rows whose value vectors (bias included) are set to 0 in every head before
+// attention, as ValueZeroing's BertSelfAttention does (value zeroing; empty in a forward pass).
 void self_attention(const BertConfig& c, const LayerWeights& L, const Packed& p, const float* x, float* context,
-                    const std::vector<float*>& probs, Workspace& ws) {
+                    const std::vector<float*>& probs, Workspace& ws, std::span<const int> zero_value_rows) {
   const int h = c.hidden_size, rows = p.rows();
   // One packed layer computes [query | key | value] per row: qkv: [rows, 3 hidden].
   FloatBuffer& qkv = ws.qkv;
   linear_packed(x, rows, L.qkv_p, L.qkv_b.data(), qkv.data());
+  for (int row : zero_value_rows) std::fill_n(qkv.data() + static_cast<size_t>(row) * 3 * h + 2 * h, h, 0.0f);
   // HF multiplies the scores by scaling = head_dim ** -0.5 (a Python float, applied in float32).
   const float scaling = static_cast<float>(std::pow(static_cast<double>(c.head_dim()), -0.5));
   std::vector<AttentionSequence> batch(p.count());
@@ -112,10 +115,10 @@ void feed_forward(const BertConfig& c, const LayerWeights& L, float* x, int rows
 
 // x: [rows, hidden] -> [rows, hidden], in place; probs out: per sequence [heads, len, len]
 void encoder_layer(const BertConfig& c, const LayerWeights& L, const Packed& p, float* x,
-                   const std::vector<float*>& probs, Workspace& ws) {
+                   const std::vector<float*>& probs, Workspace& ws, std::span<const int> zero_value_rows = {}) {
   const int h = c.hidden_size, rows = p.rows();
   FloatBuffer &context = ws.context, &attn = ws.proj;
-  self_attention(c, L, p, x, context.data(), probs, ws);
+  self_attention(c, L, p, x, context.data(), probs, ws, zero_value_rows);
   linear_packed(context.data(), rows, L.attn_out_p, L.attn_out_b.data, attn.data());
   add_layer_norm_rows(x, attn.data(), rows, h, L.attn_ln_w.data, L.attn_ln_b.data,
                       static_cast<float>(c.layer_norm_eps));
@@ -259,6 +262,28 @@ std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector
   // A checkpoint shortened on disk while this model maps it read zeros for the missing pages.
   if (m.checkpoint) m.checkpoint->throw_if_changed();
   return outs;
+}
+
+void encoder_layer_zeroing_values(const BertModel& m, int layer, const float* x, int seq, int first, int count,
+                                  float* out) {
+  const BertConfig& c = m.config;
+  const size_t n = static_cast<size_t>(seq), h = static_cast<size_t>(c.hidden_size);
+  const size_t block = static_cast<size_t>(c.num_attention_heads) * n * n;
+  // `count` copies of the sequence, packed as a batch: copy k zeroes the values of token first + k.
+  Packed p;
+  std::vector<int> zero_rows(static_cast<size_t>(count));
+  FloatBuffer probs_block(static_cast<size_t>(count) * block);
+  std::vector<float*> probs(static_cast<size_t>(count));
+  for (int k = 0; k < count; ++k) {
+    p.offset.push_back(k * seq);
+    zero_rows[static_cast<size_t>(k)] = k * seq + first + k;
+    probs[static_cast<size_t>(k)] = probs_block.data() + static_cast<size_t>(k) * block;
+    std::copy_n(x, n * h, out + static_cast<size_t>(k) * n * h);
+  }
+  p.offset.push_back(count * seq);
+  Workspace ws;
+  ws.resize(c, p.rows());
+  encoder_layer(c, m.weights.layers[static_cast<size_t>(layer)], p, out, probs, ws, zero_rows);
 }
 
 BertOutput bert_forward(const BertModel& m, std::span<const int> ids, std::span<const int> types) {

@@ -66,6 +66,13 @@ struct ForwardOptions {
 std::vector<BertOutput> bert_forward_batch(const BertModel& model, const std::vector<BertInput>& batch,
                                            const ForwardOptions& options = {});
 
+// Value zeroing (Mohebbi et al. 2023): encoder layer `layer` rerun on its input x: [seq, hidden]
+// once per token j in [first, first + count), with token j's value vectors (bias included) zeroed in
+// every head. out: [count, seq, hidden]. The copies run as one packed batch through the forward
+// pass's own kernels, so a copy whose zeroed value changes nothing equals the forward pass bit for bit.
+void encoder_layer_zeroing_values(const BertModel& model, int layer, const float* x, int seq, int first, int count,
+                                  float* out);
+
 // One sequence (already tokenized, special tokens included), no padding.
 // input_ids, token_type_ids: [seq_len] -> BertOutput.
 BertOutput bert_forward(const BertModel& model, std::span<const int> input_ids, std::span<const int> token_type_ids);

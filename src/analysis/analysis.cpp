@@ -1,0 +1,80 @@
+// attnlab/analysis.h's entry points: method names, and one forward pass with what each method needs.
+#include "attnlab/analysis.h"
+
+#include "analysis/attribution_methods.h"
+#include "api/engine_access.h"
+#include "attnlab/error.h"
+#include "ops/thread_pool.h"
+
+namespace attnlab {
+
+const std::vector<std::string>& method_names() {
+  static const std::vector<std::string> names{"rollout", "rollout-noresidual", "flow",         "norm", "norm-heads",
+                                              "alti",    "alti-rollout",       "value-zeroing"};
+  return names;
+}
+
+const std::string& method_name(Method method) { return method_names().at(static_cast<size_t>(method)); }
+
+Method parse_method(std::string_view name) {
+  const std::vector<std::string>& names = method_names();
+  std::string valid;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<Method>(i);
+    valid += (i ? ", " : "") + names[i];
+  }
+  throw Error("unknown method '" + std::string(name) + "'; valid methods: " + valid, kExitUsage);
+}
+
+namespace {
+
+// [layers][n * n] -> Attribution [layers, n, n]
+Attribution per_layer(Method method, const std::vector<std::vector<double>>& layers, int n) {
+  std::vector<double> all;
+  for (const auto& l : layers) all.insert(all.end(), l.begin(), l.end());
+  return make_attribution(method, {layers.size(), size_t(n), size_t(n)}, all);
+}
+
+}  // namespace
+
+Attribution analyze(const Engine& engine, const Encoding& input, Method method, const AnalysisOptions& options) {
+  const int n = static_cast<int>(input.size());
+  if (method == Method::kFlow && n > kMaxFlowTokens && !options.force)
+    throw Error("flow: the input has " + std::to_string(n) + " tokens; attention flow solves n^2 max-flow problems " +
+                    "and runs on at most " + std::to_string(kMaxFlowTokens) +
+                    " tokens unless forced (--force; it takes minutes beyond that)",
+                kExitInput);
+  const bool decomposes = method == Method::kNorm || method == Method::kNormHeads || method == Method::kAlti ||
+                          method == Method::kAltiRollout;
+  RunOptions run_options;
+  run_options.hidden_states = decomposes || method == Method::kValueZeroing;
+  run_options.qkv = decomposes;
+  const Result run = engine.run(input, run_options);
+  switch (method) {
+    case Method::kRollout:
+      return attention_rollout(run.attentions, /*residual=*/true);
+    case Method::kRolloutNoResidual:
+      return attention_rollout(run.attentions, /*residual=*/false);
+    case Method::kFlow: {
+      ScopedThreads threads(EngineAccess::threads(engine));
+      return attention_flow(run.attentions);
+    }
+    default:
+      break;
+  }
+  const BertModel& model = EngineAccess::model(engine);
+  ScopedThreads threads(EngineAccess::threads(engine));
+  switch (method) {
+    case Method::kNorm:
+    case Method::kNormHeads:
+      return norm_analysis(model, run, method == Method::kNormHeads);
+    case Method::kAlti:
+      return per_layer(method, alti_contributions(model, run), n);
+    case Method::kAltiRollout:
+      return make_attribution(method, {size_t(n), size_t(n)}, layer_product(alti_contributions(model, run), n));
+    default:
+      return per_layer(method, value_zeroing_scores(model, run), n);
+  }
+}
+
+}  // namespace attnlab
