@@ -51,7 +51,10 @@ attnlab.setSlot = (slot) => {
 };
 attnlab.setHead = (head) => {
   const H = attnlab.numHeads();
-  attnlab.act("head", (st) => { st.head = (head + H) % H; });
+  attnlab.act("head", (st) => {
+    st.head = (head + H) % H;
+    if (st.visibleHeads && st.visibleHeads.size === 1) st.visibleHeads = new Set([st.head]);  // one head shown: follow
+  });
 };
 attnlab.setQuery = (token) => attnlab.act("query", (st) => { st.queryToken = token; });
 
