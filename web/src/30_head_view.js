@@ -5,7 +5,7 @@
 (function () {
   const GAP = 240, MIN_WEIGHT = 1 / 255;  // lines fainter than one 8-bit alpha step draw nothing
 
-  const MAX_LINES = 6000;  // above this, only the strongest lines are drawn (the hint says so)
+  const MAX_LINES = 3000;  // above this, only the strongest lines are drawn (the hint says so)
 
   // Draws the lines of the visible heads into the canvas with our own rasteriser (canvas paths with tens of
   // thousands of long overlapping lines take seconds in a software renderer): each line is composited over
@@ -32,12 +32,16 @@
     }
     let threshold = MIN_WEIGHT;
     if (total > MAX_LINES) threshold = Float32Array.from(weights).sort()[total - MAX_LINES];
+    // Per head, the transmittance T of every pixel (product of 1 - weight over the lines crossing it): one
+    // multiply per pixel per line; the head's colour is then laid over white (and earlier heads) with alpha 1 - T.
     const px = new Float32Array(W * Ht * 3).fill(255);
+    const T = new Float32Array(W * Ht);
     const counts = {};
     heads.forEach((head, hi) => {
       const hex = attnlab.headColour(head);
       const cr = parseInt(hex.substr(1, 2), 16), cg = parseInt(hex.substr(3, 2), 16), cb = parseInt(hex.substr(5, 2), 16);
       const list = lines[hi];
+      T.fill(1);
       let count = 0;
       for (let i = 0; i < list.length; i += 3) {
         const w = list[i + 2];
@@ -46,21 +50,19 @@
         const y0 = (list[i] + 0.5) * ROW - 0.5, dy = (list[i + 1] + 0.5) * ROW - 0.5 - y0;
         if (Math.abs(dy) <= W) {  // shallow: one step per column, split between the two nearest rows
           for (let x = 0; x < W; x++) {
-            const y = y0 + dy * (x + 0.5) / W, yi = y | 0, f = y - yi;
-            let a = w * (1 - f), j = (yi * W + x) * 3;
-            px[j] += (cr - px[j]) * a; px[j + 1] += (cg - px[j + 1]) * a; px[j + 2] += (cb - px[j + 2]) * a;
-            if (yi + 1 < Ht) {
-              a = w * f; j += W * 3;
-              px[j] += (cr - px[j]) * a; px[j + 1] += (cg - px[j + 1]) * a; px[j + 2] += (cb - px[j + 2]) * a;
-            }
+            const y = y0 + dy * (x + 0.5) / W, yi = y | 0, f = y - yi, j = yi * W + x;
+            T[j] *= 1 - w * (1 - f);
+            if (yi + 1 < Ht) T[j + W] *= 1 - w * f;
           }
         } else {  // steep: one pixel per row
-          const n = Math.round(Math.abs(dy)), step = dy > 0 ? 1 : -1, ys = Math.round(y0), dx = (W - 1) / n;
-          for (let s = 0; s <= n; s++) {
-            const j = (((ys + s * step) * W) + ((s * dx + 0.5) | 0)) * 3;
-            px[j] += (cr - px[j]) * w; px[j + 1] += (cg - px[j + 1]) * w; px[j + 2] += (cb - px[j + 2]) * w;
-          }
+          const n = Math.round(Math.abs(dy)), step = (dy > 0 ? 1 : -1) * W, dx = (W - 1) / n, keep = 1 - w;
+          for (let s = 0, j0 = Math.round(y0) * W; s <= n; s++, j0 += step) T[j0 + ((s * dx + 0.5) | 0)] *= keep;
         }
+      }
+      for (let j = 0, k = 0; j < T.length; j++, k += 3) {
+        const t = T[j];
+        if (t === 1) continue;
+        px[k] = cr + (px[k] - cr) * t; px[k + 1] = cg + (px[k + 1] - cg) * t; px[k + 2] = cb + (px[k + 2] - cb) * t;
       }
       counts[head] = count;
     });
@@ -150,7 +152,6 @@
     root.dataset.visibleHeads = heads.join(",");
     root.dataset.focusHead = focus ?? "";
     root.exportSvg = () => {
-      const ser = new XMLSerializer();
       let markup = "";
       const only = root.exportLines;
       const lineCount = heads.reduce((n, hd) => n + (+(root.dataset.lines.match(new RegExp(`(^|,)${hd}:(\\d+)`)) || [0, 0, 0])[2]), 0);
@@ -171,9 +172,7 @@
       } else {
         markup += `<image x="${labelW + 10}" y="0" width="${GAP}" height="${Ht}" href="${canvas.toDataURL("image/png")}"/>`;
       }
-      markup += `<g font-size="12" font-family="DejaVu Sans, sans-serif">`;
-      for (const child of svg.children) markup += ser.serializeToString(child);
-      return {width: W, height: Ht, markup: markup + "</g>"};
+      return {width: W, height: Ht, markup: markup + attnlab.svgChildren(svg, svg.getAttribute("font-size"))};
     };
     return root;
   }
