@@ -70,7 +70,7 @@ def main():
                 res = json.loads(subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout)
                 for m, s in res.items():
                     best[side][m] = min(best[side].get(m, float("inf")), s)
-    tokens = "%d sentences of 9-31 tokens" % len(SENTENCES)
+    tokens = "%d sentences of 9-30 tokens" % len(SENTENCES)
     print(f"attribution methods, {pathlib.Path(args.model).name}, {tokens}, {THREADS} threads, best of 2 rounds")
     print("| method        | attnlab / sentence | reference / sentence | speed-up |")
     print("|---------------|--------------------|----------------------|----------|")
