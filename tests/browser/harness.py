@@ -174,6 +174,26 @@ class Browser:
         return res["svg"], base64.b64decode(res["png"].split(",", 1)[1]), (res["width"], res["height"])
 
 
+def download_exports(b, directory):
+    """Clicks the page's Export SVG and Export PNG buttons; returns the two saved files' bytes (svg, png)."""
+    directory = pathlib.Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    b.driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(directory)})
+    files = {}
+    for kind in ("svg", "png"):
+        before = set(directory.iterdir())
+        b.find(f"#export-{kind}").click()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            new = [p for p in set(directory.iterdir()) - before if p.suffix == "." + kind]
+            if new and new[0].stat().st_size > 0:
+                files[kind] = new[0].read_bytes()
+                break
+            time.sleep(0.1)
+        assert kind in files, f"the Export {kind.upper()} button saved no .{kind} file"
+    return files["svg"], files["png"]
+
+
 def decode_png(data):
     """Decodes a PNG (stdlib only: chunk CRCs, IHDR, zlib stream, filter bytes); returns (width, height)."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"

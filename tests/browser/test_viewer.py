@@ -224,6 +224,10 @@ def case_single(case, b):
         close(s, 1.0, SUM_TOL, f"row sum {r}")
     b.screenshot("matrix_view.png")
     export_check(b, case, "matrix view", [tokens[1], "row sum"])
+    svg, png = harness.download_exports(b, case.tmp / "downloads")
+    _, size = check_svg(svg.decode(), [tokens[1], "row sum"])
+    assert decode_png(png) == size, (decode_png(png), size)
+    case.ok("the Export SVG / Export PNG buttons save the matrix view as files (SVG parses, PNG decodes at its size)")
 
     # Hide [CLS]/[SEP]: renormalised rows.
     special = [t in ("[CLS]", "[SEP]") for t in tokens]
