@@ -72,6 +72,8 @@ tools/.venv/bin/python:
 bench: build model tools/.venv/bin/python
 	@tools/.venv/bin/python tools/make_bench_model.py models/bench-bert-base
 	@tools/.venv/bin/python bench/run.py
+	@tools/.venv/bin/python -c "import networkx" 2>/dev/null || tools/.venv/bin/pip install --quiet networkx
+	@tools/.venv/bin/python bench/methods_bench.py --build $(BUILD_DIR)
 	@tools/.venv/bin/python -c "import onnxruntime, onnx" 2>/dev/null || tools/.venv/bin/pip install --quiet onnxruntime onnx
 	@tools/.venv/bin/python bench/corpus_bench.py --attnlab $(BUILD_DIR)/attnlab --spark-python "$$(scripts/test_venv.sh)"
 

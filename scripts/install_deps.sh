@@ -13,6 +13,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   poppler-utils python3 python3-pip python3-venv python3-numpy unzip
   qemu-user  # runs the test binary on a CPU model without AVX (ctest isa_cpu_without_avx)
+  chromium chromium-driver  # the browser tests (ctest -L browser) drive headless chromium
   openjdk-17-jre-headless  # Java for pyspark in ctest corpus_spark (examples/spark_head_stats.py)
 )
 

@@ -146,9 +146,12 @@ class Reference:
             dense = mod.output.dense.weight.detach().to(dtype).view(hidden, heads, dh)
             transformed = torch.einsum("hsv,dhv->hsd", value, dense)                       # [H, n, hidden]
             weighted = torch.einsum("hks,hsd->hksd", att[l], transformed)                   # [H, n, n, hidden]
-            norm_heads.append(torch.norm(weighted, dim=-1).numpy())
             summed = weighted.sum(dim=0)                                                    # [n, n, hidden]
-            norms.append(torch.norm(summed, dim=-1).numpy())
+            if {"norm", "norm-heads"} & set(methods):
+                norm_heads.append(torch.norm(weighted, dim=-1).numpy())
+                norms.append(torch.norm(summed, dim=-1).numpy())
+            if not {"alti", "alti-rollout"} & set(methods):
+                continue
             # ALTI (get_contributions, batch dimension dropped)
             residual = torch.einsum("sk,sd->skd", torch.eye(n, dtype=dtype), states[l])
             residual_weighted = summed + residual

@@ -55,6 +55,10 @@ struct Figure {
 // Error(kExitUsage) for a bad dpi or size, Error(kExitIo) when `out` cannot be written.
 void save_figure(const Figure& fig, const std::filesystem::path& out, ImageFormat fmt, double dpi = 100);
 
+// The same image as save_figure writes, returned instead of written (PNG, SVG or PDF bytes): for front
+// ends that display it (the Python package's inline figures). Error(kExitUsage) as save_figure.
+std::string figure_bytes(const Figure& fig, ImageFormat fmt, double dpi = 100);
+
 // Fails early with Error(kExitIo) naming the path when `out` cannot be created (missing directory,
 // not a directory, not writable, or `out` is a directory).
 void check_output_writable(const std::filesystem::path& out);

@@ -85,10 +85,6 @@ class TempFile {
   bool committed_ = false;
 };
 
-cairo_status_t write_to_temp(void* closure, const unsigned char* data, unsigned int length) {
-  return static_cast<TempFile*>(closure)->write(data, length) ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
-}
-
 struct SurfaceDeleter {
   void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
 };
@@ -161,7 +157,10 @@ void check_output_writable(const fs::path& out) {
   }
 }
 
-void save_figure(const Figure& fig, const fs::path& out, ImageFormat fmt, double dpi) {
+namespace {
+
+// Error(kExitUsage) for a dpi, size or pixel count out of range; `out` names the target in messages.
+void check_figure(const Figure& fig, ImageFormat fmt, double dpi, const fs::path& out) {
   if (!(dpi >= 1 && dpi <= 2400)) {
     throw Error("dpi must be between 1 and 2400, got " + std::to_string(dpi), kExitUsage);
   }
@@ -179,21 +178,29 @@ void save_figure(const Figure& fig, const fs::path& out, ImageFormat fmt, double
                     " pixel PNG is out of range (1 to 32767 per side); lower the dpi",
                 kExitUsage);
   }
-  check_output_writable(out);
+}
+
+// Draws `fig` in `fmt` and hands the bytes to write(data, size), which returns false on a failed write.
+template <typename Write>
+void draw_figure(const Figure& fig, ImageFormat fmt, double dpi, const fs::path& out, Write& write) {
+  const int width_px = static_cast<int>(std::floor(fig.width_in * dpi + 1e-9));
+  const int height_px = static_cast<int>(std::floor(fig.height_in * dpi + 1e-9));
+  const cairo_write_func_t write_stream = [](void* closure, const unsigned char* data, unsigned int length) {
+    return (*static_cast<Write*>(closure))(data, length) ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+  };
 
   const TextShaper shaper;
-  TempFile tmp(out);
   switch (fmt) {
     case ImageFormat::kPng: {
       SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width_px, height_px));
       check_cairo(cairo_surface_status(surface.get()), out);
       draw_with_cairo(surface.get(), shaper, fig, dpi, 1.0, out);
-      check_cairo(cairo_surface_write_to_png_stream(surface.get(), write_to_temp, &tmp), out);
+      check_cairo(cairo_surface_write_to_png_stream(surface.get(), write_stream, &write), out);
       break;
     }
     case ImageFormat::kPdf: {
       SurfacePtr surface(
-          cairo_pdf_surface_create_for_stream(write_to_temp, &tmp, fig.width_in * 72, fig.height_in * 72));
+          cairo_pdf_surface_create_for_stream(write_stream, &write, fig.width_in * 72, fig.height_in * 72));
       check_cairo(cairo_surface_status(surface.get()), out);
       draw_with_cairo(surface.get(), shaper, fig, dpi, 72.0 / dpi, out);
       cairo_surface_finish(surface.get());
@@ -205,11 +212,33 @@ void save_figure(const Figure& fig, const fs::path& out, ImageFormat fmt, double
                        fig.height_in * 72);
       render_figure(canvas, fig, dpi);
       const std::string doc = canvas.finish();
-      tmp.write(doc.data(), doc.size());
+      write(doc.data(), doc.size());
       break;
     }
   }
+}
+
+}  // namespace
+
+void save_figure(const Figure& fig, const fs::path& out, ImageFormat fmt, double dpi) {
+  check_figure(fig, fmt, dpi, out);
+  check_output_writable(out);
+  TempFile tmp(out);
+  auto write = [&tmp](const void* data, size_t size) { return tmp.write(data, size); };
+  draw_figure(fig, fmt, dpi, out, write);
   tmp.commit();
+}
+
+std::string figure_bytes(const Figure& fig, ImageFormat fmt, double dpi) {
+  std::string bytes;
+  auto write = [&bytes](const void* data, size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+    return true;
+  };
+  const fs::path what = "figure";
+  check_figure(fig, fmt, dpi, what);
+  draw_figure(fig, fmt, dpi, what, write);
+  return bytes;
 }
 
 }  // namespace attnlab

@@ -122,6 +122,13 @@ attnlab.s = function (tag, attrs, ...children) {
   for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c);
   return e;
 };
+// An on-page <svg>'s children as markup for an export, in one <g> with the page's font (skipping `skip` elements).
+attnlab.svgChildren = function (svg, fontSize, skip) {
+  const ser = new XMLSerializer();
+  let markup = `<g font-size="${fontSize}" font-family="DejaVu Sans, sans-serif">`;
+  for (const child of svg.children) if (!skip || !skip(child)) markup += ser.serializeToString(child);
+  return markup + "</g>";
+};
 attnlab.escapeXml = (t) => String(t).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}[c]));
 
 // Tooltip: shows a label and an exact value; data-value holds the value's %.9g text for tests.

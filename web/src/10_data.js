@@ -76,8 +76,17 @@ attnlab.matrix = function (inputIndex, slot, head) {
   const values = new Float64Array(R * C);
   let keep = null;
   if (st.hideSpecials) keep = inp.special.map((s) => !s);
+  const single = cols.every((g) => g.members.length === 1);  // no merged words: one key column per column
+  const colIndex = Int32Array.from(cols, (g) => g.members[0]);
   for (let r = 0; r < R; r++) {
     const members = rows[r].members, out = r * C;
+    if (single && members.length === 1) {
+      const off = base + members[0] * n;
+      let norm = 1;
+      if (keep) { norm = 0; for (let k = 0; k < n; k++) if (keep[k]) norm += A[off + k]; }
+      for (let c = 0; c < C; c++) values[out + c] = A[off + colIndex[c]] / norm;
+      continue;
+    }
     for (const q of members) {
       const off = base + q * n;
       let norm = 1;

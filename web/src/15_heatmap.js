@@ -108,12 +108,10 @@ attnlab.heatmap = function (opts) {
   }
   root.append(canvas, svg);
   root.exportSvg = () => {
-    const ser = new XMLSerializer();
-    let markup = `<image x="${left}" y="${top}" width="${C * cell}" height="${R * cell}" ` +
-      `preserveAspectRatio="none" style="image-rendering:pixelated" href="${canvas.toDataURL("image/png")}"/>`;
-    markup += `<g font-size="${fontPx}" font-family="DejaVu Sans, sans-serif">`;
-    for (const child of svg.children) if (!child.classList.contains("hover")) markup += ser.serializeToString(child);
-    return {width: W, height: Ht, markup: markup + "</g>"};
+    const markup = `<image x="${left}" y="${top}" width="${C * cell}" height="${R * cell}" ` +
+      `preserveAspectRatio="none" style="image-rendering:pixelated" href="${canvas.toDataURL("image/png")}"/>` +
+      attnlab.svgChildren(svg, fontPx, (child) => child.classList.contains("hover"));
+    return {width: W, height: Ht, markup};
   };
   root.setHighlightRow = (r) => {
     rowMark.setAttribute("visibility", r == null ? "hidden" : "visible");

@@ -51,7 +51,10 @@ attnlab.setSlot = (slot) => {
 };
 attnlab.setHead = (head) => {
   const H = attnlab.numHeads();
-  attnlab.act("head", (st) => { st.head = (head + H) % H; });
+  attnlab.act("head", (st) => {
+    st.head = (head + H) % H;
+    if (st.visibleHeads && st.visibleHeads.size === 1) st.visibleHeads = new Set([st.head]);  // one head shown: follow
+  });
 };
 attnlab.setQuery = (token) => attnlab.act("query", (st) => { st.queryToken = token; });
 
@@ -90,7 +93,8 @@ attnlab.buildControls = function () {
       onchange: (e) => attnlab.setQuery(e.target.value === "" ? null : +e.target.value)})),
     h("label", {}, h("input", {type: "checkbox", id: "hide-specials",
       onchange: (e) => attnlab.act("hide-specials", (s) => { s.hideSpecials = e.target.checked; })}), " hide [CLS]/[SEP]"),
-    h("label", {}, h("input", {type: "checkbox", id: "merge",
+    h("label", {title: "A word's weight as a key is the sum over its subword columns; as a query, the mean over its subword rows."},
+      h("input", {type: "checkbox", id: "merge",
       onchange: (e) => attnlab.act("merge", (s) => { s.merge = e.target.checked; })}), " merge subwords into words"),
     hasPair ? h("label", {}, "Pair ", h("select", {id: "filter",
       onchange: (e) => attnlab.act("filter", (s) => { s.filter = e.target.value; })},

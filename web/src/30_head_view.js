@@ -3,51 +3,85 @@
 // only its lines and the focused head's exact weights; clicking it pins it as the query.
 "use strict";
 (function () {
-  const ROW = 18, GAP = 240, MIN_WEIGHT = 1 / 255;  // lines fainter than one 8-bit alpha step draw nothing
+  const GAP = 240, MIN_WEIGHT = 1 / 255;  // lines fainter than one 8-bit alpha step draw nothing
 
-  // Strokes every line of the visible heads, batched by opacity (64 levels) so 512 x 512 x heads stays fast.
-  // Returns the number of lines drawn per head.
-  function drawLines(ctx, mats, heads, only) {
-    ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
-    ctx.lineWidth = 1.5;
-    const counts = {};
+  const MAX_LINES = 3000;  // above this, only the strongest lines are drawn (the hint says so)
+
+  // Draws the lines of the visible heads into the canvas with our own rasteriser (canvas paths with tens of
+  // thousands of long overlapping lines take seconds in a software renderer): each line is composited over
+  // white with its weight as alpha, antialiased across the two pixels nearest to it. Returns
+  // {counts: lines drawn per head, threshold: the smallest weight drawn, total: lines at or above MIN_WEIGHT}.
+  function drawLines(ctx, mats, heads, only, ROW) {
+    const W = ctx.canvas.width, Ht = ctx.canvas.height;
+    const lines = [];  // per head: flat [r, c, w, ...]
+    let total = 0;
+    const weights = [];
     for (const head of heads) {
       const {values, R, C} = mats[head];
-      const buckets = Array.from({length: 64}, () => []);
-      let count = 0;
+      const list = [];
       for (let r = 0; r < R; r++) {
         if (only && only.side === "q" && only.index !== r) continue;
         for (let c = 0; c < C; c++) {
           if (only && only.side === "k" && only.index !== c) continue;
           const w = values[r * C + c];
-          if (w < MIN_WEIGHT) continue;
-          buckets[Math.min(63, Math.floor(w * 64))].push(r, c);
-          count++;
+          if (w >= MIN_WEIGHT) { list.push(r, c, w); weights.push(w); }
         }
       }
-      counts[head] = count;
-      ctx.strokeStyle = attnlab.headColour(head);
-      buckets.forEach((list, b) => {
-        if (!list.length) return;
-        ctx.globalAlpha = (b + 0.5) / 64;
-        ctx.beginPath();
-        for (let i = 0; i < list.length; i += 2) {
-          ctx.moveTo(0, (list[i] + 0.5) * ROW);
-          ctx.lineTo(GAP, (list[i + 1] + 0.5) * ROW);
-        }
-        ctx.stroke();
-      });
+      total += list.length / 3;
+      lines.push(list);
     }
-    ctx.globalAlpha = 1;
-    return counts;
+    let threshold = MIN_WEIGHT;
+    if (total > MAX_LINES) threshold = Float32Array.from(weights).sort()[total - MAX_LINES];
+    // Per head, the transmittance T of every pixel (product of 1 - weight over the lines crossing it): one
+    // multiply per pixel per line; the head's colour is then laid over white (and earlier heads) with alpha 1 - T.
+    const px = new Float32Array(W * Ht * 3).fill(255);
+    const T = new Float32Array(W * Ht);
+    const counts = {};
+    heads.forEach((head, hi) => {
+      const hex = attnlab.headColour(head);
+      const cr = parseInt(hex.substr(1, 2), 16), cg = parseInt(hex.substr(3, 2), 16), cb = parseInt(hex.substr(5, 2), 16);
+      const list = lines[hi];
+      T.fill(1);
+      let count = 0;
+      for (let i = 0; i < list.length; i += 3) {
+        const w = list[i + 2];
+        if (w < threshold) continue;
+        count++;
+        const y0 = (list[i] + 0.5) * ROW - 0.5, dy = (list[i + 1] + 0.5) * ROW - 0.5 - y0;
+        if (Math.abs(dy) <= W) {  // shallow: one step per column, split between the two nearest rows
+          for (let x = 0; x < W; x++) {
+            const y = y0 + dy * (x + 0.5) / W, yi = y | 0, f = y - yi, j = yi * W + x;
+            T[j] *= 1 - w * (1 - f);
+            if (yi + 1 < Ht) T[j + W] *= 1 - w * f;
+          }
+        } else {  // steep: one pixel per row
+          const n = Math.round(Math.abs(dy)), step = (dy > 0 ? 1 : -1) * W, dx = (W - 1) / n, keep = 1 - w;
+          for (let s = 0, j0 = Math.round(y0) * W; s <= n; s++, j0 += step) T[j0 + ((s * dx + 0.5) | 0)] *= keep;
+        }
+      }
+      for (let j = 0, k = 0; j < T.length; j++, k += 3) {
+        const t = T[j];
+        if (t === 1) continue;
+        px[k] = cr + (px[k] - cr) * t; px[k + 1] = cg + (px[k + 1] - cg) * t; px[k + 2] = cb + (px[k + 2] - cb) * t;
+      }
+      counts[head] = count;
+    });
+    const img = ctx.createImageData(W, Ht);
+    for (let i = 0, j = 0; i < px.length; i += 3, j += 4) {
+      img.data[j] = px[i]; img.data[j + 1] = px[i + 1]; img.data[j + 2] = px[i + 2]; img.data[j + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+    return {counts, threshold, total};
   }
 
   function block(inputIndex) {
     const {h, s, fmt9} = attnlab, st = attnlab.state, inp = attnlab.inputs[inputIndex];
     const H = attnlab.numHeads();
-    const mats = Array.from({length: H}, (_, head) => attnlab.matrix(inputIndex, st.slot, head));
-    const {rows, cols} = mats[0];
+    const ROW = inp.n > 256 ? 11 : inp.n > 64 ? 13 : 18;  // px per token
     const heads = [...st.visibleHeads].sort((a, b) => a - b);
+    const mats = [];  // only the heads shown (and the focused one) are computed
+    for (const head of new Set([...heads, st.head])) mats[head] = attnlab.matrix(inputIndex, st.slot, head);
+    const {rows, cols} = mats[st.head];
     const labelW = Math.min(150, 16 + 7.2 * Math.min(18, Math.max(...rows.concat(cols).map((g) => g.label.length), 1)));
     const W = labelW * 2 + GAP + 20, Ht = Math.max(rows.length, cols.length) * ROW + 4;
     const root = h("div", {class: "headview-block", "data-input": inputIndex});
@@ -60,7 +94,7 @@
       }),
       ondblclick: () => attnlab.act("only-head", (s2) => { s2.visibleHeads = new Set([head]); s2.head = head; }),
     })));
-    const svg = s("svg", {width: W, height: Ht, class: "tokens", "font-size": 12});
+    const svg = s("svg", {width: W, height: Ht, class: "tokens", "font-size": Math.min(12, ROW - 2)});
     const canvas = h("canvas", {width: GAP, height: Ht, style: `left:${labelW + 10}px`});
     const area = h("div", {class: "headview-area", style: `width:${W}px;height:${Ht}px`}, canvas, svg);
     const matchR = attnlab.matches(rows), matchC = attnlab.matches(cols);
@@ -82,8 +116,12 @@
       svg.append(t, v);
     });
     const ctx = canvas.getContext("2d");
+    const note = h("p", {class: "hint lines-note"});
     const show = (only) => {
-      const counts = drawLines(ctx, mats, heads, only);
+      const {counts, threshold, total} = drawLines(ctx, mats, heads, only, ROW);
+      root.exportThreshold = threshold;
+      const drawn = Object.values(counts).reduce((a, b) => a + b, 0);
+      note.textContent = drawn < total ? `Showing the ${drawn} strongest of ${total} lines (weights ≥ ${threshold.toFixed(4)}).` : "";
       root.dataset.lines = Object.entries(counts).map(([k, v]) => `${k}:${v}`).join(",");
       texts.v.forEach((v) => { v.textContent = ""; v.removeAttribute("data-value"); });
       if (only && only.side === "q" && focus !== undefined) {
@@ -110,11 +148,10 @@
     });
     const title = attnlab.inputs.length > 1 ? (inputIndex ? "B: " : "A: ") + inp.text : null;
     if (title) root.append(h("h3", {text: title}));
-    root.append(squares, area);
+    root.append(squares, note, area);
     root.dataset.visibleHeads = heads.join(",");
     root.dataset.focusHead = focus ?? "";
     root.exportSvg = () => {
-      const ser = new XMLSerializer();
       let markup = "";
       const only = root.exportLines;
       const lineCount = heads.reduce((n, hd) => n + (+(root.dataset.lines.match(new RegExp(`(^|,)${hd}:(\\d+)`)) || [0, 0, 0])[2]), 0);
@@ -127,7 +164,7 @@
             for (let c = 0; c < C; c++) {
               if (only && only.side === "k" && only.index !== c) continue;
               const w = values[r * C + c];
-              if (w >= MIN_WEIGHT) markup += `<line x1="0" y1="${(r + 0.5) * ROW}" x2="${GAP}" y2="${(c + 0.5) * ROW}" stroke="${attnlab.headColour(head)}" stroke-opacity="${w.toFixed(4)}"/>`;
+              if (w >= root.exportThreshold) markup += `<line x1="0" y1="${(r + 0.5) * ROW}" x2="${GAP}" y2="${(c + 0.5) * ROW}" stroke="${attnlab.headColour(head)}" stroke-opacity="${w.toFixed(4)}"/>`;
             }
           }
         }
@@ -135,9 +172,7 @@
       } else {
         markup += `<image x="${labelW + 10}" y="0" width="${GAP}" height="${Ht}" href="${canvas.toDataURL("image/png")}"/>`;
       }
-      markup += `<g font-size="12" font-family="DejaVu Sans, sans-serif">`;
-      for (const child of svg.children) markup += ser.serializeToString(child);
-      return {width: W, height: Ht, markup: markup + "</g>"};
+      return {width: W, height: Ht, markup: markup + attnlab.svgChildren(svg, svg.getAttribute("font-size"))};
     };
     return root;
   }
@@ -146,7 +181,11 @@
     title: "Head view",
     render(main) {
       const st = attnlab.state;
-      if (!st.visibleHeads) st.visibleHeads = new Set(Array.from({length: attnlab.numHeads()}, (_, i) => i));
+      // Every head at first, as bertviz does; past 64 tokens only the focused head (toggle more on).
+      if (!st.visibleHeads) {
+        st.visibleHeads = attnlab.inputs[0].n > 64 ? new Set([st.head])
+                                                   : new Set(Array.from({length: attnlab.numHeads()}, (_, i) => i));
+      }
       main.innerHTML = "";
       const blocks = attnlab.inputs.map((_, i) => block(i));
       main.append(attnlab.h("p", {class: "hint", text: `Layer ${attnlab.modelLayer(st.slot)}: line opacity = weight, ` +

@@ -61,19 +61,14 @@
         }
       }
       const lut = attnlab.colormaps.RdBu_r;
-      const paint = (canvas, get, rows) => {
-        const ctx = canvas.getContext("2d");
-        for (let r = 0; r < rows; r++) {
-          for (let i = 0; i < d; i++) {
-            const [v, lim] = get(r, i);
-            ctx.fillStyle = attnlab.cssColour(lut, v, -lim, lim);
-            ctx.fillRect(i * cw, r * ROW + 1, cw - (cw > 4 ? 1 : 0), ROW - 2);
-          }
-        }
+      const paint = (canvas, rows, get, lim) => {
+        const values = new Float64Array(rows * d);
+        for (let r = 0; r < rows; r++) for (let i = 0; i < d; i++) values[r * d + i] = get(r, i);
+        attnlab.paintMatrix(canvas, values, rows, d, cw, lut, -lim, lim);
       };
-      paint(qCanvas, (r, i) => [qv[i], kMax], 1);
-      paint(kCanvas, (r, i) => [inp.k[vecOff(keys[r]) + i], kMax], keys.length);
-      paint(pCanvas, (r, i) => [qv[i] * inp.k[vecOff(keys[r]) + i], pMax], keys.length);
+      paint(qCanvas, 1, (r, i) => qv[i], kMax);
+      paint(kCanvas, keys.length, (r, i) => inp.k[vecOff(keys[r]) + i], kMax);
+      paint(pCanvas, keys.length, (r, i) => qv[i] * inp.k[vecOff(keys[r]) + i], pMax);
       const hover = (canvas, what) => {
         canvas.addEventListener("mousemove", (e) => {
           const b = canvas.getBoundingClientRect();
@@ -114,14 +109,11 @@
         "the attention weights (shown: the model's own weights; hover a cell for exact vector values). Vectors belong to " +
         "tokens, so 'merge subwords' does not apply in this view."}), root);
       root.exportSvg = () => {
-        const ser = new XMLSerializer();
         let markup = "";
         for (const cv of [qCanvas, kCanvas, pCanvas]) {
           markup += `<image x="${parseFloat(cv.style.left)}" y="${parseFloat(cv.style.top)}" width="${cv.width}" height="${cv.height}" href="${cv.toDataURL("image/png")}"/>`;
         }
-        markup += `<g font-size="${svg.getAttribute("font-size")}" font-family="DejaVu Sans, sans-serif">`;
-        for (const child of svg.children) markup += ser.serializeToString(child);
-        return {width: W, height: Ht, markup: markup + "</g>"};
+        return {width: W, height: Ht, markup: markup + attnlab.svgChildren(svg, svg.getAttribute("font-size"))};
       };
       this.root = root;
     },

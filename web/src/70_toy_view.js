@@ -131,10 +131,8 @@
       this.parts = [steps, change.svg];
     },
     exportSvg() {
-      const ser = new XMLSerializer();
-      return attnlab.composeSvg(this.parts.map((svg) => ({width: +svg.getAttribute("width"), height: +svg.getAttribute("height"),
-        markup: `<g font-size="12" font-family="DejaVu Sans, sans-serif">` +
-          [...svg.children].map((c) => ser.serializeToString(c)).join("") + "</g>"})));
+      return attnlab.composeSvg(this.parts.map((svg) => ({width: +svg.getAttribute("width"),
+        height: +svg.getAttribute("height"), markup: attnlab.svgChildren(svg, 12)})));
     },
   };
 })();

@@ -10,7 +10,8 @@
       const m = data.model, inp = attnlab.inputs;
       document.getElementById("subtitle").textContent = `${m.name}: ${m.num_heads} heads, layers ${data.layers.join(", ")}`;
       document.getElementById("inputs").append(...inp.map((x, i) => attnlab.h("p", {class: "input-text"},
-        inp.length > 1 ? attnlab.h("b", {text: i ? "B: " : "A: "}) : null, x.text,
+        inp.length > 1 ? attnlab.h("b", {text: i ? "B: " : "A: "}) : null,
+        x.text.length > 240 ? attnlab.h("span", {title: x.text, text: x.text.slice(0, 240) + " …"}) : x.text,
         x.pair ? attnlab.h("span", {class: "pair", text: "  |  pair: " + x.pair}) : null,
         attnlab.h("span", {class: "count", text: `  (${x.n} tokens)`}))));
       attnlab.buildTabs(["head", "model", "matrix", "neuron"]);

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# ctest entry for one browser test case: the test venv's Python (scripts/test_venv.sh, which installs selenium
+# from tests/venv/requirements.txt on first use) runs tests/browser/test_viewer.py.
+# Usage: run.sh ATTNLAB_CLI MODEL_DIR CASE
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "skipped: chromium / chromium-driver not installed (scripts/install_deps.sh installs them)"
+  exit 77
+fi
+python="$("$here/../../scripts/test_venv.sh")"
+exec "$python" "$here/test_viewer.py" --cli "$1" --model "$2" "$3"
