@@ -48,7 +48,9 @@ def run_cli(cli, *args, out=None, timeout=300):
 
 
 class Browser:
-    def __init__(self, width=1500, height=1000):
+    def __init__(self, width=1500, height=1000, loopback_server=False):
+        """loopback_server: the page comes from a server on 127.0.0.1 (attnlab serve), which stays reachable;
+        every other name and address is still cut off."""
         chromium = find_program("chromium", "chromium-browser")
         driver = find_program("chromedriver", "chromium-driver")
         if not chromium or not driver:
@@ -61,9 +63,12 @@ class Browser:
                     "--no-first-run", "--no-default-browser-check", "--disable-extensions",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--disable-default-apps", "--metrics-recording-only", "--hide-scrollbars",
-                    "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
+                    "--proxy-server=127.0.0.1:9",
+                    "--host-resolver-rules=MAP * ~NOTFOUND" + (", EXCLUDE 127.0.0.1" if loopback_server else ""),
                     "--force-device-scale-factor=1"]:
             opts.add_argument(arg)
+        if loopback_server:
+            opts.add_argument("--proxy-bypass-list=127.0.0.1")
         opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
         self.driver = webdriver.Chrome(service=Service(driver), options=opts)
         self.driver.set_page_load_timeout(TIMEOUT)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ctest entry for one browser test case: the test venv's Python (scripts/test_venv.sh, which installs selenium
-# from tests/venv/requirements.txt on first use) runs tests/browser/test_viewer.py.
+# from tests/venv/requirements.txt on first use) runs tests/browser/test_viewer.py, or test_serve.py for CASE serve.
 # Usage: run.sh ATTNLAB_CLI MODEL_DIR CASE
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -9,4 +9,7 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   exit 77
 fi
 python="$("$here/../../scripts/test_venv.sh")"
+if [ "$3" = serve ]; then  # attnlab serve's web app (tests/browser/test_serve.py)
+  exec "$python" "$here/test_serve.py" --cli "$1" --model "$2"
+fi
 exec "$python" "$here/test_viewer.py" --cli "$1" --model "$2" "$3"

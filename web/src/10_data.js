@@ -5,8 +5,7 @@
 // Reads #attnlab-data and decodes every array. Model inputs become
 // {text, pair, tokens, word_ids, n, segment[], special[], att, q, k} with att/q/k Float32Arrays laid out as
 // [layer slot, head, query, key] and [layer slot, head, token, head_dim].
-attnlab.load = async function () {
-  const data = JSON.parse(document.getElementById("attnlab-data").textContent);
+attnlab.load = async function (data = JSON.parse(document.getElementById("attnlab-data").textContent)) {
   if (data.format !== "attnlab-view/1") throw new Error("unknown data format " + data.format);
   attnlab.data = data;
   if (data.kind !== "model") return data;

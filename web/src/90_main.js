@@ -20,11 +20,15 @@
       document.getElementById("subtitle").textContent = "toy layers (the notebook's Part 1)";
       attnlab.buildTabs(["toy"]);
       st.tab = "toy";
+    } else if (data.kind === "app") {
+      await attnlab.startApp(data);
     } else {
       throw new Error("unknown data kind " + data.kind);
     }
-    attnlab.buildControls();
-    attnlab.render();
+    if (data.kind !== "app") {
+      attnlab.buildControls();
+      attnlab.render();
+    }
     requestAnimationFrame(() => setTimeout(() => {
       attnlab.timings.firstPaint = performance.now();
       attnlab._ready(attnlab.timings);
