@@ -25,12 +25,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The engine's work runs on one thread (each forward pass already uses every core), so its scratch
-// memory is that one thread's whatever the number of connections; at most `max_waiting` jobs queue
-// behind the running one, and a job whose caller stopped waiting is dropped unrun.
+// Forward passes run on one worker thread (each already uses every core), so the engine's scratch
+// memory is one thread's whatever the number of connections. Requests that queued while a pass ran go
+// together into the next run_batch (one read of the weights for all of them; results equal single
+// runs), at most `max_batch` at once. At most `max_waiting` requests wait; one whose caller stopped
+// waiting is dropped unrun.
 class Worker {
  public:
-  explicit Worker(int max_waiting) : max_waiting_(max_waiting), thread_([this] { loop(); }) {}
+  Worker(int max_waiting, int max_batch)
+      : max_waiting_(max_waiting), max_batch_(max_batch), thread_([this] { loop(); }) {}
   ~Worker() {
     {
       std::lock_guard lock(mutex_);
@@ -40,12 +43,15 @@ class Worker {
     thread_.join();
   }
 
-  // Runs job on the worker; nullopt when the queue is full or `deadline` passes first. Exceptions
-  // from the job are rethrown here.
-  std::optional<std::string> run(std::function<std::string()> job, Clock::time_point deadline) {
+  // The forward pass of `encoding` on `engine`; nullopt when the queue is full or `deadline` passes
+  // first. Engine errors are rethrown here.
+  std::optional<Result> run(std::shared_ptr<const Engine> engine, Encoding encoding, bool qkv,
+                            Clock::time_point deadline) {
     auto task = std::make_shared<Task>();
-    task->job = std::move(job);
-    std::future<std::string> result = task->promise.get_future();
+    task->engine = std::move(engine);
+    task->encoding = std::move(encoding);
+    task->qkv = qkv;
+    std::future<Result> result = task->promise.get_future();
     {
       std::lock_guard lock(mutex_);
       const bool idle = !busy_ && queue_.empty();
@@ -62,27 +68,50 @@ class Worker {
 
  private:
   struct Task {
-    std::function<std::string()> job;
-    std::promise<std::string> promise;
+    std::shared_ptr<const Engine> engine;
+    Encoding encoding;
+    bool qkv = false;
+    std::promise<Result> promise;
     std::atomic<bool> abandoned{false};
   };
 
+  // The first waiting task and every other waiting one for the same engine and options, in order.
+  std::vector<std::shared_ptr<Task>> take_batch() {
+    std::vector<std::shared_ptr<Task>> batch;
+    for (auto it = queue_.begin(); it != queue_.end() && static_cast<int>(batch.size()) < max_batch_;) {
+      const bool same = batch.empty() || ((*it)->engine == batch.front()->engine && (*it)->qkv == batch.front()->qkv);
+      if (same && !(*it)->abandoned) {
+        batch.push_back(std::move(*it));
+        it = queue_.erase(it);
+      } else if ((*it)->abandoned) {
+        it = queue_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return batch;
+  }
+
   void loop() {
     for (;;) {
-      std::shared_ptr<Task> task;
+      std::vector<std::shared_ptr<Task>> batch;
       {
         std::unique_lock lock(mutex_);
         cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;
-        task = std::move(queue_.front());
-        queue_.pop_front();
-        busy_ = true;
+        batch = take_batch();
+        busy_ = !batch.empty();
       }
-      if (!task->abandoned) {
+      if (!batch.empty()) {
+        RunOptions options;
+        options.qkv = batch.front()->qkv;
+        std::vector<Encoding> encodings;
+        for (const auto& t : batch) encodings.push_back(std::move(t->encoding));
         try {
-          task->promise.set_value(task->job());
+          std::vector<Result> results = batch.front()->engine->run_batch(encodings, options);
+          for (size_t i = 0; i < batch.size(); ++i) batch[i]->promise.set_value(std::move(results[i]));
         } catch (...) {
-          task->promise.set_exception(std::current_exception());
+          for (const auto& t : batch) t->promise.set_exception(std::current_exception());
         }
       }
       std::lock_guard lock(mutex_);
@@ -90,7 +119,7 @@ class Worker {
     }
   }
 
-  const int max_waiting_;
+  const int max_waiting_, max_batch_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Task>> queue_;
@@ -146,7 +175,7 @@ struct Server::Impl {
   std::string app_page, toy_page, models_json;
 
   Impl(std::vector<ServedModel> m, ServeOptions o)
-      : models(std::move(m)), options(std::move(o)), worker(options.max_waiting) {}
+      : models(std::move(m)), options(std::move(o)), worker(options.max_waiting, options.max_batch) {}
 
   const ServedModel& model_for(const std::string& name) const {
     if (name.empty()) return models.front();
@@ -174,7 +203,19 @@ struct Server::Impl {
     res.set_content(error_json(status, message), "application/json");
   }
 
-  // Runs a JSON API call: parse, wait for the engine, answer; every failure is a JSON error.
+  // The forward pass of a request, through the worker; 503 with Retry-After when the queue is full
+  // or the deadline passes.
+  Result forward(const ServedModel& model, const Encoding& encoding, bool qkv, httplib::Response& res) {
+    std::optional<Result> out = worker.run(model.engine, encoding, qkv, Clock::now() + options.deadline);
+    if (!out) {
+      res.set_header("Retry-After", "1");
+      throw ApiError(503, "the server is busy; retry in a second");
+    }
+    return std::move(*out);
+  }
+
+  // Runs a JSON API call: parse, answer; every failure is a JSON error. Tokenizing and formatting
+  // run on the connection's thread, only the forward pass on the worker.
   void api(const httplib::Request& req, httplib::Response& res,
            const std::function<std::string(const ServedModel&, const ApiRequest&)>& answer) {
     try {
@@ -182,16 +223,9 @@ struct Server::Impl {
       if (type.rfind("application/json", 0) != 0)
         throw ApiError(415, "send the request as Content-Type: application/json");
       const ApiRequest request = parse_request(req.body, options.max_body_bytes);
-      const ServedModel model = model_for(request.model);
+      const ServedModel& model = model_for(request.model);
       check_selection(request, model.engine->info());
-      // The job owns copies: a caller that stops waiting leaves nothing behind that the job reads.
-      std::optional<std::string> body = worker.run([answer, model, request] { return answer(model, request); },
-                                                   Clock::now() + options.deadline);
-      if (!body) {
-        res.set_header("Retry-After", "1");
-        throw ApiError(503, "the server is busy; retry in a second");
-      }
-      res.set_content(*body, "application/json");
+      res.set_content(answer(model, request), "application/json");
     } catch (const ApiError& e) {
       send_error(res, e.status, e.what());
     } catch (const std::bad_alloc&) {
@@ -221,19 +255,14 @@ struct Server::Impl {
       });
     });
     http.Post("/api/attention", [this](const httplib::Request& req, httplib::Response& res) {
-      api(req, res, [](const ServedModel& m, const ApiRequest& r) {
-        const Encoding enc = encode_request(*m.engine, r);
-        RunOptions run;
-        run.qkv = r.qk;
-        return attention_json(m.engine->info(), r, m.engine->run(enc, run));
+      api(req, res, [this, &res](const ServedModel& m, const ApiRequest& r) {
+        const Result out = forward(m, encode_request(*m.engine, r), r.qk, res);
+        return attention_json(m.engine->info(), r, out);
       });
     });
     http.Post("/api/view", [this](const httplib::Request& req, httplib::Response& res) {
-      api(req, res, [](const ServedModel& m, const ApiRequest& r) {
-        const Encoding enc = encode_request(*m.engine, r);
-        RunOptions run;
-        run.qkv = true;
-        const Result out = m.engine->run(enc, run);
+      api(req, res, [this, &res](const ServedModel& m, const ApiRequest& r) {
+        const Result out = forward(m, encode_request(*m.engine, r), true, res);
         const ViewerInput input{r.text, r.pair, &out};
         ViewerOptions view;
         view.layers = r.layers;

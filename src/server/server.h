@@ -19,6 +19,7 @@ struct ServeOptions {
   size_t max_body_bytes = 1 << 20;        // larger bodies: 413
   size_t max_headers = 100;               // more request headers: 431
   int max_waiting = 64;                   // requests waiting for the engine beyond this: 503 + Retry-After
+  int max_batch = 32;                     // waiting requests run together in one batch, at most this many
   std::chrono::milliseconds deadline{30000};  // a request still waiting after this: 503
   std::chrono::seconds read_timeout{5};   // a client silent this long is dropped
   int http_threads = 24;                  // connections served at once
