@@ -8,7 +8,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev libutf8proc-dev
   libcairo2-dev libpango1.0-dev fonts-dejavu-core
   libcurl4-openssl-dev libcpp-httplib-dev zlib1g-dev
-  libopenblas-dev
+  libopenblas-dev libopenblas-serial-dev  # the serial build: no BLAS worker threads (cmake/dependencies.cmake)
+  libssl-dev  # libcrypto: sha256 of Hub downloads
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   poppler-utils python3 python3-pip python3-venv python3-numpy unzip

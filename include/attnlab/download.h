@@ -14,6 +14,8 @@ struct DownloadProgress {
   uint64_t total = 0;         // announced size, 0 if unknown
   uint64_t resumed_from = 0;  // bytes already on disk when this download started
   bool finished = false;      // the transfer ended (successfully or not)
+  bool waiting = false;       // another process is downloading this file: this one waits for it
+                              // (one such call, a second into the wait; no byte counts)
 };
 
 }  // namespace attnlab

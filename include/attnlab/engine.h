@@ -175,7 +175,8 @@ class Engine {
   const ModelInfo& info() const;
 
   // Tokenizes exactly as Hugging Face's BertTokenizerFast, with special tokens. Text may hold any
-  // bytes (invalid UTF-8 is replaced, then dropped, as tokenizers does).
+  // bytes (invalid UTF-8 is replaced, then dropped, as tokenizers does). An empty pair ("") is no
+  // pair, as in transformers' tokenizer(text, ""): [CLS] text [SEP], every type id 0.
   Encoding encode(std::string_view text, std::optional<std::string_view> pair = std::nullopt,
                   const TruncationOptions& truncation = {}) const;
 

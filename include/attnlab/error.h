@@ -33,4 +33,7 @@ class Error : public std::runtime_error {
 // quote names and values from files and text a stranger wrote.
 std::string printable(std::string_view message);
 
+// printable() for a value that must stay on one line (a path, a --model value): '\n' is escaped too.
+std::string printable_line(std::string_view value);
+
 }  // namespace attnlab

@@ -34,26 +34,37 @@ void check_text_size(std::string_view text, const char* what) {
 Engine Engine::open(const std::string& model, const EngineOptions& options) {
   auto impl = std::make_shared<Impl>();
   const LocatedModel where = locate_model(model, options.on_download_progress);
-  impl->tokenizer = BertTokenizer::from_directory(where.dir);
-  ModelInfo& info = impl->info;
-  info.name = where.name;
-  info.dir = where.dir;
-  info.notice = where.notice;
-  info.precision = options.precision;
-  impl->threads = options.threads;
-  if (!options.tokenizer_only) {
-    impl->model = load_bert_model(where.dir, LoadOptions{options.precision == Precision::kBFloat16});
-    const BertConfig& c = impl->model->config;
-    info.num_layers = c.num_hidden_layers;
-    info.num_heads = c.num_attention_heads;
-    info.hidden = c.hidden_size;
-    info.head_dim = c.head_dim();
-    info.max_tokens = c.max_position_embeddings;
-    info.vocab_size = c.vocab_size;
-    info.has_pooler = impl->model->weights.has_pooler;
-  } else {
-    info.max_tokens = 512;  // without config.json's limit, BERT's usual one
-    info.vocab_size = impl->tokenizer.vocab_size();
+  const auto load = [&] {
+    impl->tokenizer = BertTokenizer::from_directory(where.dir);
+    ModelInfo& info = impl->info;
+    info.name = where.name;
+    info.dir = where.dir;
+    info.notice = where.notice;
+    info.precision = options.precision;
+    impl->threads = options.threads;
+    if (!options.tokenizer_only) {
+      impl->model = load_bert_model(where.dir, LoadOptions{options.precision == Precision::kBFloat16});
+      const BertConfig& c = impl->model->config;
+      info.num_layers = c.num_hidden_layers;
+      info.num_heads = c.num_attention_heads;
+      info.hidden = c.hidden_size;
+      info.head_dim = c.head_dim();
+      info.max_tokens = c.max_position_embeddings;
+      info.vocab_size = c.vocab_size;
+      info.has_pooler = impl->model->weights.has_pooler;
+    } else {
+      info.max_tokens = 512;  // without config.json's limit, BERT's usual one
+      info.vocab_size = impl->tokenizer.vocab_size();
+    }
+  };
+  try {
+    load();
+  } catch (const Error& e) {
+    // A Hub download is verified when fetched; a file broken since (disk, another program) needs a fresh copy.
+    if (where.hub_folder.empty() || e.exit_code() != kExitInput) throw;
+    throw Error(std::string(e.what()) + "; if the cached download is corrupt, delete " +
+                    printable_line(where.hub_folder.string()) + " and run again to download it anew",
+                kExitInput);
   }
   return Engine(std::move(impl));
 }

@@ -95,7 +95,7 @@ void run_demo(const DemoOptions& o) {
     for (ImageFormat f : formats) {
       const auto path = out_dir / (stem + "." + extension(f));
       save_figure(figure, path, f, o.dpi);
-      saved += "Saved figure: " + path.string() + "\n";
+      saved += "Saved figure: " + printable_line(path.string()) + "\n";
     }
     write_stdout("\n" + saved);
   };

@@ -5,7 +5,9 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <system_error>
 
+#include "attnlab/process.h"
 #include "attnlab/version.h"
 #include "cli/commands.h"
 #include "attnlab/error.h"
@@ -18,9 +20,21 @@ int report(std::string_view message, int exit_code) {
   return exit_code;
 }
 
+// A --model given as "" is a mistake (an unset shell variable), not a request for the default model.
+void refuse_empty_model(CLI::App& app) {
+  for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; }))
+    if (CLI::Option* model = command->get_option_no_throw("--model"))
+      model->check(CLI::Validator(
+          [](const std::string& value) {
+            return value.empty() ? std::string("an empty value; leave --model out for the default model") : "";
+          },
+          "", "non-empty"));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  attnlab::install_process_handlers();
   CLI::App app{
       "attnlab: see exactly how attention works inside transformer models.\n"
       "Reproduces the attention course notebook number for number, then goes further.",
@@ -42,6 +56,7 @@ int main(int argc, char** argv) {
   attnlab::cli::add_view_command(app);
   attnlab::cli::add_serve_command(app);
   attnlab::cli::add_corpus_command(app);
+  refuse_empty_model(app);
 
   try {
     app.parse(argc, argv);
@@ -58,6 +73,11 @@ int main(int argc, char** argv) {
     return report(e.what(), e.exit_code());
   } catch (const std::bad_alloc&) {
     return report("out of memory", attnlab::kExitFailure);
+  } catch (const std::system_error& e) {
+    // A thread that cannot get its stack (EAGAIN under a memory limit) is out of memory too.
+    if (e.code() == std::errc::resource_unavailable_try_again || e.code() == std::errc::not_enough_memory)
+      return report("out of memory", attnlab::kExitFailure);
+    return report(e.what(), attnlab::kExitFailure);
   } catch (const std::exception& e) {
     return report(e.what(), attnlab::kExitFailure);
   }

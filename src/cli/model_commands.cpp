@@ -216,13 +216,13 @@ void run_attention(const AttentionOptions& o) {
     const std::string title = enc.tokens[o.query] + " attention (" + where + ")\n" + info.name;
     save_figure(bar_chart_figure(attention_row_panel(out, o.layer, o.head, o.query, title)), o.plot,
                 image_format_from_path(o.plot));
-    std::fprintf(stderr, "attnlab: saved %s\n", o.plot.c_str());
+    std::fprintf(stderr, "attnlab: saved %s\n", printable_line(o.plot).c_str());
   }
   if (!o.heatmap.empty()) {
     const std::string title = "Attention weights (" + where + ")\n" + info.name;
     save_figure(heatmap_figure(attention_head_panel(out, o.layer, o.head, title)), o.heatmap,
                 image_format_from_path(o.heatmap));
-    std::fprintf(stderr, "attnlab: saved %s\n", o.heatmap.c_str());
+    std::fprintf(stderr, "attnlab: saved %s\n", printable_line(o.heatmap).c_str());
   }
 
   if (arrays) {
@@ -235,7 +235,7 @@ void run_attention(const AttentionOptions& o) {
     arrays->add("last_hidden_state", out.last_hidden_state, {seq, out.hidden});
     if (!out.pooler_output.empty()) arrays->add("pooler_output", out.pooler_output, {out.hidden});
     arrays->commit();
-    std::fprintf(stderr, "attnlab: saved %s\n", o.output.c_str());
+    std::fprintf(stderr, "attnlab: saved %s\n", printable_line(o.output).c_str());
   }
 
   if (o.json) {

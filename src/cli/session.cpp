@@ -29,6 +29,10 @@ std::string human_bytes(double bytes) {
 class ProgressDrawer {
  public:
   void operator()(const DownloadProgress& p) {
+    if (p.waiting) {
+      std::fprintf(stderr, "attnlab: waiting for another attnlab downloading %s\n", printable_line(p.file).c_str());
+      return;
+    }
     const bool tty = isatty(STDERR_FILENO) == 1;
     if (p.file != file_) {  // the first call for a file
       file_ = p.file;

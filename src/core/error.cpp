@@ -7,7 +7,9 @@
 
 namespace attnlab {
 
-std::string printable(std::string_view message) {
+namespace {
+
+std::string escape(std::string_view message, bool keep_newlines) {
   constexpr size_t kMaxMessageBytes = 4096;
   const std::string_view shown = message.substr(0, kMaxMessageBytes);
   std::string out;
@@ -20,7 +22,7 @@ std::string printable(std::string_view message) {
         std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(shown[i + k]));
         out += buf;
       }
-    } else if ((cp < 0x20 && cp != '\n') || cp == 0x7f) {
+    } else if ((cp < 0x20 && (cp != '\n' || !keep_newlines)) || cp == 0x7f) {
       std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(cp));
       out += buf;
     } else if (cp >= 0x80 && cp <= 0x9f) {
@@ -34,5 +36,11 @@ std::string printable(std::string_view message) {
   if (message.size() > kMaxMessageBytes) out += "... (" + std::to_string(message.size()) + " bytes)";
   return out;
 }
+
+}  // namespace
+
+std::string printable(std::string_view message) { return escape(message, true); }
+
+std::string printable_line(std::string_view value) { return escape(value, false); }
 
 }  // namespace attnlab

@@ -32,34 +32,23 @@ std::string in_quotes(const std::string& s) {  // built by appending: GCC 12 war
   q += '\'';
   return q;
 }
-}  // namespace
 
-OutputFile::OutputFile(const fs::path& target) : target_(target) {
+const fs::path& not_a_directory(const fs::path& target) {
   std::error_code ec;
   if (fs::is_directory(target, ec))
     throw Error("cannot write " + in_quotes(target.string()) + ": it is a directory", kExitIo);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  // Hidden, and beside the target so that rename() stays on one file system.
-  std::string name = ".";
-  name += target.filename().string();
-  name += ".tmp-XXXXXX";
-  std::string pattern = (dir / name).string();
-  const int fd = mkstemp(pattern.data());
-  if (fd < 0) fail("cannot create a temporary file in " + in_quotes(dir.string()), errno);
-  temp_path_ = pattern;
-  fchmod(fd, 0644);
-  file_ = fdopen(fd, "wb");
-  if (!file_) {
-    const int err = errno;
-    ::close(fd);
-    std::remove(temp_path_.c_str());
-    fail("cannot open " + in_quotes(temp_path_), err);
-  }
+  return target;
+}
+}  // namespace
+
+OutputFile::OutputFile(const fs::path& target) : target_(target), temp_(not_a_directory(target)) {
+  file_ = fdopen(temp_.fd(), "wb");
+  if (!file_) fail("cannot open " + in_quotes(temp_.path()), errno);
+  temp_.take_fd();  // now owned by file_
 }
 
 OutputFile::~OutputFile() {
   if (file_) std::fclose(file_);
-  if (!committed_ && !temp_path_.empty()) std::remove(temp_path_.c_str());
 }
 
 void OutputFile::fail(const std::string& what, int err) const {
@@ -69,6 +58,7 @@ void OutputFile::fail(const std::string& what, int err) const {
 
 void OutputFile::write(const void* data, std::size_t size) {
   if (size == 0) return;  // an empty array's data may be null, which fwrite must not see
+  test_signal_point("writing");
   errno = 0;
   if (std::fwrite(data, 1, size, file_) != size) fail("write failed", errno);
   offset_ += size;
@@ -79,8 +69,7 @@ void OutputFile::commit() {
   const int rc = std::fclose(file_);
   file_ = nullptr;
   if (rc != 0) fail("write failed", errno);
-  if (std::rename(temp_path_.c_str(), target_.c_str()) != 0) fail("cannot rename " + in_quotes(temp_path_), errno);
-  committed_ = true;
+  if (const int err = temp_.rename_to_target()) fail("cannot rename " + in_quotes(temp_.path()), err);
 }
 
 ArrayFileFormat array_file_format(const fs::path& path) {

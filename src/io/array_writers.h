@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/temp_files.h"
+
 namespace attnlab {
 
 enum class ArrayDType { kF32, kI32, kI64 };
@@ -46,10 +48,9 @@ class OutputFile {
 
  private:
   std::filesystem::path target_;
-  std::string temp_path_;
+  PendingTempFile temp_;
   std::FILE* file_ = nullptr;
   std::uint64_t offset_ = 0;
-  bool committed_ = false;
 };
 
 class ArrayFormatWriter {

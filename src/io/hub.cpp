@@ -1,11 +1,16 @@
 // Hugging Face Hub cache and downloader (see hub.h). Follows huggingface_hub's file_download.py:
 // HEAD the resolve URL without following cross-host redirects to read commit, etag and size, then
 // GET the content (following the CDN redirect) into blobs/<etag>.incomplete, verify, rename, link.
+// Nothing in the cache is trusted to be what it should: every file attnlab writes there is opened
+// with O_NOFOLLOW (or written to a temporary file and renamed), every file it reads is bounded.
 #include "io/hub.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,12 +18,17 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <map>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "attnlab/error.h"
 #include "attnlab/version.h"
+#include "core/temp_files.h"
+#include "io/hub_http.h"
+#include "io/text_file.h"
 
 namespace attnlab {
 namespace fs = std::filesystem;
@@ -30,6 +40,9 @@ constexpr long kHeadTimeoutS = 30;        // metadata requests are tiny
 constexpr long kLowSpeedBytesPerS = 1024;  // a download slower than this ...
 constexpr long kLowSpeedTimeS = 30;        // ... for this long counts as stalled
 constexpr int kMaxRelativeRedirects = 10;
+constexpr uint64_t kMaxRefBytes = 1024;
+constexpr uint64_t kMaxTokenBytes = 64 * 1024;   // refs/<revision> holds a 40-character commit hash
+constexpr auto kLockNoticeAfter = std::chrono::seconds(1);
 
 // ---------------------------------------------------------------------------------------------
 // Environment
@@ -76,14 +89,6 @@ bool is_commit_hash(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-// A name the server gave us (etag, commit) that we use as a file name: no '/', no leading '.'.
-bool safe_file_name(std::string_view s) {
-  if (s.empty() || s.size() > 255 || s[0] == '.') return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-  });
-}
-
 // "org/name" -> "models--org--name" (huggingface_hub repo_folder_name).
 fs::path repo_dir(const HubOptions& options, const std::string& repo_id) {
   std::string folder = "models";
@@ -97,27 +102,67 @@ fs::path repo_dir(const HubOptions& options, const std::string& repo_id) {
   return options.cache_dir / folder;
 }
 
-std::optional<std::string> read_file_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+std::string quoted(const fs::path& p) {
+  std::string q = "'";
+  q += printable(p.string());
+  q += '\'';
+  return q;
 }
 
-void write_file_text(const fs::path& p, const std::string& text) {
+[[noreturn]] void throw_cache_error(const std::string& what, const fs::path& p, int err) {
+  if (err == ELOOP)
+    throw Error(what + " " + quoted(p) + ": it is a symlink, where the cache holds a regular file; attnlab does "
+                "not follow it: delete it",
+                kExitIo);
+  throw Error(what + " " + quoted(p) + ": " + std::strerror(err), kExitIo);
+}
+
+// Opens a cache file attnlab writes, never through a symlink, refusing anything but a regular file.
+int open_cache_file(const fs::path& p, int flags, const char* what) {
+  const int fd = ::open(p.c_str(), flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (fd < 0) throw_cache_error(what, p, errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(std::string(what) + " " + quoted(p) + ": not a regular file; delete it", kExitIo);
+  }
+  return fd;
+}
+
+void create_dirs(const fs::path& dir) {
   std::error_code ec;
-  fs::create_directories(p.parent_path(), ec);
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out.flush()) throw Error("cannot write " + p.string(), kExitIo);
+  fs::create_directories(dir, ec);
+  if (ec) throw Error("cannot create " + quoted(dir) + ": " + ec.message(), kExitIo);
+}
+
+// Writes text to p through a temporary file renamed over it: a symlink planted at p is replaced, not followed.
+void write_file_text(const fs::path& p, const std::string& text) {
+  create_dirs(p.parent_path());
+  PendingTempFile tmp(p);
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(tmp.fd(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_cache_error("cannot write", p, errno);
+    done += static_cast<size_t>(n);
+  }
+  if (const int err = tmp.rename_to_target()) throw_cache_error("cannot write", p, err);
+}
+
+// The contents of refs/<revision>: a regular file (not a symlink, FIFO or device) of at most 1 kB.
+std::optional<std::string> read_ref(const fs::path& p) {
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(p, ec);
+  if (!fs::exists(st)) return std::nullopt;
+  if (fs::is_symlink(st)) throw_cache_error("cannot read", p, ELOOP);
+  return read_bounded_file(p, kMaxRefBytes, "Hub cache ref");
 }
 
 // The commit that options.revision names in the cache: the revision itself if it is a commit hash,
 // else the content of refs/<revision>.
 std::optional<std::string> cached_commit(const fs::path& repo, const std::string& revision) {
   if (is_commit_hash(revision)) return revision;
-  auto ref = read_file_text(repo / "refs" / revision);
+  auto ref = read_ref(repo / "refs" / revision);
   if (!ref) return std::nullopt;
   std::string commit = trim(*ref);
   if (!safe_file_name(commit)) return std::nullopt;
@@ -177,6 +222,9 @@ struct CurlHandle {
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: safe in threads
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutS);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "attnlab/" ATTNLAB_VERSION);
+    // http and https only, on the first request and every redirect (no file://, gopher://, ...).
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   }
   ~CurlHandle() {
     curl_slist_free_all(headers);
@@ -189,24 +237,8 @@ struct CurlHandle {
   std::string message(CURLcode code) const { return error[0] != '\0' ? error : curl_easy_strerror(code); }
 };
 
-// Headers of the last response only (a new status line starts a new set), names lower-cased.
-struct Response {
-  long status = 0;
-  std::map<std::string, std::string> headers;
-  std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
-
 size_t on_header(char* data, size_t size, size_t count, void* user) {
-  auto* response = static_cast<Response*>(user);
-  const std::string_view line(data, size * count);
-  if (line.rfind("HTTP/", 0) == 0) {
-    response->headers.clear();
-  } else if (const size_t colon = line.find(':'); colon != std::string_view::npos) {
-    response->headers[lower(std::string(line.substr(0, colon)))] = trim(line.substr(colon + 1));
-  }
+  add_header_line(*static_cast<HubResponse*>(user), std::string_view(data, size * count));
   return size * count;
 }
 
@@ -223,11 +255,11 @@ class Unreachable : public Error {
   const std::string what = h.message(code);
   if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY ||
       code == CURLE_OPERATION_TIMEDOUT)
-    throw Unreachable("cannot reach the Hub at " + options.endpoint + " (" + what +
+    throw Unreachable("cannot reach the Hub at " + display_url(options.endpoint) + " (" + what +
                           "); check the network or HF_ENDPOINT, set HF_HUB_OFFLINE=1 to use only the cache, "
                           "or pass a local model directory",
                       kExitNetwork);
-  throw Error("request to " + url + " failed: " + what, kExitNetwork);
+  throw Error("request to " + display_url(url) + " failed: " + what, kExitNetwork);
 }
 
 std::string url_origin(const std::string& url) {
@@ -242,10 +274,10 @@ bool is_absolute_url(const std::string& location) {
 
 // HEAD url; follows only relative (same-host) redirects, like huggingface_hub's
 // _request_wrapper(follow_relative_redirects=True). Returns the final response and its URL.
-Response head(const HubOptions& options, std::string& url) {
+HubResponse head(const HubOptions& options, std::string& url) {
   for (int hop = 0;; ++hop) {
     CurlHandle h;
-    Response response;
+    HubResponse response;
     curl_easy_setopt(h.curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h.curl, CURLOPT_NOBODY, 1L);
     curl_easy_setopt(h.curl, CURLOPT_FOLLOWLOCATION, 0L);
@@ -262,7 +294,7 @@ Response head(const HubOptions& options, std::string& url) {
     const std::string location = response.header("location");
     if (response.status < 300 || response.status > 399 || location.empty() || is_absolute_url(location))
       return response;
-    if (hop >= kMaxRelativeRedirects) throw Error("too many redirects from " + url, kExitNetwork);
+    if (hop >= kMaxRelativeRedirects) throw Error("too many redirects from " + display_url(url), kExitNetwork);
     url = location[0] == '/' ? url_origin(url) + location : url.substr(0, url.rfind('/') + 1) + location;
   }
 }
@@ -286,65 +318,22 @@ std::string url_quote(const std::string& s, bool keep_slash) {
 // ---------------------------------------------------------------------------------------------
 // Metadata (huggingface_hub get_hf_file_metadata)
 
-struct FileMetadata {
-  bool exists = false;                   // false: 404 EntryNotFound (commit may still be set)
-  std::string commit;                    // X-Repo-Commit
-  std::string etag;                      // X-Linked-Etag or ETag, normalized
-  std::optional<unsigned long long> size;  // X-Linked-Size or Content-Length
-  std::string location;                  // where to GET the content
-  bool on_cdn = false;                   // location came from an absolute redirect (LFS content)
-};
-
-// huggingface_hub _normalize_etag: drop a weak "W/" prefix and the quotes.
-std::string normalize_etag(std::string etag) {
-  if (etag.rfind("W/", 0) == 0) etag = etag.substr(2);
-  etag.erase(std::remove(etag.begin(), etag.end(), '"'), etag.end());
-  return etag;
-}
-
-std::optional<unsigned long long> parse_size(const std::string& s) {
-  if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  return std::stoull(s);
-}
-
 FileMetadata file_metadata(const HubOptions& options, const std::string& repo_id, const std::string& revision,
-                           const std::string& filename) {
+                           const HubFile& file) {
   std::string url =
-      options.endpoint + "/" + repo_id + "/resolve/" + url_quote(revision, false) + "/" + url_quote(filename, true);
-  const Response r = head(options, url);
-  const std::string error_code = r.header("x-error-code");
-  const std::string where = " (revision " + options.revision + ")";
-  if (error_code == "RepoNotFound")
-    throw Error("no model " + repo_id + " on the Hub at " + options.endpoint +
-                    "; check the id, or set HF_TOKEN if the repo is private",
-                kExitNetwork);
-  if (error_code == "RevisionNotFound")
-    throw Error("repo " + repo_id + " has no revision '" + options.revision + "'", kExitNetwork);
-  if (r.status == 401 || r.status == 403 || error_code == "GatedRepo")
-    throw Error("repo " + repo_id + ": access denied (HTTP " + std::to_string(r.status) +
-                    "); it is gated or private: accept its terms on the Hub and set HF_TOKEN to a token "
-                    "with access" + (options.token.empty() ? "" : " (HF_TOKEN is set but was refused)"),
-                kExitNetwork);
-  FileMetadata m;
-  m.commit = r.header("x-repo-commit");
-  if (r.status == 404 && (error_code == "EntryNotFound" || error_code.empty())) return m;
-  if (r.status >= 400 || r.status < 200)
-    throw Error("repo " + repo_id + ": HEAD " + url + " returned HTTP " + std::to_string(r.status) + where,
-                kExitNetwork);
-  m.exists = true;
-  const std::string linked_etag = r.header("x-linked-etag");
-  m.etag = normalize_etag(linked_etag.empty() ? r.header("etag") : linked_etag);
-  const std::string linked_size = r.header("x-linked-size");
-  m.size = parse_size(linked_size.empty() ? r.header("content-length") : linked_size);
-  const std::string location = r.header("location");
-  m.on_cdn = r.status >= 300 && !location.empty();
-  m.location = m.on_cdn ? location : url;
-  if (m.commit.empty() || !safe_file_name(m.commit))
-    throw Error(url + " does not look like the Hugging Face Hub: missing or bad X-Repo-Commit header; check HF_ENDPOINT",
-                kExitNetwork);
-  if (!safe_file_name(m.etag))
-    throw Error(url + ": missing or bad ETag header ('" + m.etag + "'); cannot cache " + filename, kExitNetwork);
+      options.endpoint + "/" + repo_id + "/resolve/" + url_quote(revision, false) + "/" + url_quote(file.name, true);
+  const HubResponse r = head(options, url);
+  MetadataRequest req;
+  req.repo_id = repo_id;
+  req.revision = options.revision;
+  req.filename = file.name;
+  req.url = display_url(url);
+  req.endpoint = display_url(options.endpoint);
+  req.token_set = !options.token.empty();
+  req.weights = file.max_bytes == 0;
+  req.max_bytes = file.max_bytes;
+  FileMetadata m = interpret_metadata(r, req);
+  if (m.exists && !m.on_cdn) m.location = url;  // with the credentials display_url hid
   return m;
 }
 
@@ -384,43 +373,145 @@ int on_progress(void* user, curl_off_t, curl_off_t now, curl_off_t, curl_off_t) 
   return 0;
 }
 
-struct Sink {
-  CURL* curl = nullptr;
-  std::FILE* file = nullptr;
-  unsigned long long offset = 0;  // bytes already in the file when the request started
-  bool started = false;
-  long status = 0;
-  std::string problem;  // set when the body is refused; aborts the transfer
+// sha256 over a download, through OpenSSL's EVP (SHA-NI / AVX2 where the CPU has them).
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()) { reset(); }
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void reset() {
+    if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1)
+      throw Error("cannot initialise sha256 (OpenSSL)");
+  }
+  void update(const void* data, size_t n) { EVP_DigestUpdate(ctx_, data, n); }
+  std::string hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_, digest, &len);
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < len; ++i) {
+      out += digits[digest[i] >> 4];
+      out += digits[digest[i] & 15];
+    }
+    return out;
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
 };
 
-// Decides on the first body byte what the final response means for the partial file.
+struct Sink {
+  CURL* curl = nullptr;
+  int fd = -1;
+  Sha256* hash = nullptr;
+  uint64_t offset = 0;             // bytes already in the file when the request started
+  std::optional<uint64_t> size;    // the announced size
+  uint64_t max_bytes = 0;          // the file's read limit (0: none)
+  uint64_t written = 0;            // bytes of this response written
+  bool started = false;
+  long status = 0;
+  HubResponse response;            // headers of the final response
+  std::string problem;             // set when the body is refused; aborts the transfer
+  bool discard = false;            // the partial file is wrong: delete it
+  int write_errno = 0;
+};
+
+bool write_all(int fd, const char* data, size_t n, int* err) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) {
+      *err = errno;
+      return false;
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// What the final response means for the partial file, decided on its first body byte.
+void start_body(Sink* sink) {
+  sink->started = true;
+  curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &sink->status);
+  if (sink->status == 200) {
+    curl_off_t length = -1;
+    curl_easy_getinfo(sink->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    if (sink->size && length >= 0 && static_cast<uint64_t>(length) != *sink->size) {
+      sink->problem = "the server sent " + std::to_string(length) + " bytes where the Hub announced " +
+                      std::to_string(*sink->size) + " (not the file: a proxy or captive portal page?)";
+      sink->discard = true;
+      return;
+    }
+    if (sink->offset > 0) {  // the server ignored Range: start over
+      if (::ftruncate(sink->fd, 0) != 0 || ::lseek(sink->fd, 0, SEEK_SET) != 0) sink->write_errno = errno;
+      if (sink->hash) sink->hash->reset();
+      sink->offset = 0;
+    }
+  } else if (sink->status == 206) {
+    const auto range = parse_content_range(sink->response.header("content-range"));
+    if (!range || range->first != sink->offset || (sink->size && range->total && *range->total != *sink->size)) {
+      sink->problem = "the server answered a request for bytes " + std::to_string(sink->offset) +
+                      "- with Content-Range '" + printable(sink->response.header("content-range").substr(0, 100)) + "'";
+      sink->discard = true;
+    }
+  } else {
+    sink->problem = "HTTP " + std::to_string(sink->status);
+  }
+}
+
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* sink = static_cast<Sink*>(user);
   const size_t n = size * count;
-  if (!sink->started) {
-    sink->started = true;
-    curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &sink->status);
-    if (sink->status == 200 && sink->offset > 0) {  // the server ignored Range: start over
-      if (ftruncate(fileno(sink->file), 0) != 0) sink->problem = "cannot truncate";
-      std::fseek(sink->file, 0, SEEK_SET);
-      sink->offset = 0;
-    } else if (sink->status != 200 && sink->status != 206) {
-      sink->problem = "HTTP " + std::to_string(sink->status);
-    }
-    if (!sink->problem.empty()) return 0;
+  if (!sink->started) start_body(sink);
+  if (!sink->problem.empty() || sink->write_errno != 0) return 0;
+  const uint64_t total = sink->offset + sink->written + n;
+  if ((sink->size && total > *sink->size) || (sink->max_bytes > 0 && total > sink->max_bytes)) {
+    sink->problem = "the server sent more than the " +
+                    std::to_string(sink->size ? *sink->size : sink->max_bytes) + " bytes " +
+                    (sink->size ? "the Hub announced" : "attnlab reads from this file");
+    sink->discard = true;
+    return 0;
   }
-  return std::fwrite(data, 1, n, sink->file) == n ? n : 0;
+  if (!write_all(sink->fd, data, n, &sink->write_errno)) return 0;
+  if (sink->hash) sink->hash->update(data, n);
+  sink->written += n;
+  return n;
+}
+
+size_t on_download_header(char* data, size_t size, size_t count, void* user) {
+  add_header_line(static_cast<Sink*>(user)->response, std::string_view(data, size * count));
+  return size * count;
 }
 
 // An exclusive advisory lock on <cache>/.locks/models--X/<etag>.lock, the file huggingface_hub's
-// FileLock uses, so attnlab and Python never write the same blob at once.
+// FileLock uses, so attnlab and Python never write the same blob at once. While another process
+// holds it, says so through on_progress (DownloadProgress::waiting) after a second, then waits.
 class BlobLock {
  public:
-  explicit BlobLock(const fs::path& path) {
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT, 0644);
-    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) throw Error("cannot lock " + path.string(), kExitIo);
+  BlobLock(const fs::path& path, const HubOptions& options, const std::string& filename) {
+    create_dirs(path.parent_path());
+    fd_ = open_cache_file(path, O_RDWR | O_CREAT, "cannot lock");
+    const auto start = std::chrono::steady_clock::now();
+    bool told = false;
+    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) fail(path);
+      if (!told && std::chrono::steady_clock::now() - start >= kLockNoticeAfter) {
+        told = true;
+        if (options.on_progress) {
+          DownloadProgress p;
+          p.file = filename;
+          p.waiting = true;
+          options.on_progress(p);
+        }
+        while (::flock(fd_, LOCK_EX) != 0)
+          if (errno != EINTR) fail(path);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
   ~BlobLock() {
     if (fd_ >= 0) ::close(fd_);  // releases the lock
@@ -429,35 +520,84 @@ class BlobLock {
   BlobLock& operator=(const BlobLock&) = delete;
 
  private:
+  [[noreturn]] void fail(const fs::path& path) {
+    const int err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    throw_cache_error("cannot lock", path, err);
+  }
   int fd_ = -1;
 };
 
-// Downloads m into blob (via blob.incomplete, resuming it with Range), verifying the size.
-void download_blob(const HubOptions& options, const std::string& repo_id, const std::string& filename,
+// Refuses a download that cannot fit: the free space of dir against the bytes still to come.
+void check_free_space(const fs::path& dir, const std::string& filename, uint64_t needed) {
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return;  // unknown: the write will tell
+  const uint64_t available = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  if (needed > available)
+    throw Error("not enough free space for " + filename + " in " + quoted(dir) + ": it needs " +
+                    std::to_string(needed) + " more bytes, " + std::to_string(available) +
+                    " are free; free some space or set HF_HUB_CACHE to another disk",
+                kExitIo);
+}
+
+// Hashes the first n bytes of fd (the kept part of a resumed download) into hash.
+bool hash_prefix(int fd, uint64_t n, Sha256& hash) {
+  std::vector<char> buf(1 << 20);
+  uint64_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::pread(fd, buf.data(), std::min<uint64_t>(buf.size(), n - done), static_cast<off_t>(done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    hash.update(buf.data(), static_cast<size_t>(r));
+    done += static_cast<uint64_t>(r);
+  }
+  return true;
+}
+
+// Downloads m into blob via blob.incomplete, resuming it with Range. The content is hashed as it
+// arrives (after the kept part); an LFS file's sha256 must equal its etag before the rename. A
+// partial file shown wrong (size or hash) is deleted, so the next run starts over.
+void download_blob(const HubOptions& options, const std::string& repo_id, const HubFile& file,
                    const FileMetadata& m, const fs::path& blob) {
   const fs::path incomplete = blob.string() + ".incomplete";
-  std::error_code ec;
-  unsigned long long offset = fs::exists(incomplete, ec) ? fs::file_size(incomplete, ec) : 0;
-  if (ec) offset = 0;
-  if (m.size && offset > *m.size) {
-    fs::resize_file(incomplete, 0, ec);
-    offset = 0;
-  }
-  std::FILE* file = std::fopen(incomplete.c_str(), "ab");
-  if (file == nullptr) throw Error("cannot write " + incomplete.string(), kExitIo);
+  const int fd = open_cache_file(incomplete, O_RDWR | O_CREAT | O_APPEND, "cannot write");
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  ::fstat(fd, &st);
+  uint64_t offset = static_cast<uint64_t>(st.st_size);
+  Sha256 hash;
+  const bool verify = m.lfs && options.verify_sha256;
+  if (m.size && offset > *m.size) offset = 0;
+  if (offset > 0 && verify && !hash_prefix(fd, offset, hash)) offset = 0;
+  if (offset == 0 && ::ftruncate(fd, 0) != 0) throw_cache_error("cannot write", incomplete, errno);
+  if (offset == 0) hash.reset();
+  if (m.size) check_free_space(blob.parent_path(), file.name, *m.size - offset);
+
+  const std::string what = "downloading " + file.name + " of " + repo_id + " from " + display_url(m.location);
   Sink sink;
-  sink.file = file;
+  sink.fd = fd;
+  sink.hash = verify ? &hash : nullptr;
   sink.offset = offset;
+  sink.size = m.size;
+  sink.max_bytes = file.max_bytes;
   CURLcode code = CURLE_OK;
   CurlHandle h;
   if (!m.size || offset < *m.size) {
-    Progress progress(options, filename, m.size, offset);
+    Progress progress(options, file.name, m.size, offset);
     sink.curl = h.curl;
     curl_easy_setopt(h.curl, CURLOPT_URL, m.location.c_str());
     curl_easy_setopt(h.curl, CURLOPT_FOLLOWLOCATION, 1L);  // LFS content lives on a CDN
     curl_easy_setopt(h.curl, CURLOPT_MAXREDIRS, 10L);
+    // Once on https, every further hop stays on https.
+    if (m.location.rfind("https://", 0) == 0) curl_easy_setopt(h.curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     curl_easy_setopt(h.curl, CURLOPT_LOW_SPEED_LIMIT, kLowSpeedBytesPerS);
     curl_easy_setopt(h.curl, CURLOPT_LOW_SPEED_TIME, kLowSpeedTimeS);
+    curl_easy_setopt(h.curl, CURLOPT_HEADERFUNCTION, on_download_header);
+    curl_easy_setopt(h.curl, CURLOPT_HEADERDATA, &sink);
     curl_easy_setopt(h.curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h.curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h.curl, CURLOPT_NOPROGRESS, 0L);
@@ -471,48 +611,70 @@ void download_blob(const HubOptions& options, const std::string& repo_id, const 
     if (offset > 0) h.add_header("Range: bytes=" + std::to_string(offset) + "-");
     curl_easy_setopt(h.curl, CURLOPT_HTTPHEADER, h.headers);
     code = curl_easy_perform(h.curl);
-    if (code == CURLE_OK && !sink.started) curl_easy_getinfo(h.curl, CURLINFO_RESPONSE_CODE, &sink.status);
+    if (code == CURLE_OK && !sink.started) start_body(&sink);  // an empty body
     curl_off_t received = 0;
     curl_easy_getinfo(h.curl, CURLINFO_SIZE_DOWNLOAD_T, &received);
     progress.update(static_cast<unsigned long long>(received), /*final=*/true);
   }
-  const bool flushed = std::fclose(file) == 0;
-  const std::string what = "downloading " + filename + " of " + repo_id + " from " + m.location;
+  std::error_code ec;
+  if (sink.discard) {
+    fs::remove(incomplete, ec);
+    throw Error(what + ": " + sink.problem + "; the partial file was deleted", kExitNetwork);
+  }
   if (sink.problem.rfind("HTTP", 0) == 0) {  // the final response was an error, not content
     if (sink.status == 416) fs::remove(incomplete, ec);  // our partial file does not fit: start over next time
     throw Error(what + ": " + sink.problem, kExitNetwork);
   }
-  if (code == CURLE_OK && sink.status >= 400) throw Error(what + ": HTTP " + std::to_string(sink.status), kExitNetwork);
-  if (code == CURLE_WRITE_ERROR || !flushed || !sink.problem.empty())
-    throw Error("cannot write " + incomplete.string() + " (disk full?)", kExitIo);
+  if (sink.write_errno != 0) throw_cache_error("cannot write", incomplete, sink.write_errno);
+  if (code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_TOO_MANY_REDIRECTS)
+    throw Error(what + " failed: " + h.message(code) + " (only http and https redirects are followed)",
+                kExitNetwork);
   if (code != CURLE_OK)
-    throw Error(what + " failed: " + h.message(code) + "; the partial file " + incomplete.string() +
+    throw Error(what + " failed: " + h.message(code) + "; the partial file " + quoted(incomplete) +
                     " is kept and the next run resumes it",
                 kExitNetwork);
-  const unsigned long long got = fs::file_size(incomplete, ec);
+  const uint64_t got = sink.offset + sink.written;
   if (m.size && got != *m.size) {
     throw Error(what + ": got " + std::to_string(got) + " bytes, the Hub announced " + std::to_string(*m.size) +
-                    "; the partial file " + incomplete.string() + " is kept and the next run resumes it",
+                    "; the partial file " + quoted(incomplete) + " is kept and the next run resumes it",
                 kExitNetwork);
   }
+  if (verify) {
+    const std::string actual = hash.hex();
+    if (actual != m.etag) {
+      fs::remove(incomplete, ec);
+      throw Error(what + ": the content's sha256 is " + actual + ", the Hub announced " + m.etag +
+                      "; the corrupt download was deleted, run again to fetch it anew",
+                  kExitNetwork);
+    }
+  }
   fs::rename(incomplete, blob, ec);
-  if (ec) throw Error("cannot rename " + incomplete.string() + " to " + blob.string() + ": " + ec.message(), kExitIo);
+  if (ec) throw Error("cannot rename " + quoted(incomplete) + " to " + quoted(blob) + ": " + ec.message(), kExitIo);
 }
 
 // snapshots/<commit>/<filename> -> ../../blobs/<etag> (huggingface_hub _create_symlink, relative).
 void link_snapshot(const fs::path& blob, const fs::path& pointer) {
   std::error_code ec;
-  fs::create_directories(pointer.parent_path(), ec);
+  create_dirs(pointer.parent_path());
   fs::remove(pointer, ec);
   fs::create_symlink(blob.lexically_relative(pointer.parent_path()), pointer, ec);
-  if (ec) throw Error("cannot create the symlink " + pointer.string() + ": " + ec.message(), kExitIo);
+  if (ec) throw Error("cannot create the symlink " + quoted(pointer) + ": " + ec.message(), kExitIo);
 }
 
 void touch(const fs::path& p) {
+  create_dirs(p.parent_path());
+  ::close(open_cache_file(p, O_WRONLY | O_CREAT, "cannot write"));
+}
+
+// True when blob is cached; a symlink or anything else but a regular file there is refused.
+bool blob_cached(const fs::path& blob) {
   std::error_code ec;
-  fs::create_directories(p.parent_path(), ec);
-  std::ofstream out(p, std::ios::app);
-  if (!out) throw Error("cannot write " + p.string(), kExitIo);
+  const fs::file_status st = fs::symlink_status(blob, ec);
+  if (!fs::exists(st)) return false;
+  if (fs::is_symlink(st)) throw_cache_error("cannot use the cached", blob, ELOOP);
+  if (!fs::is_regular_file(st))
+    throw Error("cannot use the cached " + quoted(blob) + ": not a regular file; delete it", kExitIo);
+  return true;
 }
 
 fs::path download_model(const HubOptions& options, const std::string& repo_id) {
@@ -521,7 +683,7 @@ fs::path download_model(const HubOptions& options, const std::string& repo_id) {
   std::string commit;  // pinned by the first answer, so every file comes from one commit
   bool has_tokenizer = false;
   for (const auto& f : bert_model_files()) {
-    const FileMetadata m = file_metadata(options, repo_id, commit.empty() ? options.revision : commit, f.name);
+    const FileMetadata m = file_metadata(options, repo_id, commit.empty() ? options.revision : commit, f);
     if (commit.empty() && !m.commit.empty() && safe_file_name(m.commit)) {
       commit = m.commit;
       if (commit != options.revision) write_file_text(repo / "refs" / options.revision, commit);
@@ -534,12 +696,10 @@ fs::path download_model(const HubOptions& options, const std::string& repo_id) {
       continue;
     }
     const fs::path blob = blobs / m.etag;
-    std::error_code ec;
-    fs::create_directories(blobs, ec);
-    if (ec) throw Error("cannot create " + blobs.string() + ": " + ec.message(), kExitIo);
-    if (!fs::exists(blob, ec)) {
-      BlobLock lock(options.cache_dir / ".locks" / repo.filename() / (m.etag + ".lock"));
-      if (!fs::exists(blob, ec)) download_blob(options, repo_id, f.name, m, blob);
+    create_dirs(blobs);
+    if (!blob_cached(blob)) {
+      BlobLock lock(options.cache_dir / ".locks" / repo.filename() / (m.etag + ".lock"), options, f.name);
+      if (!blob_cached(blob)) download_blob(options, repo_id, f, m, blob);
     }
     link_snapshot(blob, repo / "snapshots" / commit / f.name);
     if (f.name == "vocab.txt" || f.name == "tokenizer.json") has_tokenizer = true;
@@ -566,12 +726,23 @@ HubOptions hub_options_from_env() {
     const std::string v = lower(trim(*o));
     options.offline = v == "1" || v == "on" || v == "yes" || v == "true";
   }
+  std::string token_source = "HF_TOKEN";
   if (auto t = env("HF_TOKEN")) {
     options.token = trim(*t);
   } else {
     const fs::path token_file = env("HF_TOKEN_PATH") ? expand_user(*env("HF_TOKEN_PATH")) : hf_home() / "token";
-    if (auto t2 = read_file_text(token_file)) options.token = trim(*t2);
+    std::error_code ec;
+    if (fs::exists(token_file, ec)) {
+      token_source = "the token file " + quoted(token_file);
+      options.token = trim(read_bounded_file(token_file, kMaxTokenBytes, "Hub token file"));
+    }
   }
+  // A line break inside the token would end the Authorization header and start another.
+  if (std::any_of(options.token.begin(), options.token.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    throw Error(token_source + " holds a control character (a line break?) inside the token; a Hub token is "
+                "one line of printable characters",
+                kExitInput);
   return options;
 }
 
@@ -591,14 +762,18 @@ bool looks_like_hub_id(std::string_view s) {
   return part_ok(s.substr(0, slash)) && part_ok(s.substr(slash + 1));
 }
 
+fs::path hub_repo_folder(const HubOptions& options, const std::string& repo_id) {
+  return repo_dir(options, repo_id);
+}
+
 const std::vector<HubFile>& bert_model_files() {
   static const std::vector<HubFile> files = {
-      {"config.json", true},
-      {"model.safetensors", true},
-      {"vocab.txt", false},  // WordPiece vocabulary (BertTokenizer)
-      {"tokenizer.json", false},  // the same vocabulary for tokenizers' fast tokenizer
-      {"tokenizer_config.json", false},  // do_lower_case, model_max_length
-      {"special_tokens_map.json", false},
+      {"config.json", true, kMaxConfigBytes},
+      {"model.safetensors", true, 0},
+      {"vocab.txt", false, kMaxTokenizerFileBytes},       // WordPiece vocabulary (BertTokenizer)
+      {"tokenizer.json", false, kMaxTokenizerFileBytes},  // the same vocabulary for tokenizers' fast tokenizer
+      {"tokenizer_config.json", false, kMaxTokenizerFileBytes},  // do_lower_case, model_max_length
+      {"special_tokens_map.json", false, kMaxTokenizerFileBytes},
   };
   return files;
 }
@@ -612,17 +787,18 @@ std::optional<fs::path> find_cached_snapshot(const HubOptions& options, const st
 
 fs::path fetch_model(const HubOptions& options, const std::string& repo_id, std::string* notice) {
   if (!looks_like_hub_id(repo_id))
-    throw Error("'" + repo_id + "' is neither a model directory nor a Hub model id (like bert-base-uncased or org/name)",
+    throw Error("'" + printable_line(repo_id) + "' is neither a model directory nor a Hub model id (like "
+                "bert-base-uncased or org/name)",
                 kExitInput);
   if (options.revision.empty() || options.revision.find("..") != std::string::npos || options.revision[0] == '/')
-    throw Error("bad revision '" + options.revision + "'", kExitInput);
+    throw Error("bad revision '" + printable_line(options.revision) + "'", kExitInput);
   const CacheState state = cache_state(options, repo_id);
   if (state.complete || (options.offline && state.usable())) return *state.snapshot;
   if (options.offline) {
     std::string missing = state.missing_required.empty() ? "vocab.txt or tokenizer.json"
                                                          : state.missing_required.front();
     throw Error("model " + repo_id + " (revision " + options.revision + ") is not in the cache " +
-                    options.cache_dir.string() + " (missing " + missing +
+                    quoted(options.cache_dir) + " (missing " + missing +
                     ") and HF_HUB_OFFLINE is set; unset HF_HUB_OFFLINE to download it, or pass a local model directory",
                 kExitNetwork);
   }

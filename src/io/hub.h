@@ -7,6 +7,7 @@
 //   <cache>/models--ORG--NAME/.no_exist/<commit>/<file>  empty marker: optional file absent on the Hub
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -25,10 +26,14 @@ struct HubOptions {
   std::string revision = "main";                    // branch, tag or 40-hex commit
   std::function<void(const DownloadProgress&)> on_progress;  // per downloading file; empty: silent
   std::string token;     // $HF_TOKEN, else the file $HF_HOME/token; sent as "Authorization: Bearer"
+  // LFS downloads are hashed and must match their sha256 etag. false only to measure what the check
+  // costs (hub_test's Sha256CostOnABertBaseSizedDownload); nothing else turns it off.
+  bool verify_sha256 = true;
 };
 
 // Reads the same environment variables as huggingface_hub (see HubOptions). Does not touch the disk
-// except to read the token file.
+// except to read the token file (at most 64 kB). A token holding a control character (CR, LF: it
+// would add request headers) is refused: Error(kExitInput).
 HubOptions hub_options_from_env();
 
 // True for strings shaped like a Hub model id: "NAME" or "ORG/NAME", each part of ASCII letters,
@@ -37,9 +42,13 @@ HubOptions hub_options_from_env();
 bool looks_like_hub_id(std::string_view s);
 
 struct HubFile {
-  std::string name;  // "config.json"
-  bool required;     // a missing required file is an error; a missing optional one is remembered in .no_exist
+  std::string name;    // "config.json"
+  bool required;       // a missing required file is an error; a missing optional one is remembered in .no_exist
+  uint64_t max_bytes;  // attnlab's read limit for it, which caps its download; 0 for the weights (no cap)
 };
+
+// The cache folder of repo_id: <cache>/models--ORG--NAME (huggingface_hub repo_folder_name).
+std::filesystem::path hub_repo_folder(const HubOptions& options, const std::string& repo_id);
 
 // The files attnlab reads from a BERT repo. At least one of vocab.txt / tokenizer.json must exist.
 const std::vector<HubFile>& bert_model_files();

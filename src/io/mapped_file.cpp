@@ -93,6 +93,9 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
     if (p == MAP_FAILED) {
       const int err = errno;
       ::close(fd);
+      if (err == ENOMEM)  // the address space is full (ulimit -v): not a file problem
+        throw Error("out of memory: cannot map the " + std::to_string(size_) + " bytes of " + path.string(),
+                    kExitFailure);
       throw Error(path.string() + ": cannot map: " + std::strerror(err), kExitIo);
     }
     data_ = static_cast<const uint8_t*>(p);

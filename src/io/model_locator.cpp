@@ -50,27 +50,28 @@ LocatedModel locate_model(const std::string& model_arg,
     std::error_code ec;
     if (std::filesystem::is_directory(model_arg, ec)) {
       if (!std::filesystem::exists(std::filesystem::path(model_arg) / "config.json"))
-        throw Error(model_arg + ": not a model directory (no config.json); expected Hugging Face layout: "
-                    "config.json, model.safetensors, vocab.txt or tokenizer.json",
+        throw Error(printable_line(model_arg) + ": not a model directory (no config.json); expected Hugging Face "
+                    "layout: config.json, model.safetensors, vocab.txt or tokenizer.json",
                     kExitInput);
-      return {model_arg, model_arg, ""};
+      return {model_arg, model_arg, "", {}};
     }
     if (!looks_like_hub_id(model_arg))
-      throw Error(model_arg + ": no such model directory, and not a Hugging Face Hub id (like bert-base-uncased "
-                  "or org/name)",
+      throw Error(printable_line(model_arg) + ": no such model directory, and not a Hugging Face Hub id (like "
+                  "bert-base-uncased or org/name)",
                   kExitInput);
     std::string notice;
     auto dir = fetch_model(hub, model_arg, &notice);
-    return {std::move(dir), model_arg, std::move(notice)};
+    return {std::move(dir), model_arg, std::move(notice), hub_repo_folder(hub, model_arg)};
   }
 
   // No --model: the notebook's model if it can be had, else the offline model, said in one line.
   std::string why;
   try {
-    if (auto cached = find_cached_snapshot(hub, kDefaultModelId)) return {*cached, kDefaultModelId, ""};
+    const auto folder = hub_repo_folder(hub, kDefaultModelId);
+    if (auto cached = find_cached_snapshot(hub, kDefaultModelId)) return {*cached, kDefaultModelId, "", folder};
     std::string notice;
     auto dir = fetch_model(hub, kDefaultModelId, &notice);
-    return {std::move(dir), kDefaultModelId, std::move(notice)};
+    return {std::move(dir), kDefaultModelId, std::move(notice), folder};
   } catch (const Error& e) {
     why = e.what();
   }
@@ -83,7 +84,8 @@ LocatedModel locate_model(const std::string& model_arg,
   const std::string first_line = why.substr(0, std::min(why.find('\n'), why.find(';')));
   return {*offline, kOfflineModelName,
           std::string(kDefaultModelId) + " is not available (" + first_line + "); using the offline model " +
-              kOfflineModelName + " (" + offline->string() + ")"};
+              kOfflineModelName + " (" + offline->string() + ")",
+          {}};
 }
 
 }  // namespace attnlab

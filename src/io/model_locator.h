@@ -20,6 +20,7 @@ struct LocatedModel {
   std::filesystem::path dir;
   std::string name;         // what to call it in output: the --model value, or the default's name
   std::string notice;       // one line for the user when the default or a stale cached copy was used
+  std::filesystem::path hub_folder;  // the cache's models--ORG--NAME folder when it came from the Hub
 };
 
 // The offline model's directory, the first of these that holds a model (nullopt when none does):

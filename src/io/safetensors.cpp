@@ -78,6 +78,11 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : file_(path
     const std::string& name = it.key();
     if (name == "__metadata__") {
       if (!it.value().is_object()) throw_file_error(path, "__metadata__ is not an object");
+      // The format's metadata is a map of strings to strings (safetensors refuses anything else).
+      for (auto m = it.value().begin(); m != it.value().end(); ++m)
+        if (!m.value().is_string())
+          throw_file_error(path, "__metadata__ value '" + m.key() + "' is " + m.value().type_name() +
+                                     ", expected a string (safetensors metadata maps strings to strings)");
       continue;
     }
     const auto& e = it.value();

@@ -8,6 +8,10 @@
 
 namespace attnlab {
 
+// The read limits of the model's small files, which also cap their download from the Hub.
+inline constexpr uint64_t kMaxConfigBytes = uint64_t{1} << 20;          // config.json
+inline constexpr uint64_t kMaxTokenizerFileBytes = uint64_t{64} << 20;  // vocab.txt, tokenizer*.json, ...
+
 // Whole file as bytes. Missing, not a regular file (directory, FIFO, device) or unreadable:
 // kExitInput, "<path>: <what> ..."; larger than max_bytes: kExitInput naming both sizes.
 // `what` names the file's role for the message, e.g. "model configuration".

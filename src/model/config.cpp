@@ -10,7 +10,6 @@ namespace attnlab {
 namespace {
 
 // Real configs are a few kB; anything near this is not a configuration.
-constexpr uint64_t kMaxConfigBytes = 1u << 20;
 // Far beyond any BERT (bert-large: 24). Every other size is backed by checkpoint bytes (the tensor
 // shapes must match), but the layer count sizes the tensor table before the checkpoint is read.
 constexpr int64_t kMaxLayers = 1024;

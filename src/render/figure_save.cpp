@@ -18,6 +18,7 @@
 
 #include "attnlab/error.h"
 #include "attnlab/figure.h"
+#include "core/temp_files.h"
 #include "render/figure_draw.h"
 
 namespace attnlab {
@@ -33,45 +34,36 @@ std::string quoted(const fs::path& p) {
   return out;
 }
 
-// A temporary file beside the target; removed on destruction unless committed.
+// A temporary file beside the target (core/temp_files.h), written through stdio; removed on
+// destruction unless committed. Write errors are kept for commit(), since cairo's callbacks cannot throw.
 class TempFile {
  public:
-  explicit TempFile(const fs::path& target) : target_(target) {
-    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    std::string name = ".";  // hidden, and beside the target so rename() stays on one file system
-    name += target.filename().string();
-    name += ".tmp-XXXXXX";
-    std::string pattern = (dir / name).string();
-    const int fd = mkstemp(pattern.data());
-    if (fd < 0) fail("cannot create a temporary file in " + quoted(dir), errno);
-    path_ = pattern;
-    fchmod(fd, 0644);
-    file_ = fdopen(fd, "wb");
-    if (!file_) {
-      const int err = errno;
-      ::close(fd);
-      std::remove(path_.c_str());
-      fail("cannot open '" + path_ + "'", err);
-    }
+  explicit TempFile(const fs::path& target) : target_(target), temp_(target) {
+    file_ = fdopen(temp_.fd(), "wb");
+    if (!file_) fail("cannot open '" + temp_.path() + "'", errno);
+    temp_.take_fd();  // now owned by file_
   }
   ~TempFile() {
     if (file_) std::fclose(file_);
-    if (!committed_) std::remove(path_.c_str());
   }
   TempFile(const TempFile&) = delete;
   TempFile& operator=(const TempFile&) = delete;
 
   bool write(const void* data, size_t size) {
+    test_signal_point("writing");
     if (std::fwrite(data, 1, size, file_) != size) write_errno_ = errno ? errno : EIO;
     return write_errno_ == 0;
   }
-  void commit() {
+  // A failed write (ENOSPC, EFBIG past ulimit -f) as an error with its reason.
+  void throw_if_write_failed() const {
     if (write_errno_ != 0) fail("cannot write " + quoted(target_), write_errno_);
+  }
+  void commit() {
+    throw_if_write_failed();
     const int rc = std::fclose(file_);
     file_ = nullptr;
     if (rc != 0) fail("cannot write " + quoted(target_), errno);
-    if (std::rename(path_.c_str(), target_.c_str()) != 0) fail("cannot write " + quoted(target_), errno);
-    committed_ = true;
+    if (const int err = temp_.rename_to_target()) fail("cannot write " + quoted(target_), err);
   }
 
  private:
@@ -79,10 +71,9 @@ class TempFile {
     throw Error(what + ": " + std::strerror(err), kExitIo);
   }
   fs::path target_;
-  std::string path_;
+  PendingTempFile temp_;
   FILE* file_ = nullptr;
   int write_errno_ = 0;
-  bool committed_ = false;
 };
 
 struct SurfaceDeleter {
@@ -225,7 +216,12 @@ void save_figure(const Figure& fig, const fs::path& out, ImageFormat fmt, double
   check_output_writable(out);
   TempFile tmp(out);
   auto write = [&tmp](const void* data, size_t size) { return tmp.write(data, size); };
-  draw_figure(fig, fmt, dpi, out, write);
+  try {
+    draw_figure(fig, fmt, dpi, out, write);
+  } catch (const Error&) {
+    tmp.throw_if_write_failed();  // cairo's "write error" says no more than that
+    throw;
+  }
   tmp.commit();
 }
 

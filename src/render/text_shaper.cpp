@@ -3,8 +3,10 @@
 #include "render/text_shaper.h"
 
 #include <pango/pangocairo.h>
+#include <sys/mman.h>
 
 #include <memory>
+#include <mutex>
 
 #include "attnlab/error.h"
 
@@ -45,6 +47,36 @@ void lp_metrics(PangoContext* context, double size_px, double* ascent, double* d
   *descent = (ink.y + ink.height) / double(PANGO_SCALE) - baseline;
 }
 
+// fontconfig loads its configuration and font cache on first use, in a pango thread, and crashes
+// (SIGSEGV inside its XML parser, or pango after cairo fails to make a scaled font) when memory runs
+// out half-way. So before the first use, check that this much address space is still free (a
+// PROT_NONE reservation counts against ulimit -v like any allocation) and fail cleanly when it is
+// not. Measured under ulimit -v: loading the fonts and drawing a small figure take about 100 MB of
+// address space (the pango thread's stack and malloc arena among them); 128 MB leaves a margin.
+constexpr size_t kFontSetupHeadroomBytes = size_t{128} << 20;
+
+void check_font_setup_headroom() {
+  void* p = ::mmap(nullptr, kFontSetupHeadroomBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw Error("out of memory: too little left to load the fonts for figure text");
+  ::munmap(p, kFontSetupHeadroomBytes);
+}
+
+// Figures need real glyphs: with no usable font (fontconfig out of file descriptors or memory, or
+// DejaVu Sans and every fallback missing) pango draws boxes, and a figure of boxes is an error.
+void check_font(PangoContext* context) {
+  LayoutPtr probe = make_layout(context, "Attention 0.5", 12.0);
+  bool usable = pango_layout_get_unknown_glyphs_count(probe.get()) == 0;
+  // Each run's font must open in cairo too (FreeType reads the font file: it needs a descriptor).
+  for (GSList* run = pango_layout_get_line_readonly(probe.get(), 0)->runs; usable && run; run = run->next) {
+    PangoFont* font = static_cast<PangoGlyphItem*>(run->data)->item->analysis.font;
+    cairo_scaled_font_t* scaled = font ? pango_cairo_font_get_scaled_font(PANGO_CAIRO_FONT(font)) : nullptr;
+    usable = scaled != nullptr && cairo_scaled_font_status(scaled) == CAIRO_STATUS_SUCCESS;
+  }
+  if (!usable)
+    throw Error("no usable font for figure text: fontconfig found no font for \"DejaVu Sans\" (install "
+                "fonts-dejavu-core; too few free file descriptors (ulimit -n) or too little memory also cause this)");
+}
+
 }  // namespace
 
 std::string sanitize_text(std::string_view text) {
@@ -61,6 +93,8 @@ std::string sanitize_text(std::string_view text) {
 }
 
 TextShaper::TextShaper() {
+  static std::once_flag fonts_loaded;
+  std::call_once(fonts_loaded, check_font_setup_headroom);
   PangoFontMap* font_map = pango_cairo_font_map_get_default();
   context_ = pango_font_map_create_context(font_map);
   if (!context_) throw Error("cannot create a pango context for text layout");
@@ -71,6 +105,12 @@ TextShaper::TextShaper() {
   pango_cairo_context_set_font_options(context_, options);
   cairo_font_options_destroy(options);
   pango_context_set_round_glyph_positions(context_, FALSE);
+  try {
+    check_font(context_);
+  } catch (...) {
+    g_object_unref(context_);
+    throw;
+  }
 }
 
 TextShaper::~TextShaper() { g_object_unref(context_); }

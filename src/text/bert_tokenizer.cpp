@@ -21,7 +21,6 @@ using nlohmann::json;
 namespace {
 
 // The largest real tokenizer files are a few MB (multilingual tokenizer.json: ~10 MB).
-constexpr uint64_t kMaxTokenizerFileBytes = 64u << 20;
 
 std::string read_file(const fs::path& file) {
   return read_bounded_file(file, kMaxTokenizerFileBytes, "tokenizer file");
@@ -373,6 +372,9 @@ BertTokenizer::Pieces BertTokenizer::split(std::string_view text) const {
 std::vector<std::string> BertTokenizer::tokenize(std::string_view text) const { return split(text).tokens; }
 
 Encoding BertTokenizer::encode(std::string_view text, std::optional<std::string_view> pair, int max_length) const {
+  // transformers' tokenizer(a, "") drops an empty pair (`if text_pair`): [CLS] A [SEP], every type id
+  // 0. Only the empty string: a pair of whitespace is still a pair, [CLS] A [SEP] [SEP].
+  if (pair && pair->empty()) pair.reset();
   Pieces a = split(text);
   std::optional<Pieces> b;
   if (pair) b = split(*pair);

@@ -39,7 +39,8 @@ class BertTokenizer {
 
   // Single sentence or pair with special tokens. max_length = 0: no limit. Otherwise truncate like HF
   // truncation=True (longest_first for pairs), counting the special tokens. Like HF, a max_length
-  // smaller than the number of special tokens (2 or 3) truncates nothing.
+  // smaller than the number of special tokens (2 or 3) truncates nothing. An empty pair is dropped,
+  // as transformers' tokenizer(text, "") does.
   Encoding encode(std::string_view text, std::optional<std::string_view> pair = std::nullopt, int max_length = 0) const;
   std::vector<std::string> tokenize(std::string_view text) const;  // word pieces, no specials
 

@@ -420,7 +420,13 @@ def case_long(case, b):
         Select(b.find("#head")).select_by_value(str(head)); b.settled()
         value, r, c = b.hover_cell(".heatmap canvas.cells", q, k)
         assert (r, c) == (q, k), (r, c, q, k)
-        close(value, float(att[layer, head, q, k]), VALUE_TOL, f"512 tokens: tooltip [{layer}][{head}][{q}][{k}]")
+        if abs(value - float(att[layer, head, q, k])) > VALUE_TOL:  # say what the page holds there
+            page = b.js("const s = attnlab.state, m = attnlab.matrix(0, s.slot, s.head), n = attnlab.inputs[0].n;"
+                        "return {slot: s.slot, head: s.head, hide: s.hideSpecials, merge: s.merge, shape: [m.R, m.C],"
+                        " shown: m.values[arguments[0] * m.C + arguments[1]],"
+                        " stored: attnlab.inputs[0].att[((s.slot * 12 + s.head) * n + arguments[0]) * n + arguments[1]]};", q, k)
+            raise AssertionError(f"512 tokens: tooltip [{layer}][{head}][{q}][{k}] shows {value}, attnlab {att[layer, head, q, k]}; "
+                                 f"page state and data there: {page}")
     case.ok("512 tokens: matrix tooltips equal the engine's weights (3 cells)")
     b.screenshot("long_matrix_view.png")
     b.click("#hide-specials")

@@ -1,8 +1,11 @@
 // Hostile model folders: every broken copy of the tiny model is refused with exit 3 (4 for an
 // unreadable file) and one "attnlab: error:" line naming the file, never a crash or a hang.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -10,6 +13,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "../support/fixtures.h"
 #include "../support/temp_dir.h"
@@ -118,6 +122,8 @@ const HostileCase kCases[] = {
      "0 bytes, expected at least 8"},
     {"seven_byte_file", [](const fs::path& d) { write_file(d / "model.safetensors", "1234567"); }, 3, kWeights,
      "7 bytes, expected at least 8"},
+    {"metadata_not_strings", weights_file(R"({"__metadata__": {"format": "pt", "step": 3}})", 0), 3, kWeights,
+     "__metadata__ value 'step' is number, expected a string"},
     {"offsets_out_of_range", weights_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 4), 3, kWeights,
      R"(tensor 'a': data_offsets \[0,8\] run past the data section \(4 bytes)"},
     {"overlapping_offsets",
@@ -231,6 +237,199 @@ TEST(HostileTokenizer, SparseIdTokenizes) {
   ProcessOptions o;
   o.timeout = std::chrono::seconds(60);
   expect_run(run_cli({"tokenize", "--model", dir.string(), "the cat"}, o), 0, "2147483646");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12 item 5: no leftovers and clean exits under signals and resource limits.
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;  // the sanitizers reserve terabytes of address space: no RLIMIT_AS runs
+#else
+constexpr bool kSanitized = false;
+#endif
+
+// Names in dir that look like attnlab's temporary files (".NAME.tmp-XXXXXX").
+std::vector<std::string> temp_files_in(const fs::path& dir) {
+  std::vector<std::string> found;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().find(".tmp-") != std::string::npos) found.push_back(e.path().filename());
+  return found;
+}
+
+std::vector<std::string> demo_args(const fs::path& out) {
+  return {"demo", "--model", kTiny.string(), "--out", out.string(), "--format", "png,svg,pdf", "--dpi", "200"};
+}
+
+// The hook in core/temp_files.h raises the signal at a chosen moment of figure writing: right after
+// the temporary file is made, after some writes, just before the rename, for the first and a later file.
+TEST(HostileSignals, InterruptedFigureWritingLeavesNoTemporaryFile) {
+  const char* moments[] = {"created#1", "writing#1", "writing#40", "renaming#1", "created#2", "renaming#3"};
+  for (const int sig : {SIGINT, SIGTERM}) {
+    for (const char* moment : moments) {
+      SCOPED_TRACE(std::string(moment) + " signal " + std::to_string(sig));
+      TempDir out;
+      ProcessOptions o;
+      o.timeout = std::chrono::seconds(120);
+      o.env["ATTNLAB_TEST_SIGNAL_AT"] = std::string(moment) + ":" + std::to_string(sig);
+      const ProcessResult r = run_cli(demo_args(out.path()), o);
+      EXPECT_FALSE(r.timed_out);
+      EXPECT_EQ(r.exit_code, 128 + sig) << describe(r);
+      EXPECT_TRUE(temp_files_in(out.path()).empty()) << ::testing::PrintToString(temp_files_in(out.path()));
+    }
+  }
+}
+
+// Signals from outside at several moments of a run that writes six figures: whatever the moment,
+// the run ends by the signal (130 / 143) or completes, and never leaves a temporary file.
+TEST(HostileSignals, SignalsAtAnyMomentLeaveNoTemporaryFile) {
+  int interrupted = 0;
+  for (const int delay_ms : {50, 150, 300, 500, 800, 1200, 1800}) {
+    const int sig = delay_ms % 100 == 0 ? SIGTERM : SIGINT;
+    SCOPED_TRACE("after " + std::to_string(delay_ms) + " ms, signal " + std::to_string(sig));
+    TempDir out;
+    ProcessOptions o;
+    o.timeout = std::chrono::seconds(120);
+    o.send_signal = std::make_pair(sig, std::chrono::milliseconds(delay_ms));
+    const ProcessResult r = run_cli(demo_args(out.path()), o);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 128 + sig) << describe(r);
+    interrupted += r.exit_code == 128 + sig;
+    EXPECT_TRUE(temp_files_in(out.path()).empty()) << ::testing::PrintToString(temp_files_in(out.path()));
+  }
+  EXPECT_GT(interrupted, 0);  // at least the early signals landed mid-run
+}
+
+TEST(HostileLimits, FileSizeLimitIsAnErrorNotSigxfsz) {
+  TempDir out;
+  ProcessOptions o;
+  o.timeout = std::chrono::seconds(60);
+  o.limits = {{RLIMIT_FSIZE, 1024}};  // less than the figure and the tiny model's 2.4 kB npz
+  for (const std::string flag : {"--plot", "--output"}) {
+    SCOPED_TRACE(flag);
+    const fs::path file = out / (flag == "--plot" ? "row.png" : "all.npz");
+    const ProcessResult r = run_cli({"attention", "--model", kTiny.string(), "hello world", flag, file.string()}, o);
+    expect_run(r, 4, "^attnlab: error: cannot write '" + regex_escape(file.string()) + "'.*File too large");
+    EXPECT_FALSE(fs::exists(file));
+    EXPECT_TRUE(temp_files_in(out.path()).empty()) << ::testing::PrintToString(temp_files_in(out.path()));
+  }
+}
+
+// Exit 0, or exit 1 with the one line "attnlab: error: out of memory..." on stderr; never a hang
+// or a signal.
+void expect_clean_under_memory_limit(const ProcessResult& r) {
+  EXPECT_FALSE(r.timed_out) << describe(r);
+  if (r.exit_code == 0) return;
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(has_line_matching(r.err, "^attnlab: error: .*out of memory")) << describe(r);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << describe(r);
+}
+
+TEST(HostileLimits, VersionExitsUnderAnyMemoryLimit) {
+  if (kSanitized) GTEST_SKIP() << "sanitizer build";
+  for (const rlim_t mb : {90, 120, 160, 200, 300}) {
+    SCOPED_TRACE(std::to_string(mb) + " MB");
+    ProcessOptions o;
+    o.timeout = std::chrono::seconds(30);
+    o.limits = {{RLIMIT_AS, mb << 20}};
+    const ProcessResult r = run_cli({"--version"}, o);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_TRUE(has_line_matching(r.out, "^attnlab ")) << describe(r);
+  }
+}
+
+TEST(HostileLimits, ARunWithFiguresIsCleanUnderAnyMemoryLimit) {
+  if (kSanitized) GTEST_SKIP() << "sanitizer build";
+  int failed = 0, succeeded = 0;
+  for (rlim_t mb = 90; mb <= 330; mb += 16) {
+    SCOPED_TRACE(std::to_string(mb) + " MB");
+    TempDir out;
+    ProcessOptions o;
+    o.timeout = std::chrono::seconds(60);
+    o.limits = {{RLIMIT_AS, mb << 20}};
+    const ProcessResult r = run_cli({"attention", "--model", kTiny.string(), "hello world", "--plot",
+                                     (out / "row.png").string(), "--output", (out / "all.npz").string()},
+                                    o);
+    expect_clean_under_memory_limit(r);
+    (r.exit_code == 0 ? succeeded : failed) += 1;
+    EXPECT_TRUE(temp_files_in(out.path()).empty()) << ::testing::PrintToString(temp_files_in(out.path()));
+  }
+  EXPECT_GT(failed, 0);     // the low limits were low enough to fail ...
+  EXPECT_GT(succeeded, 0);  // ... and the high ones high enough to work
+}
+
+TEST(HostileLimits, BrokenPipeOnStdoutIsExit4) {
+  ProcessOptions o;
+  o.timeout = std::chrono::seconds(60);
+  o.stdout_unread = true;
+  const ProcessResult r = run_cli({"attention", "--model", kTiny.string(), "hello world", "--json", "--all"}, o);
+  EXPECT_EQ(r.exit_code, 4) << describe(r);
+  EXPECT_TRUE(has_line_matching(r.err, "^attnlab: error: cannot write to standard output")) << describe(r);
+}
+
+// With one free file descriptor the font is still read (a figure identical to the normal one), or
+// the run fails naming the font; never a figure of boxes with exit 0.
+TEST(HostileLimits, FewFileDescriptorsNeverGiveAFigureOfBoxes) {
+  TempDir out;
+  ProcessOptions o;
+  o.timeout = std::chrono::seconds(60);
+  const fs::path normal = out / "normal.png", limited = out / "limited.png";
+  expect_run(run_cli({"attention", "--model", kTiny.string(), "hello world", "--plot", normal.string()}, o), 0,
+             "saved");
+  for (const rlim_t files : {4, 5, 6}) {
+    SCOPED_TRACE(std::to_string(files) + " descriptors");
+    o.limits = {{RLIMIT_NOFILE, files}};
+    const ProcessResult r =
+        run_cli({"attention", "--model", kTiny.string(), "hello world", "--plot", limited.string()}, o);
+    if (r.exit_code == 0) {
+      EXPECT_EQ(read_text(limited.string()), read_text(normal.string()));
+    } else {
+      EXPECT_TRUE(has_line_matching(r.err, "^attnlab: error: (no usable font|.*Too many open files)")) << describe(r);
+    }
+    fs::remove(limited);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12 item 6: messages.
+
+TEST(HostileMessages, SuccessLinesEscapeControlCharacters) {
+  TempDir out;
+  const fs::path plot = out / "a\x1b[2Jb\nc.png";
+  ProcessOptions o;
+  o.timeout = std::chrono::seconds(60);
+  const ProcessResult r = run_cli({"attention", "--model", kTiny.string(), "hello world", "--plot", plot.string()}, o);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << describe(r);
+  EXPECT_TRUE(has_line_matching(r.err, R"(^attnlab: saved .*a\\x1b\[2Jb\\x0ac\.png$)")) << describe(r);
+  EXPECT_TRUE(fs::exists(plot));
+
+  const fs::path demo_out = out / "d\x1b]0;x\x07";
+  fs::create_directories(demo_out);
+  const ProcessResult d = run_cli({"demo", "--model", kTiny.string(), "--out", demo_out.string()}, o);
+  EXPECT_EQ(d.exit_code, 0) << describe(d);
+  EXPECT_EQ(d.out.find('\x1b'), std::string::npos) << describe(d);
+  EXPECT_TRUE(has_line_matching(d.out, R"(^Saved figure: .*d\\x1b\]0;x\\x07/)")) << describe(d);
+}
+
+TEST(HostileMessages, ModelValueStaysOnOneLineAndEmptyIsRefused) {
+  ProcessOptions o;
+  o.timeout = std::chrono::seconds(60);
+  const ProcessResult r = run_cli({"tokenize", "--model", "no\nsuch\x1b[31m", "hi"}, o);
+  EXPECT_EQ(r.exit_code, 3) << describe(r);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << describe(r);
+  EXPECT_TRUE(has_line_matching(r.err, R"(^attnlab: error: no\\x0asuch\\x1b\[31m: no such model directory)"))
+      << describe(r);
+  expect_run(run_cli({"tokenize", "--model", "", "hi"}, o), 2, "--model.*empty value");
+}
+
+TEST(HostileMessages, TokenWithALineBreakIsRefused) {
+  ProcessOptions o;
+  o.timeout = std::chrono::seconds(60);
+  o.env["HF_TOKEN"] = "hf_abc\r\nX-Injected: 1";
+  o.env["HF_HUB_OFFLINE"] = "1";
+  expect_run(run_cli({"tokenize", "--model", "org/some-model", "hi"}, o), 3,
+             "^attnlab: error: HF_TOKEN holds a control character");
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ class EnvGuard {
   EnvGuard(const EnvGuard&) = delete;
   EnvGuard& operator=(const EnvGuard&) = delete;
   void set(const char* name, const std::string& value) { setenv(name, value.c_str(), 1); }
+  void unset(const char* name) { unsetenv(name); }
 
  private:
   std::vector<std::string> names_;

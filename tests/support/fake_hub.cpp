@@ -1,6 +1,8 @@
 // The fake Hugging Face Hub (see fake_hub.h).
 #include "fake_hub.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <random>
@@ -14,6 +16,18 @@ std::string fake_hash(const std::string& text, size_t n) {
   while (out.size() < n) {
     h = (h ^ out.size()) * 1099511628211ull;
     out += "0123456789abcdef"[(h >> 40) & 15];
+  }
+  return out;
+}
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += "0123456789abcdef"[digest[i] >> 4];
+    out += "0123456789abcdef"[digest[i] & 15];
   }
   return out;
 }
@@ -118,21 +132,45 @@ void FakeHub::resolve(const std::string& repo, const std::string& revision, cons
     return;
   }
   const FakeFile& f = it->second;
+  const auto announced = announced_size.find(name);
   if (f.lfs) {  // the pointer's etag in ETag, the content's in X-Linked-Etag
     res.status = 302;
-    res.set_header("Location", endpoint() + "/cdn/" + f.etag() + "?X-Amz-Signature=abc");
+    res.set_header("Location",
+                   lfs_location.empty() ? endpoint() + "/cdn/" + f.etag() + "?X-Amz-Signature=abc" : lfs_location);
     res.set_header("ETag", quoted(fake_hash("pointer", 40)));
     res.set_header("X-Linked-Etag", quoted(f.etag()));
-    res.set_header("X-Linked-Size", std::to_string(static_cast<long>(f.content.size()) + linked_size_extra));
+    res.set_header("X-Linked-Size", announced != announced_size.end()
+                                        ? announced->second
+                                        : std::to_string(static_cast<long>(f.content.size()) + linked_size_extra));
     return;
   }
+  if (announced != announced_size.end()) res.set_header("X-Linked-Size", announced->second);
   res.set_header("ETag", (name == "vocab.txt" ? "W/" : "") + quoted(f.etag()));  // weak etag normalized away
   res.set_content(f.content, "application/octet-stream");
 }
 
 void FakeHub::cdn(const std::string& etag, httplib::Response& res) {
+  if (!cdn_redirect.empty()) {
+    res.status = 302;
+    res.set_header("Location", cdn_redirect);
+    return;
+  }
   for (const auto& [name, f] : files) {
     if (f.etag() != etag) continue;
+    if (!cdn_body.empty()) {  // a 200 whatever was asked, like a captive portal
+      const std::string body = cdn_body;
+      res.set_content_provider(body.size(), "text/html", [body](size_t, size_t, httplib::DataSink& sink) {
+        sink.write(body.data(), body.size());
+        return true;
+      });
+      return;
+    }
+    if (cdn_flip_byte) {
+      std::string flipped = f.content;
+      flipped[flipped.size() / 2] = static_cast<char>(flipped[flipped.size() / 2] ^ 1);
+      res.set_content(flipped, "application/octet-stream");
+      return;
+    }
     const long cut = cut_after;
     if (cut < 0) {
       res.set_content(f.content, "application/octet-stream");  // httplib answers Range with 206

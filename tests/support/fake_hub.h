@@ -19,13 +19,16 @@
 
 namespace attnlab::testing {
 
-// A hex string of n digits derived from text (stands in for git sha1 / LFS sha256 etags).
+// A hex string of n digits derived from text (stands in for git sha1 etags).
 std::string fake_hash(const std::string& text, size_t n);
+
+// The sha256 of text in lowercase hex (OpenSSL), as huggingface.co's X-Linked-Etag of LFS files.
+std::string sha256_hex(const std::string& text);
 
 struct FakeFile {
   std::string content;
   bool lfs = false;  // served through a 302 to the CDN, like model weights on huggingface.co
-  std::string etag() const { return fake_hash(content, lfs ? 64 : 40); }
+  std::string etag() const { return lfs ? sha256_hex(content) : fake_hash(content, 40); }
 };
 
 // Imitates GET/HEAD {endpoint}/{repo}/resolve/{revision}/{file} and the CDN behind it. Starts
@@ -56,6 +59,12 @@ class FakeHub {
   std::string renamed_from;         // an old repo name that relative-redirects to kRepo
   std::atomic<long> cut_after{-1};  // the CDN announces the full size, sends this many bytes, closes
   long linked_size_extra = 0;       // X-Linked-Size claims this many bytes more than the CDN serves
+  // Hostile answers, all empty / off by default:
+  std::string cdn_body;             // the CDN serves this instead of the LFS content (200, ignoring Range)
+  bool cdn_flip_byte = false;       // the CDN serves the content with one byte changed (same size)
+  std::string lfs_location;         // the 302 of an LFS file points here instead of the CDN
+  std::string cdn_redirect;         // the CDN answers 302 to this location
+  std::map<std::string, std::string> announced_size;  // file -> X-Linked-Size sent on its HEAD/GET
 
  private:
   bool record(const httplib::Request& req);  // false once the request budget is spent

@@ -4,6 +4,24 @@
 (function () {
   let grid = null, gridKey = null;
 
+  // Paints a head into a T x T thumbnail: colour from 0 to the head's largest weight; past T rows or columns,
+  // each pixel shows the mean of the cells it covers.
+  function thumbnail(canvas, m, T) {
+    const {values, R, C} = m, lut = attnlab.colormaps.viridis;
+    let hi = 0;
+    for (let i = 0; i < values.length; i++) if (values[i] > hi) hi = values[i];
+    if (R <= T && C <= T) { attnlab.paintMatrix(canvas, values, R, C, T / Math.max(R, C), lut, 0, hi || 1); return; }
+    const rows = Math.min(R, T), cols = Math.min(C, T);
+    const colBin = Int32Array.from({length: C}, (_, c) => Math.floor(c * cols / C));
+    const sums = new Float64Array(rows * cols), count = new Float64Array(rows * cols);
+    for (let r = 0; r < R; r++) {
+      const out = Math.floor(r * rows / R) * cols, base = r * C;
+      for (let c = 0; c < C; c++) { sums[out + colBin[c]] += values[base + c]; count[out + colBin[c]]++; }
+    }
+    for (let i = 0; i < sums.length; i++) sums[i] /= count[i];
+    attnlab.paintMatrix(canvas, sums, rows, cols, T / Math.max(rows, cols), lut, 0, hi || 1);
+  }
+
   function buildGrid() {
     const {h} = attnlab, st = attnlab.state, data = attnlab.data, H = attnlab.numHeads();
     const T = H > 12 ? 44 : 56;
@@ -13,12 +31,10 @@
       const tr = h("tr", {}, h("th", {text: layer}));
       for (let head = 0; head < H; head++) {
         const m = attnlab.matrix(st.input, slot, head);
-        let hi = 0;
-        for (const v of m.values) if (v > hi) hi = v;
         const cv = h("canvas", {class: "thumb", width: T, height: T, "data-layer": layer, "data-slot": slot, "data-head": head,
           title: `layer ${layer}, head ${head}`,
           onclick: () => attnlab.act("zoom", (s) => { s.slot = slot; s.head = head; s.zoom = true; })});
-        attnlab.paintMatrix(cv, m.values, m.R, m.C, T / Math.max(m.R, m.C), attnlab.colormaps.viridis, 0, hi);
+        thumbnail(cv, m, T);
         tr.append(h("td", {}, cv));
       }
       table.append(tr);
