@@ -1,6 +1,7 @@
 // The page's data (#attnlab-data) and the token transforms every real-model view shares: hide [CLS]/[SEP]
 // (remaining weights renormalised), merge subwords into words, and the sentence-pair filter.
 "use strict";
+const matrixCache = new Map();  // shown matrices by input, layer slot, head and transform
 
 // Reads #attnlab-data and decodes every array. Model inputs become
 // {text, pair, tokens, word_ids, n, segment[], special[], att, q, k} with att/q/k Float32Arrays laid out as
@@ -8,6 +9,8 @@
 attnlab.load = async function (data = JSON.parse(document.getElementById("attnlab-data").textContent)) {
   if (data.format !== "attnlab-view/1") throw new Error("unknown data format " + data.format);
   attnlab.data = data;
+  attnlab.dataVersion = (attnlab.dataVersion || 0) + 1;  // views keyed on the data rebuild when it changes
+  matrixCache.clear();
   if (data.kind !== "model") return data;
   const m = data.model;
   attnlab.inputs = [];
@@ -62,7 +65,6 @@ attnlab.axes = function (inp) {
 // One head's matrix as shown: rows = query groups, columns = key groups. With "hide specials", each token row
 // is divided by its sum over the remaining keys; with "merge", a word's cell is the sum over its key columns
 // and the mean over its query rows (so rows still sum to 1). Returns {rows, cols, values: Float64Array}.
-const matrixCache = new Map();
 attnlab.matrix = function (inputIndex, slot, head) {
   const st = attnlab.state;
   const key = `${inputIndex}|${slot}|${head}|${st.hideSpecials}|${st.merge}|${st.filter}`;

@@ -118,7 +118,7 @@ attnlab.syncControls = function () {
   $("merge").checked = st.merge;
   if ($("filter")) $("filter").value = st.filter;
   const inp = attnlab.inputs[st.input], rows = attnlab.axes(inp).rows, sel = $("query");
-  const key = `${st.input}|${st.hideSpecials}|${st.merge}|${st.filter}`;
+  const key = `${attnlab.dataVersion}|${st.input}|${st.hideSpecials}|${st.merge}|${st.filter}`;
   if (sel.dataset.key !== key) {
     sel.innerHTML = "";
     sel.append(attnlab.h("option", {value: "", text: "(all)"}));

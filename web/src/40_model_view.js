@@ -62,7 +62,7 @@
     title: "Model view",
     render(main) {
       const st = attnlab.state;
-      const key = `${st.input}|${st.hideSpecials}|${st.merge}|${st.filter}`;
+      const key = `${attnlab.dataVersion}|${st.input}|${st.hideSpecials}|${st.merge}|${st.filter}`;
       if (key !== gridKey) { grid = buildGrid(); gridKey = key; }
       for (const cv of grid.querySelectorAll("canvas.thumb")) {
         cv.classList.toggle("current", +cv.dataset.slot === st.slot && +cv.dataset.head === st.head);
