@@ -71,6 +71,22 @@ Attribution analyze(const Engine& engine, const Encoding& input, Method method, 
 // The attention-only methods on attention already computed ([layers, heads, n, n]): rollout with or
 // without the residual identity, and attention flow (no token limit here), each [n, n].
 Attribution attention_rollout(const AttentionTensor& attentions, bool residual);
+
+// Attention rollout built layer by layer, from RunOptions::on_layer's views, without keeping
+// [layers, heads, n, n]: the same arithmetic, so the same numbers, as attention_rollout. Memory: two
+// [n, n] double matrices.
+class RolloutBuilder {
+ public:
+  explicit RolloutBuilder(bool residual = true) : residual_(residual) {}
+  void add_layer(const ArrayView<3>& attention);  // [heads, n, n]; layers in order
+  int layers() const { return layers_; }
+  Attribution result() const;  // [n, n]; needs at least one layer
+
+ private:
+  bool residual_;
+  int n_ = 0, layers_ = 0;
+  std::vector<double> joint_, next_, layer_;
+};
 Attribution attention_flow(const AttentionTensor& attentions);
 
 }  // namespace attnlab

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "attnlab/analysis.h"
 #include "attnlab/engine.h"
 #include "attnlab/figure.h"
 #include "attnlab/head_stats.h"
@@ -66,6 +67,7 @@ long long count_corpus_records(const std::string& path);
 enum CorpusReduction : unsigned {
   kReduceHeadStats = 1,  // "head-stats": [layers][heads]{cls, sep, punct, self, prev, next, entropy}
   kReduceClsRow = 2,     // "cls-row": [layers][heads][n], the [CLS] query row of every head
+  kReduceRolloutCls = 4, // "rollout-cls": [n], the [CLS] row of attention rollout (analysis.h)
 };
 // "head-stats,cls-row" -> a set of CorpusReduction bits; Error(kExitUsage) naming the unknown ones.
 unsigned parse_corpus_reductions(std::string_view list);
@@ -198,6 +200,7 @@ class CorpusRunner {
     std::vector<HeadStats> heads;    // [layers * heads], filled layer by layer
     std::vector<double> received;    // [layers * n]
     std::vector<float> cls_row;      // [layers * heads * n] when asked for
+    std::vector<float> rollout_cls;  // [n] when asked for
   };
   void run_batch();
   void run_inputs(std::vector<Pending*>& inputs);

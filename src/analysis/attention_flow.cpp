@@ -4,22 +4,23 @@
 #include <limits>
 
 #include "analysis/attribution_methods.h"
+#include "attnlab/error.h"
 #include "ops/thread_pool.h"
 
 namespace attnlab {
 namespace {
 
-// [n * n]: mean over heads of layer `layer`'s attention; with residual, + I and each row divided by
-// its sum (rownorm(W + I), the reference's "residual attention" matrix).
-std::vector<double> head_mean(const AttentionTensor& a, int layer, bool residual) {
-  const int n = a.seq_len(), heads = a.heads();
-  std::vector<double> w(static_cast<size_t>(n) * n, 0.0);
+// [n * n]: mean over heads of one layer's attention ([heads, n, n] at `data`); with residual, + I and
+// each row divided by its sum (rownorm(W + I), the reference's "residual attention" matrix).
+void head_mean(const float* data, int heads, int n, bool residual, std::vector<double>& w) {
+  const size_t nn = static_cast<size_t>(n) * n;
+  w.assign(nn, 0.0);
   for (int h = 0; h < heads; ++h) {
-    const std::span<const float> m = a.head(layer, h);
-    for (size_t k = 0; k < w.size(); ++k) w[k] += m[k];
+    const float* m = data + static_cast<size_t>(h) * nn;
+    for (size_t k = 0; k < nn; ++k) w[k] += m[k];
   }
   for (double& v : w) v /= heads;
-  if (!residual) return w;
+  if (!residual) return;
   for (int i = 0; i < n; ++i) {
     double* row = w.data() + static_cast<size_t>(i) * n;
     row[i] += 1.0;
@@ -27,8 +28,20 @@ std::vector<double> head_mean(const AttentionTensor& a, int layer, bool residual
     for (int j = 0; j < n; ++j) sum += row[j];
     for (int j = 0; j < n; ++j) row[j] /= sum;
   }
-  return w;
 }
+
+// next = m . joint, [n * n] each, summed in the order of compute_joint_attention's matmul.
+void multiply_into(const std::vector<double>& m, const std::vector<double>& joint, int n, std::vector<double>& next) {
+  std::fill(next.begin(), next.end(), 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int k = 0; k < n; ++k) {
+      const double a = m[static_cast<size_t>(i) * n + k];
+      const double* src = joint.data() + static_cast<size_t>(k) * n;
+      double* dst = next.data() + static_cast<size_t>(i) * n;
+      for (int j = 0; j < n; ++j) dst[j] += a * src[j];
+    }
+}
+
 
 // Max flow on the layered attention graph: node (l, a) = l * n + a for layer boundary l in [0, L]
 // (0 = the input tokens); an edge from (l, a) down to (l - 1, b) with capacity Â_l[a][b] for each
@@ -114,18 +127,9 @@ class LayeredFlow {
 }  // namespace
 
 std::vector<double> layer_product(const std::vector<std::vector<double>>& per_layer, int n) {
-  const size_t nn = static_cast<size_t>(n) * n;
-  std::vector<double> joint = per_layer.at(0), next(nn);
+  std::vector<double> joint = per_layer.at(0), next(static_cast<size_t>(n) * n);
   for (size_t l = 1; l < per_layer.size(); ++l) {
-    const std::vector<double>& m = per_layer[l];
-    std::fill(next.begin(), next.end(), 0.0);
-    for (int i = 0; i < n; ++i)
-      for (int k = 0; k < n; ++k) {
-        const double a = m[static_cast<size_t>(i) * n + k];
-        const double* src = joint.data() + static_cast<size_t>(k) * n;
-        double* dst = next.data() + static_cast<size_t>(i) * n;
-        for (int j = 0; j < n; ++j) dst[j] += a * src[j];
-      }
+    multiply_into(per_layer[l], joint, n, next);
     joint.swap(next);
   }
   return joint;
@@ -140,17 +144,44 @@ Attribution make_attribution(Method method, std::vector<size_t> shape, const std
 }
 
 Attribution attention_rollout(const AttentionTensor& attentions, bool residual) {
-  std::vector<std::vector<double>> layers;
-  for (int l = 0; l < attentions.layers(); ++l) layers.push_back(head_mean(attentions, l, residual));
-  const size_t n = static_cast<size_t>(attentions.seq_len());
-  return make_attribution(residual ? Method::kRollout : Method::kRolloutNoResidual, {n, n},
-                          layer_product(layers, static_cast<int>(n)));
+  RolloutBuilder builder(residual);
+  for (int l = 0; l < attentions.layers(); ++l) {
+    const ArrayView<4> all = attentions.view();
+    const size_t block = all.shape[1] * all.shape[2] * all.shape[3];
+    builder.add_layer(ArrayView<3>{all.data + static_cast<size_t>(l) * block, {all.shape[1], all.shape[2], all.shape[3]}});
+  }
+  return builder.result();
+}
+
+void RolloutBuilder::add_layer(const ArrayView<3>& attention) {
+  const int heads = static_cast<int>(attention.shape[0]), n = static_cast<int>(attention.shape[1]);
+  if (layers_ == 0) {
+    n_ = n;
+    head_mean(attention.data, heads, n, residual_, joint_);
+    next_.assign(joint_.size(), 0.0);
+  } else {
+    if (n != n_) throw Error("rollout: layer of " + std::to_string(n) + " tokens after layers of " + std::to_string(n_));
+    head_mean(attention.data, heads, n, residual_, layer_);
+    multiply_into(layer_, joint_, n, next_);
+    joint_.swap(next_);
+  }
+  ++layers_;
+}
+
+Attribution RolloutBuilder::result() const {
+  if (layers_ == 0) throw Error("rollout: no layer was added");
+  const size_t n = static_cast<size_t>(n_);
+  return make_attribution(residual_ ? Method::kRollout : Method::kRolloutNoResidual, {n, n}, joint_);
 }
 
 Attribution attention_flow(const AttentionTensor& attentions) {
   const int n = attentions.seq_len(), layers = attentions.layers();
   std::vector<std::vector<double>> capacities;
-  for (int l = 0; l < layers; ++l) capacities.push_back(head_mean(attentions, l, /*residual=*/true));
+  for (int l = 0; l < layers; ++l) {
+    capacities.emplace_back();
+    head_mean(attentions.head(l, 0).data(), attentions.heads(), attentions.seq_len(), /*residual=*/true,
+              capacities.back());
+  }
   const LayeredFlow graph(capacities, n);
   // Row i: the flow from the last layer's node i to each input token j, divided by the row's sum.
   std::vector<double> flows(static_cast<size_t>(n) * n);

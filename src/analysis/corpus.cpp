@@ -157,8 +157,8 @@ long long count_corpus_records(const std::string& path) {
 // Reductions.
 
 namespace {
-constexpr std::pair<std::string_view, CorpusReduction> kReductions[] = {{"head-stats", kReduceHeadStats},
-                                                                        {"cls-row", kReduceClsRow}};
+constexpr std::pair<std::string_view, CorpusReduction> kReductions[] = {
+    {"head-stats", kReduceHeadStats}, {"cls-row", kReduceClsRow}, {"rollout-cls", kReduceRolloutCls}};
 }
 
 unsigned parse_corpus_reductions(std::string_view list) {
@@ -532,9 +532,13 @@ void CorpusRunner::run_inputs(std::vector<Pending*>& inputs) {
   encodings.reserve(inputs.size());
   for (Pending* p : inputs) encodings.push_back(std::move(p->encoding));
   const bool cls_row = options_.reductions & kReduceClsRow;
+  // Rollout grows layer by layer: two [n, n] matrices per input of the batch, never [layers, heads, n, n].
+  std::vector<RolloutBuilder> rollouts;
+  if (options_.reductions & kReduceRolloutCls) rollouts.resize(inputs.size());
   RunOptions run;
   run.attentions = false;
   run.on_layer = [&](const LayerView& v) {
+    if (!rollouts.empty()) rollouts[static_cast<size_t>(v.input)].add_layer(v.attention);
     Pending& p = *inputs[static_cast<size_t>(v.input)];
     const std::vector<HeadStats> stats = layer_head_stats(v.attention, encodings[static_cast<size_t>(v.input)].tokens);
     p.heads.insert(p.heads.end(), stats.begin(), stats.end());
@@ -553,11 +557,19 @@ void CorpusRunner::run_inputs(std::vector<Pending*>& inputs) {
     failure = e.what();
   }
   for (size_t i = 0; i < inputs.size(); ++i) inputs[i]->encoding = std::move(encodings[i]);
-  if (failure.empty()) return;
+  if (failure.empty()) {
+    for (size_t i = 0; i < rollouts.size(); ++i) {
+      const Attribution r = rollouts[i].result();
+      const std::span<const float> row = r.row(0);
+      inputs[i]->rollout_cls.assign(row.begin(), row.end());
+    }
+    return;
+  }
   for (Pending* p : inputs) {
     p->heads.clear();
     p->received.clear();
     p->cls_row.clear();
+    p->rollout_cls.clear();
   }
   if (inputs.size() == 1) {
     inputs[0]->error = where(inputs[0]->record.line) + failure;
@@ -603,6 +615,7 @@ void CorpusRunner::run_batch() {
       w.end_array();
     }
     if (options_.reductions & kReduceClsRow) w.key("cls-row").floats(p.cls_row, {layers, heads, enc.size()});
+    if (options_.reductions & kReduceRolloutCls) w.key("rollout-cls").floats(p.rollout_cls);
     w.end_object();
     totals_.add_text(enc, p.heads, p.received);
     sink_(w.str(), true);

@@ -516,7 +516,8 @@ void add_corpus_command(CLI::App& app) {
                 "Face cache, else the offline all-MiniLM-L6-v2");
   c->add_option("--reduce", a->reduce,
                 "What each line carries, comma-separated: head-stats ([layers][heads]{cls, sep, punct, self, "
-                "prev, next, entropy}), cls-row ([layers][heads][n], the [CLS] row of every head)")
+                "prev, next, entropy}), cls-row ([layers][heads][n], the [CLS] row of every head), rollout-cls ([n], "
+                "the [CLS] row of attention rollout)")
       ->capture_default_str();
   c->add_flag("--jsonl", a->jsonl,
               "Print one JSON line per input in input order, flushed per line, nothing else on stdout; an "

@@ -195,6 +195,43 @@ TEST(CorpusRunner, LinesMatchSingleRunsInOrderWithErrorRecords) {
   EXPECT_EQ(runner.totals().failed(), 1);
 }
 
+// rollout-cls, built layer by layer in the batch's observer, is the [CLS] row of analyze()'s rollout
+// bit for bit, and of the reference (tools/make_analysis_fixtures.py: the paper's compute_joint_attention
+// on transformers' attentions) within 1e-5.
+TEST(CorpusRunner, RolloutClsIsTheRolloutsClsRow) {
+  const Engine engine = Engine::open(kTiny.string());
+  const nlohmann::json fx = testing::load_json("analysis/tiny-random.json");
+  CorpusOptions options;
+  options.reductions = kReduceRolloutCls;
+  options.batch_tokens = 4096;  // every case in one batch
+  std::vector<std::string> lines;
+  CorpusRunner runner(engine, options, [&](std::string_view line, bool) { lines.emplace_back(line); });
+  long long i = 0;
+  for (const auto& c : fx.at("cases")) {
+    CorpusRecord r;
+    r.index = r.line = i++;
+    r.id = std::to_string(r.line);
+    r.text = c.at("text").get<std::string>();
+    if (!c.at("pair").is_null()) r.pair = c.at("pair").get<std::string>();
+    runner.add(r);
+  }
+  runner.finish();
+  ASSERT_EQ(lines.size(), fx.at("cases").size());
+  for (size_t k = 0; k < lines.size(); ++k) {
+    const nlohmann::json j = nlohmann::json::parse(lines[k]);
+    const auto& c = fx.at("cases")[k];
+    const std::optional<std::string> pair =
+        c.at("pair").is_null() ? std::nullopt : std::optional<std::string>(c.at("pair").get<std::string>());
+    const Encoding enc = engine.encode(c.at("text").get<std::string>(), pair);
+    const Attribution want = analyze(engine, enc, Method::kRollout);
+    const std::vector<float> got = j.at("rollout-cls").get<std::vector<float>>();
+    EXPECT_EQ(got, std::vector<float>(want.row(0).begin(), want.row(0).end())) << k;
+    const std::vector<double> reference = c.at("rollout")[0].get<std::vector<double>>();
+    ASSERT_EQ(got.size(), reference.size());
+    for (size_t t = 0; t < got.size(); ++t) EXPECT_NEAR(got[t], reference[t], 1e-5) << k << " token " << t;
+  }
+}
+
 // ---- The CLI.
 
 struct Cases {
