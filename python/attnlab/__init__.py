@@ -50,7 +50,11 @@ __all__ = [
     "ModelNotFoundError",
     "FallbackWarning",
     "HEAD_STAT_NAMES",
+    "METHODS",
 ]
+
+# The attribution methods of Output.attribution(), by name.
+METHODS = ("rollout", "rollout-noresidual", "flow", "norm", "norm-heads", "alti", "alti-rollout", "value-zeroing")
 
 # Clark et al.'s per-head statistics, in the order of the last axis of Output.head_stats().
 HEAD_STAT_NAMES: Tuple[str, ...] = tuple(_attnlab.head_stat_names)
@@ -273,6 +277,37 @@ class Output:
         flat = self._native.head_labels()
         heads = self._model.num_heads
         return [flat[i : i + heads] for i in range(0, len(flat), heads)]
+
+    def attribution(self, method: str, force: bool = False) -> np.ndarray:
+        """One of attnlab's attribution methods on this input (``attnlab.METHODS``; README, "Attribution
+        methods"), float32: ``[n, n]`` for ``rollout``, ``rollout-noresidual``, ``flow``, ``alti-rollout``;
+        ``[layers, n, n]`` for ``norm``, ``alti``, ``value-zeroing``; ``[layers, heads, n, n]`` for
+        ``norm-heads``. Row ``i`` is token ``i``'s attribution over the tokens. ``flow`` refuses inputs
+        over 64 tokens unless ``force``. Runs the model again with what the method needs."""
+        if not isinstance(method, str):
+            raise TypeError(f"method must be a str, got {type(method).__name__}")
+        return self._model._engine.analyze(self.encoding._native, method, _bool_arg("force", force))
+
+    def rollout(self, residual: bool = True) -> np.ndarray:
+        """Attention rollout (Abnar & Zuidema 2020), ``[n, n]``; ``residual=False``: without the ``+ I``."""
+        return self.attribution("rollout" if _bool_arg("residual", residual) else "rollout-noresidual")
+
+    def flow(self, force: bool = False) -> np.ndarray:
+        """Attention flow (Abnar & Zuidema 2020), ``[n, n]``; inputs over 64 tokens need ``force``."""
+        return self.attribution("flow", force)
+
+    def norm(self, heads: bool = False) -> np.ndarray:
+        """Norm-based analysis (Kobayashi et al. 2020): ``[layers, n, n]``, or per head
+        ``[layers, heads, n, n]`` with ``heads=True``."""
+        return self.attribution("norm-heads" if _bool_arg("heads", heads) else "norm")
+
+    def alti(self, rollout: bool = False) -> np.ndarray:
+        """ALTI (Ferrando et al. 2022) per layer ``[layers, n, n]``, or aggregated over layers ``[n, n]``."""
+        return self.attribution("alti-rollout" if _bool_arg("rollout", rollout) else "alti")
+
+    def value_zeroing(self) -> np.ndarray:
+        """Value zeroing (Mohebbi et al. 2023), ``[layers, n, n]``, rows normalised."""
+        return self.attribution("value-zeroing")
 
     def figure(self, kind: str = "notebook", **options: Any) -> "Image":
         """``attnlab.figure(self, kind, ...)``."""

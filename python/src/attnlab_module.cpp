@@ -17,6 +17,7 @@
 #include "attnlab/engine.h"
 #include "attnlab/error.h"
 #include "attnlab/figure.h"
+#include "attnlab/analysis.h"
 #include "attnlab/head_stats.h"
 #include "attnlab/toy.h"
 #include "attnlab/toy_checks.h"
@@ -296,6 +297,20 @@ nb::bytes figure(const RunResult& rr, const std::string& kind, int layer, int he
   return nb::bytes(bytes.data(), bytes.size());
 }
 
+// One attribution method (analysis.h) on an encoding: its float32 scores, shaped as the method gives them.
+FloatArray analyze_array(const Engine& engine, const Encoding& encoding, const std::string& method, bool force) {
+  Attribution a;
+  {
+    nb::gil_scoped_release release;
+    AnalysisOptions options;
+    options.force = force;
+    a = analyze(engine, encoding, parse_method(method), options);
+  }
+  auto* scores = new std::vector<float>(std::move(a.scores));
+  nb::capsule owner(scores, [](void* p) noexcept { delete static_cast<std::vector<float>*>(p); });
+  return FloatArray(scores->data(), a.shape.size(), a.shape.data(), owner);
+}
+
 // Clark et al.'s statistics of every head: [layers, heads, 7] in kHeadStatNames order.
 DoubleArray head_stats_array(const RunResult& rr) {
   const Result& r = rr.get();
@@ -444,6 +459,7 @@ NB_MODULE(_attnlab, m) {
       .def("run_text", &run_text, "text"_a, "pair"_a.none(), "truncate"_a, "max_length"_a, "attentions"_a,
            "hidden_states"_a, "qkv"_a)
       .def("run_batch", &run_batch, "encodings"_a, "attentions"_a, "hidden_states"_a, "qkv"_a)
+      .def("analyze", &analyze_array, "encoding"_a, "method"_a, "force"_a)
       .def("viewer_html", &viewer_html, "texts"_a, "pairs"_a, "results"_a, "precision"_a, "layers"_a, "compress"_a);
 
   m.def("toy", &toy_dict, "seed"_a);

@@ -112,3 +112,25 @@ def test_head_stats_match_the_reference(name, request):
             want = [[head[stat] for head in layer] for layer in case["heads"]]
             assert stats[stat].dtype == np.float64
             assert_close(stats[stat], want, 1e-5, f"{name} {case['text']!r} {stat}")
+
+
+@pytest.mark.parametrize("name", ["tiny-random", "minilm"])
+def test_attribution_methods_match_the_references(name, request):
+    """Output.rollout/flow/norm/alti/value_zeroing against tools/make_analysis_fixtures.py (transformers +
+    the papers' reference computations, networkx for flow): 1e-5, flow 1e-4, as the C++ tests."""
+    model = request.getfixturevalue("tiny" if name == "tiny-random" else "minilm")
+    fx = load_fixture(f"analysis/{name}.json")
+    for case in fx["cases"]:
+        out = model(case["text"], case["pair"])
+        assert out.tokens == case["tokens"]
+        got = {"rollout": out.rollout(), "rollout-noresidual": out.rollout(residual=False), "flow": out.flow(),
+               "norm": out.norm(), "norm-heads": out.norm(heads=True), "alti": out.alti(),
+               "alti-rollout": out.alti(rollout=True), "value-zeroing": out.value_zeroing()}
+        assert set(got) == set(attnlab.METHODS)
+        for method, scores in got.items():
+            assert scores.dtype == np.float32
+            assert_close(scores, case[method], 1e-4 if method == "flow" else 1e-5, f"{name} {case['text']!r} {method}")
+    with pytest.raises(attnlab.InputError, match="flow"):
+        model(" ".join(["word"] * 70)).flow()
+    with pytest.raises(attnlab.UsageError):
+        out.attribution("saliency")
