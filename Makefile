@@ -43,7 +43,10 @@ test:
 	@$(MAKE) --no-print-directory test-tsan
 	@$(MAKE) --no-print-directory fuzz
 
+# The Python-driven tests (browser, Spark, the Python package) share one venv, made first so that no
+# test's time limit includes installing it.
 test-unit: build model
+	@./scripts/test_venv.sh >/dev/null
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 test-asan: deps model

@@ -5,9 +5,11 @@
    `attnlab.Model(dir)` + the first attention, against `import transformers` + `from_pretrained(dir)` +
    the first `model(..., output_attentions=True)`. Timed inside the process (from the first import) and
    from outside (interpreter start to exit).
-2. Per-call latency at 9 tokens ("The cat sat on the mat."): `m(text)` from Python, against the C++
-   forward pass the CLI runs (bench/attnlab_bench, same token ids, same threads), and transformers'.
-   The binding's overhead is the difference between the first two.
+2. Per-call latency at 9 tokens ("The cat sat on the mat."): `m(text)` from Python, against the same call
+   in C++ through the API the CLI uses (`Engine::run(text)`: tokenize, forward pass, every attention kept;
+   bench/engine_call_bench.cpp, same threads), and transformers'. The two attnlab sides alternate for
+   --rounds rounds and each keeps its best median; the binding's overhead is the difference. The C++
+   forward pass alone on token ids (bench/attnlab_bench) is shown too.
 
 Run with the PyTorch venv (tools/.venv/bin/python); --attnlab-python is an interpreter with attnlab
 installed (the test venv, .venv-test, after `pip install .`). Prints a table and writes JSON (--out).
@@ -127,9 +129,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--attnlab-python", default=str(ROOT / ".venv-test" / "bin" / "python"))
     ap.add_argument("--attnlab-bench", default=str(ROOT / "build" / "bench" / "attnlab_bench"))
+    ap.add_argument("--engine-call-bench", default=str(ROOT / "build" / "bench" / "attnlab_engine_call_bench"))
     ap.add_argument("--models", nargs="+", default=[str(ROOT / "models" / "all-MiniLM-L6-v2"),
                                                    str(ROOT / "models" / "bench-bert-base")])
-    ap.add_argument("--rounds", type=int, default=3, help="cold starts per side")
+    ap.add_argument("--rounds", type=int, default=3, help="cold starts per side, and alternating latency rounds")
     ap.add_argument("--repeats", type=int, default=300, help="timed calls per latency measurement")
     ap.add_argument("--out", default=str(ROOT / "build-py" / "python_bench.json"))
     args = ap.parse_args()
@@ -144,12 +147,18 @@ def main():
         # Alternate the sides so that a change in machine load touches both.
         r["cold_attnlab"] = cold(args.attnlab_python, ATTNLAB_COLD, model_dir, env, args.rounds)
         r["cold_transformers"] = cold(sys.executable, TRANSFORMERS_COLD, model_dir, env, args.rounds)
-        r["python_call"] = json.loads(run([args.attnlab_python, "-c", ATTNLAB_LATENCY, str(model_dir), TEXT,
-                                           str(THREADS), str(args.repeats)], env)[0])
+        python_calls, engine_calls = [], []
+        for _ in range(args.rounds):
+            python_calls.append(json.loads(run([args.attnlab_python, "-c", ATTNLAB_LATENCY, str(model_dir), TEXT,
+                                                str(THREADS), str(args.repeats)], env)[0]))
+            engine_calls.append(json.loads(run([args.engine_call_bench, "--model", str(model_dir), "--text", TEXT,
+                                                "--threads", str(THREADS), "--repeats", str(args.repeats)], env)[0]))
+        r["python_call"] = min(python_calls, key=lambda c: c["median_ms"])
+        r["engine_call"] = min(engine_calls, key=lambda c: c["median_ms"])
         r["cpp_forward"] = cpp_latency(args.attnlab_bench, model_dir, env, args.repeats)
         r["transformers_call"] = json.loads(run([sys.executable, "-c", TRANSFORMERS_LATENCY, str(model_dir), TEXT,
                                                  str(THREADS), str(args.repeats)], env)[0])
-        r["binding_overhead"] = r["python_call"]["median_ms"] / r["cpp_forward"]["median_ms"] - 1
+        r["binding_overhead"] = r["python_call"]["median_ms"] / r["engine_call"]["median_ms"] - 1
         results["models"][model_dir.name] = r
 
     print(f"{'model':<20} {'side':<14} {'import s':>9} {'load s':>8} {'first s':>8} {'in-proc s':>10} "
@@ -159,8 +168,10 @@ def main():
                               ("transformers", r["cold_transformers"], r["transformers_call"])):
             print(f"{name:<20} {side:<14} {c['import_s']:>9.3f} {c['load_s']:>8.3f} {c['first_attention_s']:>8.3f} "
                   f"{c['in_process_s']:>10.3f} {c['process_wall_s']:>10.3f} {call['median_ms']:>16.3f}")
+        print(f"{name:<20} {'C++ run(text)':<14} {'':>9} {'':>8} {'':>8} {'':>10} {'':>10} "
+              f"{r['engine_call']['median_ms']:>16.3f}   binding overhead {100 * r['binding_overhead']:+.1f}%")
         print(f"{name:<20} {'C++ forward':<14} {'':>9} {'':>8} {'':>8} {'':>10} {'':>10} "
-              f"{r['cpp_forward']['median_ms']:>16.3f}   binding overhead {100 * r['binding_overhead']:+.1f}%")
+              f"{r['cpp_forward']['median_ms']:>16.3f}   (token ids in, no tokenizer, no Result)")
     pathlib.Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     pathlib.Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
     print(f"wrote {args.out}")
