@@ -11,16 +11,9 @@
 
 #include "attnlab/analysis.h"
 #include "attnlab/error.h"
+#include "bench_args.h"
 
-namespace {
-
-std::string arg(int argc, char** argv, const char* name, const char* fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-  return fallback;
-}
-
-}  // namespace
+using attnlab::bench::arg;
 
 int main(int argc, char** argv) try {
   attnlab::EngineOptions options;
