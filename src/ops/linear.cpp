@@ -5,6 +5,7 @@
 #include <cblas.h>
 
 #include <cstring>
+#include <mutex>
 
 
 namespace attnlab {
@@ -17,14 +18,22 @@ void blas_single_thread() {
   (void)once;
 }
 
+void blas_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, float alpha, const float* a, int lda,
+                const float* b, int ldb, float beta, float* c, int ldc) {
+  static std::mutex blas;
+  blas_single_thread();
+  const std::lock_guard lock(blas);
+  cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, m, n,
+              k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 void linear(const float* x, int rows, int in, const float* w, const float* b, int out, float* y) {
   // Like torch.addmm: start from the broadcast bias, then accumulate x w^T on top (beta = 1).
-  blas_single_thread();
   for (int r = 0; r < rows; ++r) {
     if (b) std::memcpy(y + static_cast<size_t>(r) * out, b, sizeof(float) * out);
     else std::memset(y + static_cast<size_t>(r) * out, 0, sizeof(float) * out);
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, in, w, in, 1.0f, y, out);
+  blas_sgemm(false, true, rows, out, in, 1.0f, x, in, w, in, 1.0f, y, out);
 }
 
 void linear_naive(const float* x, int rows, int in, const float* w, const float* b, int out,
@@ -39,8 +48,7 @@ void linear_naive(const float* x, int rows, int in, const float* w, const float*
 }
 
 void matmul(const float* a, const float* b, int m, int k, int n, float* c) {
-  blas_single_thread();
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k, b, n, 0.0f, c, n);
+  blas_sgemm(false, false, m, n, k, 1.0f, a, k, b, n, 0.0f, c, n);
 }
 
 void matmul_naive(const float* a, const float* b, int m, int k, int n, float* c) {

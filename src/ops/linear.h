@@ -10,6 +10,12 @@ void linear_naive(const float* x, int rows, int in, const float* w, const float*
 // OpenBLAS runs single-threaded inside attnlab's own pool: one threading model, no oversubscription.
 void blas_single_thread();
 
+// Row-major c: [m, n] = alpha · op(a) · op(b) + beta · c through cblas_sgemm, one caller at a time.
+// attnlab links OpenBLAS's serial build (no BLAS worker threads; cmake/dependencies.cmake), whose
+// work buffers are not locked: two threads inside it at once corrupt each other's results.
+void blas_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, float alpha, const float* a, int lda,
+                const float* b, int ldb, float beta, float* c, int ldc);
+
 // c: [m, n] = a: [m, k] · b: [k, n]
 void matmul(const float* a, const float* b, int m, int k, int n, float* c);
 void matmul_naive(const float* a, const float* b, int m, int k, int n, float* c);

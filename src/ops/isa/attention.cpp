@@ -2,8 +2,6 @@
 // (ops/isa/kernels.h): per head and block of query rows, the scores, softmax and context, on a
 // small register-blocked kernel below 256 tokens and sgemm from there; tasks (a head's block of
 // rows, or a whole short sentence) spread over the pool.
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -132,11 +130,9 @@ void head_rows_sgemm(const float* q, const float* k, const float* v, int seq, in
   for (int i0 = r0; i0 < r1; i0 += block) {
     const int rows = std::min(block, r1 - i0);
     float* pb = p + static_cast<size_t>(i0) * seq;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, seq, d, scaling, q + static_cast<size_t>(i0) * ld, ld,
-                k, ld, 0.0f, pb, seq);
+    blas_sgemm(false, true, rows, seq, d, scaling, q + static_cast<size_t>(i0) * ld, ld, k, ld, 0.0f, pb, seq);
     softmax_rows(pb, rows, seq);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, d, seq, 1.0f, pb, seq, v, ld, 0.0f,
-                c + static_cast<size_t>(i0) * c_ld, c_ld);
+    blas_sgemm(false, false, rows, d, seq, 1.0f, pb, seq, v, ld, 0.0f, c + static_cast<size_t>(i0) * c_ld, c_ld);
   }
 }
 
