@@ -35,7 +35,8 @@ build: configure
 install: build
 	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
-# Hostile inputs: the suite again under ASan + UBSan, then every fuzzer; any finding fails `make test`.
+# Hostile inputs: the suite again under ASan + UBSan (less the browser, Spark and Python suites, which
+# test the page, the pipe and the binding, not C++ memory), then every fuzzer; any finding fails `make test`.
 # One after the other, even under make -j: each step already uses every core.
 test:
 	@$(MAKE) --no-print-directory test-unit
