@@ -50,7 +50,7 @@ void multiply_into(const std::vector<double>& m, const std::vector<double>& join
 class LayeredFlow {
  public:
   LayeredFlow(const std::vector<std::vector<double>>& layers, int n)
-      : n_(n), nodes_((static_cast<int>(layers.size()) + 1) * n) {
+      : nodes_((static_cast<int>(layers.size()) + 1) * n) {
     first_.assign(static_cast<size_t>(nodes_) + 1, 0);
     // Count edges per node: down edges from layers >= 1, their reverses into layers <= L - 1.
     std::vector<int> degree(static_cast<size_t>(nodes_), 0);
@@ -119,7 +119,7 @@ class LayeredFlow {
     return 0.0;
   }
 
-  int n_, nodes_;
+  int nodes_;
   std::vector<int> first_, to_, reverse_;  // edges of node v: [first_[v], first_[v + 1])
   std::vector<double> capacity_;
 };
