@@ -68,7 +68,7 @@ ApiRequest parse_request(std::string_view body, size_t max_text_bytes) {
   json doc;
   try {
     doc = json::parse(body.begin(), body.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number past double
     bad(std::string("the body is not valid JSON (UTF-8): ") + e.what());
   }
   if (!doc.is_object()) bad("the body must be a JSON object, got " + type_name(doc));

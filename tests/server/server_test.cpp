@@ -168,6 +168,7 @@ TEST(Server, BadRequestsGetTheRightStatusAndTheServerGoesOn) {
   expect_error(post(c, "/api/attention", R"({"text": "x", "format": "xml"})"), 400, "\"format\"");
   expect_error(post(c, "/api/attention", R"({"text": "x", "extra": 1})"), 400, "unknown field");
   expect_error(post(c, "/api/attention", "{\"text\": \"caf\xe9\"}"), 400, "not valid JSON");  // not UTF-8
+  expect_error(post(c, "/api/attention", R"({"text": "x", "layers": [1e999]})"), 400, "not valid JSON");
   expect_error(post(c, "/api/attention", R"({"text": "x", "model": "gpt-9"})"), 404, "no model");
   expect_error(c.Post("/api/attention", R"({"text": "x"})", "text/plain"), 415, "application/json");
   expect_error(c.Get("/api/attention"), 405, "GET is not allowed");
