@@ -166,8 +166,8 @@ Attribution norm_analysis(const BertModel& m, const Result& run, bool per_head) 
       }
     });
   }
-  std::vector<size_t> shape{size_t(layers), size_t(n), size_t(n)};
-  if (per_head) shape.insert(shape.begin() + 1, size_t(heads));
+  std::vector<size_t> shape = per_head ? std::vector<size_t>{size_t(layers), size_t(heads), size_t(n), size_t(n)}
+                                      : std::vector<size_t>{size_t(layers), size_t(n), size_t(n)};
   return make_attribution(per_head ? Method::kNormHeads : Method::kNorm, std::move(shape), scores);
 }
 
