@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "attnlab/error.h"
+#include "fma_ceiling.h"
 #include "core/cpu.h"
 #include "core/float_buffer.h"
 #include "model/bert.h"
@@ -109,31 +110,6 @@ double packed_peak_gflops() {
   return 2.0 * m * n * k / best / 1e9;
 }
 
-// The FMA units' ceiling: 12 independent chains of 8-wide fused multiply-adds per thread, no memory
-// (0 on a CPU without AVX2 + FMA).
-__attribute__((target("avx2,fma"))) float fma_chains(long iters) {
-  __m256 acc[12];
-  for (int j = 0; j < 12; ++j) acc[j] = _mm256_set1_ps(0.001f * j);
-  const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-4f);
-  for (long i = 0; i < iters; ++i)
-    for (int j = 0; j < 12; ++j) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
-  __m256 s = acc[0];
-  for (int j = 1; j < 12; ++j) s = _mm256_add_ps(s, acc[j]);
-  return _mm256_cvtss_f32(s);
-}
-
-double fma_peak_gflops() {
-  if (!attnlab::isa_supported(attnlab::Isa::kAvx2)) return 0.0;
-  const int threads = attnlab::num_threads();
-  constexpr long kIters = 50'000'000;
-  std::vector<float> sink(static_cast<size_t>(threads));
-  const auto t0 = Clock::now();
-  attnlab::parallel_for(threads, [&](int t) { sink[static_cast<size_t>(t)] = fma_chains(kIters); });
-  const double seconds = seconds_since(t0);
-  if (sink[0] == 12345.0f) std::printf(" ");
-  return static_cast<double>(kIters) * 12 * 16 * threads / seconds / 1e9;
-}
-
 std::string arg(int argc, char** argv, const char* name, const char* fallback) {
   for (int i = 1; i + 1 < argc; ++i)
     if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
@@ -164,7 +140,8 @@ int main(int argc, char** argv) {
     result["openblas_sgemm_gflops"] = gemm_peak_gflops();
     result["attnlab_gemm_gflops"] = packed_peak_gflops();
     result["gemm_peak_gflops"] = std::max(result["openblas_sgemm_gflops"].get<double>(), result["attnlab_gemm_gflops"].get<double>());
-    result["fma_peak_gflops"] = fma_peak_gflops();
+    result["fma_peak_gflops"] = attnlab::bench::fma_ceiling_gflops(256);
+    result["fma_peak_gflops_512"] = attnlab::bench::fma_ceiling_gflops(512);
     std::printf("%s\n", result.dump().c_str());
     return 0;
   }

@@ -1,19 +1,21 @@
 // Multi-head attention's kernels (see ops/attention.h), built once per instruction set
 // (ops/isa/kernels.h): per head and block of query rows, the scores, softmax and context, on a
-// small register-blocked kernel below 256 tokens and sgemm from there; tasks (a head's block of
-// rows, or a whole short sentence) spread over the pool.
+// small register-blocked kernel; tasks (a head's block of rows, or a whole short sentence) spread
+// over the pool.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "ops/attention.h"
 #include "ops/isa/kernels.h"
-#include "ops/linear.h"
 #include "ops/thread_pool.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define ATTNLAB_HAVE_AVX2 1
+#if defined(__AVX512F__)
+#define ATTNLAB_HAVE_AVX512 1
+#endif
 #endif
 
 namespace attnlab::ATTNLAB_ISA_NS {
@@ -76,28 +78,89 @@ void small_tile(const float* a, int lda, const float* b, int ldb, int kdim, floa
 #endif
 }
 
-// Every row against one block of 8 NV columns of b (which stays in L1 while the rows pass), of
-// which the first `cols` are stored; NR rows per tile, the last 1 to NR - 1 in one more.
+#ifdef ATTNLAB_HAVE_AVX512
+// The AVX-512 build's tile: c: [rows, 16 NV] as small_tile, in 16-wide vectors, up to 12 x 2 = 24
+// accumulators; the same sums in the same order.
+template <int NR, int NV>
+void small_tile512(const float* a, int lda, const float* b, int ldb, int kdim, float alpha, float* c, int ldc,
+                   int cols) {
+  static_assert(NR * NV <= 24, "accumulators must fit in registers");
+  __m512 acc[NR][NV];
+#pragma GCC unroll 12
+  for (int r = 0; r < NR; ++r)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  for (int k = 0; k < kdim; ++k) {
+    const float* bk = b + static_cast<size_t>(k) * ldb;
+    __m512 w[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) w[v] = _mm512_loadu_ps(bk + 16 * v);
+#pragma GCC unroll 12
+    for (int r = 0; r < NR; ++r) {
+      const __m512 x = _mm512_set1_ps(a[static_cast<size_t>(r) * lda + k]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(x, w[v], acc[r][v]);
+    }
+  }
+  // Lanes past `cols` not stored.
+  const __m512 s = _mm512_set1_ps(alpha);
+  __mmask16 mask[NV];
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; ++v) mask[v] = static_cast<__mmask16>((1u << std::clamp(cols - 16 * v, 0, 16)) - 1u);
+#pragma GCC unroll 12
+  for (int r = 0; r < NR; ++r)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v)
+      _mm512_mask_storeu_ps(c + static_cast<size_t>(r) * ldc + 16 * v, mask[v], _mm512_mul_ps(acc[r][v], s));
+}
+#endif
+
+// The tile of the build: 16-wide vectors in the AVX-512 build, else 8-wide.
+template <int NR, int NV>
+void build_tile(const float* a, int lda, const float* b, int ldb, int kdim, float alpha, float* c, int ldc, int cols) {
+#ifdef ATTNLAB_HAVE_AVX512
+  small_tile512<NR, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols);
+#else
+  small_tile<NR, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols);
+#endif
+}
+
+// The last 1 to NR - 1 rows of a column block, as one tile of that many rows.
+template <int NR, int NV>
+void row_tail(int n, const float* a, int lda, const float* b, int ldb, int kdim, float alpha, float* c, int ldc,
+              int cols) {
+  if constexpr (NR > 1) {
+    if (n == NR - 1) build_tile<NR - 1, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols);
+    else row_tail<NR - 1, NV>(n, a, lda, b, ldb, kdim, alpha, c, ldc, cols);
+  }
+}
+
+// Every row against one block of NV vectors' columns of b (which stays in L1 while the rows pass),
+// of which the first `cols` are stored; NR rows per tile, the last 1 to NR - 1 in one more.
 template <int NR, int NV>
 void column_block(const float* a, int lda, const float* b, int ldb, int rows, int kdim, float alpha, float* c, int ldc,
                   int cols) {
   int i = 0;
   for (; i + NR <= rows; i += NR)
-    small_tile<NR, NV>(a + static_cast<size_t>(i) * lda, lda, b, ldb, kdim, alpha, c + static_cast<size_t>(i) * ldc,
+    build_tile<NR, NV>(a + static_cast<size_t>(i) * lda, lda, b, ldb, kdim, alpha, c + static_cast<size_t>(i) * ldc,
                        ldc, cols);
-  a += static_cast<size_t>(i) * lda;
-  c += static_cast<size_t>(i) * ldc;
-  switch (rows - i) {
-    case 5: if constexpr (NR > 5) small_tile<5, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
-    case 4: if constexpr (NR > 4) small_tile<4, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
-    case 3: if constexpr (NR > 3) small_tile<3, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
-    case 2: small_tile<2, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
-    case 1: small_tile<1, NV>(a, lda, b, ldb, kdim, alpha, c, ldc, cols); break;
-    default: break;
-  }
+  if (i < rows)
+    row_tail<NR, NV>(rows - i, a + static_cast<size_t>(i) * lda, lda, b, ldb, kdim, alpha,
+                     c + static_cast<size_t>(i) * ldc, ldc, cols);
 }
 
-// c: [rows, n] = alpha * a . b as above; b's rows hold n rounded up to 8 floats (zero padding).
+// c: [rows, n] = alpha * a . b as above; b's rows hold n rounded up to 16 floats (zero padding).
+#ifdef ATTNLAB_HAVE_AVX512
+// 12 x 32 tiles (24 accumulators); the last 1-31 columns as 12 x 32 (17-31) or 12 x 16 (1-16).
+void small_gemm(const float* a, int lda, const float* b, int ldb, int rows, int kdim, int n, float alpha, float* c,
+                int ldc) {
+  int j = 0;
+  for (; n - j >= 32; j += 32) column_block<12, 2>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, 32);
+  const int r = n - j;
+  if (r > 16) column_block<12, 2>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, r);
+  else if (r > 0) column_block<12, 1>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, r);
+}
+#else
 // 6 x 16 tiles (twelve accumulators, as the linear layers' kernel); the last 1-24 columns in one
 // block: 17-24 as 4 x 24 tiles (twelve accumulators again: an 8-wide block alone would have six,
 // too few to cover the FMA latency), 9-16 as 6 x 16, 1-8 as 6 x 8.
@@ -110,6 +173,7 @@ void small_gemm(const float* a, int lda, const float* b, int ldb, int rows, int 
   else if (r > 8) column_block<6, 2>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, r);
   else if (r > 0) column_block<6, 1>(a, lda, b + j, ldb, rows, kdim, alpha, c + j, ldc, r);
 }
+#endif
 
 // Query rows of one head per block: the block's scores (<= 128 kB) stay in L2 from the score
 // product through softmax to the context product, so each probability is written to memory once
@@ -117,41 +181,24 @@ void small_gemm(const float* a, int lda, const float* b, int ldb, int rows, int 
 constexpr int kBlockFloats = 32 * 1024;
 int rows_per_block(int seq) { return std::clamp(kBlockFloats / seq, 8, seq); }
 
-// From this many tokens on, sgemm (which packs its operands in cache-sized blocks) matches or beats
-// the direct kernel in whole forward passes; below it the direct kernel wins.
-constexpr int kSgemmFrom = 256;
-
 // Query rows [r0, r1) of one head: p: [seq, seq] and c: [seq, *] (stride c_ld), block by block.
-// HF: matmul(query, key^T) * scaling, softmax, matmul(probs, value); both paths multiply each float
-// dot product by scaling once, exactly as the separate multiply does.
-void head_rows_sgemm(const float* q, const float* k, const float* v, int seq, int d, int ld, float scaling, float* p,
-                     float* c, int c_ld, int r0, int r1) {
-  const int block = rows_per_block(seq);
-  for (int i0 = r0; i0 < r1; i0 += block) {
-    const int rows = std::min(block, r1 - i0);
-    float* pb = p + static_cast<size_t>(i0) * seq;
-    blas_sgemm(false, true, rows, seq, d, scaling, q + static_cast<size_t>(i0) * ld, ld, k, ld, 0.0f, pb, seq);
-    softmax_rows(pb, rows, seq);
-    blas_sgemm(false, false, rows, d, seq, 1.0f, pb, seq, v, ld, 0.0f, c + static_cast<size_t>(i0) * c_ld, c_ld);
-  }
-}
-
-// As head_rows_sgemm, on the direct kernel. k, v and each block's q are first copied (k
-// transposed) into contiguous rows padded to 8 floats: read in place, their rows sit 3 x hidden
-// floats apart, one TLB entry each, and the products ran far below sgemm's rate.
-void head_rows_direct(const float* q, const float* k, const float* v, int seq, int d, int ld, float scaling, float* p,
-                      float* c, int c_ld, int r0, int r1) {
-  const int seq8 = (seq + 7) / 8 * 8, d8 = (d + 7) / 8 * 8;
+// HF: matmul(query, key^T) * scaling, softmax, matmul(probs, value); each float dot product is
+// multiplied by scaling once, exactly as the separate multiply does. k, v and each block's q are
+// first copied (k transposed) into contiguous rows padded to 16 floats: read in place, their rows
+// sit 3 x hidden floats apart, one TLB entry each, and the products ran far below the kernel's rate.
+void head_rows(const float* q, const float* k, const float* v, int seq, int d, int ld, float scaling, float* p,
+               float* c, int c_ld, int r0, int r1) {
+  const int seq16 = (seq + 15) / 16 * 16, d16 = (d + 15) / 16 * 16;
   thread_local Scratch kt, vp, qp;
-  if (seq8 != seq) kt.assign(static_cast<size_t>(d) * seq8, 0.0f);
-  else kt.resize(static_cast<size_t>(d) * seq8);
-  if (d8 != d) vp.assign(static_cast<size_t>(seq) * d8, 0.0f);
-  else vp.resize(static_cast<size_t>(seq) * d8);
+  if (seq16 != seq) kt.assign(static_cast<size_t>(d) * seq16, 0.0f);
+  else kt.resize(static_cast<size_t>(d) * seq16);
+  if (d16 != d) vp.assign(static_cast<size_t>(seq) * d16, 0.0f);
+  else vp.resize(static_cast<size_t>(seq) * d16);
   for (int j = 0; j < seq; ++j) {
     const float *kj = k + static_cast<size_t>(j) * ld, *vj = v + static_cast<size_t>(j) * ld;
-    float* vpj = vp.data() + static_cast<size_t>(j) * d8;
+    float* vpj = vp.data() + static_cast<size_t>(j) * d16;
     for (int e = 0; e < d; ++e) {  // one loop for both: short rows, no memcpy calls
-      kt[static_cast<size_t>(e) * seq8 + j] = kj[e];
+      kt[static_cast<size_t>(e) * seq16 + j] = kj[e];
       vpj[e] = vj[e];
     }
   }
@@ -166,9 +213,9 @@ void head_rows_direct(const float* q, const float* k, const float* v, int seq, i
       float* dst = qp.data() + static_cast<size_t>(i) * d;
       for (int e = 0; e < d; ++e) dst[e] = qi[e];
     }
-    small_gemm(qp.data(), d, kt.data(), seq8, rows, d, seq, scaling, pb, seq);
+    small_gemm(qp.data(), d, kt.data(), seq16, rows, d, seq, scaling, pb, seq);
     softmax_rows(pb, rows, seq);
-    small_gemm(pb, seq, vp.data(), d8, rows, seq, d, 1.0f, c + static_cast<size_t>(i0) * c_ld, c_ld);
+    small_gemm(pb, seq, vp.data(), d16, rows, seq, d, 1.0f, c + static_cast<size_t>(i0) * c_ld, c_ld);
   }
 }
 
@@ -187,7 +234,6 @@ constexpr int kOneTaskBelow = 96;
 
 void multi_head_attention(std::span<const AttentionSequence> batch, int heads, int head_dim, int ld, float scaling,
                           int context_ld) {
-  blas_single_thread();
   std::vector<Task> tasks;
   for (size_t s = 0; s < batch.size(); ++s) {
     const int seq = batch[s].seq;
@@ -212,8 +258,7 @@ void multi_head_attention(std::span<const AttentionSequence> batch, int heads, i
     const AttentionSequence& a = batch[static_cast<size_t>(t.s)];
     for (int h = t.h0; h < t.h1; ++h) {
       const size_t col = static_cast<size_t>(h) * head_dim;
-      const auto rows = a.seq < kSgemmFrom ? head_rows_direct : head_rows_sgemm;
-      rows(a.q + col, a.k + col, a.v + col, a.seq, head_dim, ld, scaling,
+      head_rows(a.q + col, a.k + col, a.v + col, a.seq, head_dim, ld, scaling,
            a.probs + static_cast<size_t>(h) * a.seq * a.seq, a.context + col, context_ld, t.r0, t.r1);
     }
   });

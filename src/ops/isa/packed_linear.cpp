@@ -19,14 +19,15 @@ namespace attnlab::ATTNLAB_ISA_NS {
 namespace {
 
 constexpr int kP = PackedWeight::kPanel;
-constexpr int kRows = 6;  // 6 rows x 16 outputs = 12 accumulators: the FMA units stay busy
 
-// Weights to pull into cache while a kernel runs: byte next + k * step at k step k (step 0: none).
-// The loops hand each pass over a k-block a slice of the next k-block, so DRAM keeps streaming
-// while the rows after the first pass re-read the current one from cache.
+// Weights to pull into cache while a kernel runs: bytes next + k * step (and, for a kernel over two
+// panels, next + second + k * step) at k step k (step 0: none). The loops hand each pass over a
+// k-block a slice of the next k-block, so DRAM keeps streaming while the rows after the first pass
+// re-read the current one from cache.
 struct Prefetch {
   const char* next = nullptr;
   int step = 0;
+  size_t second = 0;  // bytes from one panel to the next; 0: one panel
 };
 
 #ifdef ATTNLAB_HAVE_AVX2
@@ -86,6 +87,54 @@ inline void kernel(const float* __restrict x, int ldx, int kc, const W* __restri
 #undef ATTNLAB_INIT
 #undef ATTNLAB_ROWS
 }
+
+#if defined(__AVX512F__)
+#define ATTNLAB_HAVE_AVX512 1
+// The AVX-512 build's float32 kernel: R rows x NP panels (one 16-wide vector each), up to 12 x 2 =
+// 24 accumulators. Each output sums its k products in the same order, fused, as the 256-bit and
+// scalar kernels, so every build gives the same bits. Panel j + 1 starts `pstride` floats after j.
+template <int R, int NP, bool kPacked>
+inline void kernel512(const float* __restrict x, int ldx, int kc, const float* __restrict panel, size_t pstride,
+                      const float* init, int ldi, float* out, int ldo, Prefetch pf) {
+  static_assert(R >= 1 && R <= 12 && NP >= 1 && NP <= 2);
+  __m512 c0_0, c0_1, c1_0, c1_1, c2_0, c2_1, c3_0, c3_1, c4_0, c4_1, c5_0, c5_1, c6_0, c6_1, c7_0, c7_1, c8_0, c8_1,
+      c9_0, c9_1, c10_0, c10_1, c11_0, c11_1;
+#define ATTNLAB_ROWS(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11)
+#define ATTNLAB_INIT(r)                                                                        \
+  if constexpr (R > r) {                                                                       \
+    c##r##_0 = _mm512_loadu_ps(init + static_cast<size_t>(r) * ldi);                           \
+    if constexpr (NP > 1) c##r##_1 = _mm512_loadu_ps(init + static_cast<size_t>(r) * ldi + kP); \
+  }
+#define ATTNLAB_FMA(r)                                                                                            \
+  if constexpr (R > r) {                                                                                          \
+    const __m512 xb = _mm512_set1_ps(kPacked ? x[static_cast<size_t>(k) * R + r] : x[static_cast<size_t>(r) * ldx + k]); \
+    c##r##_0 = _mm512_fmadd_ps(xb, w0, c##r##_0);                                                                 \
+    if constexpr (NP > 1) c##r##_1 = _mm512_fmadd_ps(xb, w1, c##r##_1);                                           \
+  }
+#define ATTNLAB_STORE(r)                                                                       \
+  if constexpr (R > r) {                                                                       \
+    _mm512_storeu_ps(out + static_cast<size_t>(r) * ldo, c##r##_0);                            \
+    if constexpr (NP > 1) _mm512_storeu_ps(out + static_cast<size_t>(r) * ldo + kP, c##r##_1); \
+  }
+  ATTNLAB_ROWS(ATTNLAB_INIT)
+#pragma GCC unroll 2
+  for (int k = 0; k < kc; ++k) {
+    if (pf.step) {
+      _mm_prefetch(pf.next + static_cast<size_t>(k) * pf.step, _MM_HINT_T0);
+      if (pf.second) _mm_prefetch(pf.next + pf.second + static_cast<size_t>(k) * pf.step, _MM_HINT_T0);
+    }
+    __m512 w0 = _mm512_load_ps(panel + static_cast<size_t>(k) * kP), w1 = w0;
+    if constexpr (NP > 1) w1 = _mm512_load_ps(panel + pstride + static_cast<size_t>(k) * kP);
+    __asm__("" : "+v"(w0), "+v"(w1));  // in registers, not folded into each FMA (see load16)
+    ATTNLAB_ROWS(ATTNLAB_FMA)
+  }
+  ATTNLAB_ROWS(ATTNLAB_STORE)
+#undef ATTNLAB_STORE
+#undef ATTNLAB_FMA
+#undef ATTNLAB_INIT
+#undef ATTNLAB_ROWS
+}
+#endif
 #else
 // Without AVX2: the same sums, fused in the same order (std::fma), so every build gives the same
 // bits.
@@ -107,45 +156,71 @@ inline void kernel(const float* x, int ldx, int kc, const W* panel, const float*
 }
 #endif
 
-// Rows [0, R) of one k-block of one panel. A full panel accumulates in y itself; the last, partial
-// panel (cols < 16) goes through a 16-wide scratch tile.
-template <int R, bool kPacked, typename W>
-void tile(const float* x, int ldx, int kc, const W* panel, const float* bias, bool first, float* y, int ldy, int cols,
-          Prefetch pf) {
-  if (cols == kP) {
-    if (first) kernel<R, kPacked, W>(x, ldx, kc, panel, bias, 0, y, ldy, pf);
-    else kernel<R, kPacked, W>(x, ldx, kc, panel, y, ldy, y, ldy, pf);
+// How a build tiles the product: rows per group (a kernel's rows) and panels per kernel call. The
+// AVX-512 build's float32 kernel takes 12 rows x 2 panels; every other kernel 6 rows x 1 panel
+// (6 x 16 outputs = 12 accumulators: the FMA units stay busy).
+template <typename W>
+struct Tiling {
+#ifdef ATTNLAB_HAVE_AVX512
+  static constexpr bool kWide = sizeof(W) == 4;
+#else
+  static constexpr bool kWide = false;
+#endif
+  static constexpr int kRows = kWide ? 12 : 6;
+  static constexpr int kPanels = kWide ? 2 : 1;
+};
+
+// One kernel call: rows [0, R) x panels [0, NP) of one k-block, starting from init (stride ldi).
+template <int R, int NP, bool kPacked, typename W>
+inline void run_kernel(const float* x, int ldx, int kc, const W* panel, size_t pstride, const float* init, int ldi,
+                       float* out, int ldo, Prefetch pf) {
+#ifdef ATTNLAB_HAVE_AVX512
+  if constexpr (Tiling<W>::kWide) {
+    kernel512<R, NP, kPacked>(x, ldx, kc, panel, pstride, init, ldi, out, ldo, pf);
+  } else
+#endif
+  {
+    static_assert(NP == 1 && R <= 6);
+    (void)pstride;
+    kernel<R, kPacked, W>(x, ldx, kc, panel, init, ldi, out, ldo, pf);
+  }
+}
+
+// Rows [0, R) of one k-block of NP panels. Full panels accumulate in y itself; the last, partial
+// panel (cols < 16, always alone) goes through a 16-wide scratch tile. bias: the starting values
+// of the first k-block (stride 0); later k-blocks start from y's partial sums.
+template <int R, int NP, bool kPacked, typename W>
+void tile(const float* x, int ldx, int kc, const W* panel, size_t pstride, const float* bias, bool first, float* y,
+          int ldy, int cols, Prefetch pf) {
+  if (cols == NP * kP) {
+    if (first) run_kernel<R, NP, kPacked, W>(x, ldx, kc, panel, pstride, bias, 0, y, ldy, pf);
+    else run_kernel<R, NP, kPacked, W>(x, ldx, kc, panel, pstride, y, ldy, y, ldy, pf);
     return;
   }
-  alignas(32) float scratch[R][kP] = {};
-  if (!first)
-    for (int r = 0; r < R; ++r) std::memcpy(scratch[r], y + static_cast<size_t>(r) * ldy, sizeof(float) * cols);
-  if (first) kernel<R, kPacked, W>(x, ldx, kc, panel, bias, 0, &scratch[0][0], kP, pf);
-  else kernel<R, kPacked, W>(x, ldx, kc, panel, &scratch[0][0], kP, &scratch[0][0], kP, pf);
-  for (int r = 0; r < R; ++r) std::memcpy(y + static_cast<size_t>(r) * ldy, scratch[r], sizeof(float) * cols);
-}
-
-template <bool kPacked, typename W>
-void tile_n(int n, const float* x, int ldx, int kc, const W* panel, const float* bias, bool first, float* y, int ldy,
-            int cols, Prefetch pf) {
-  switch (n) {
-    case 6: tile<6, kPacked, W>(x, ldx, kc, panel, bias, first, y, ldy, cols, pf); break;
-    case 5: tile<5, kPacked, W>(x, ldx, kc, panel, bias, first, y, ldy, cols, pf); break;
-    case 4: tile<4, kPacked, W>(x, ldx, kc, panel, bias, first, y, ldy, cols, pf); break;
-    case 3: tile<3, kPacked, W>(x, ldx, kc, panel, bias, first, y, ldy, cols, pf); break;
-    case 2: tile<2, kPacked, W>(x, ldx, kc, panel, bias, first, y, ldy, cols, pf); break;
-    case 1: tile<1, kPacked, W>(x, ldx, kc, panel, bias, first, y, ldy, cols, pf); break;
-    default: break;
+  if constexpr (NP == 1) {
+    alignas(64) float scratch[R][kP] = {};
+    if (!first)
+      for (int r = 0; r < R; ++r) std::memcpy(scratch[r], y + static_cast<size_t>(r) * ldy, sizeof(float) * cols);
+    if (first) run_kernel<R, 1, kPacked, W>(x, ldx, kc, panel, pstride, bias, 0, &scratch[0][0], kP, pf);
+    else run_kernel<R, 1, kPacked, W>(x, ldx, kc, panel, pstride, &scratch[0][0], kP, &scratch[0][0], kP, pf);
+    for (int r = 0; r < R; ++r) std::memcpy(y + static_cast<size_t>(r) * ldy, scratch[r], sizeof(float) * cols);
   }
 }
 
-// Rows split into ceil(rows / 6) near-equal groups (128 = 18 x 6 + 4 x 5, 9 = 5 + 4): no pass
-// runs with the one or two rows a 6-row split leaves, which have too few accumulators to hide
+// tile<n, NP, ...> for a run-time row count n in [1, Tiling<W>::kRows].
+template <int NP, bool kPacked, typename W, int R = Tiling<W>::kRows>
+void tile_n(int n, const float* x, int ldx, int kc, const W* panel, size_t pstride, const float* bias, bool first,
+            float* y, int ldy, int cols, Prefetch pf) {
+  if (n == R) tile<R, NP, kPacked, W>(x, ldx, kc, panel, pstride, bias, first, y, ldy, cols, pf);
+  else if constexpr (R > 1) tile_n<NP, kPacked, W, R - 1>(n, x, ldx, kc, panel, pstride, bias, first, y, ldy, cols, pf);
+}
+
+// Rows split into ceil(rows / group) near-equal groups (by 6: 128 = 18 x 6 + 4 x 5, 9 = 5 + 4): no
+// pass runs with the one or two rows an even split leaves, which have too few accumulators to hide
 // the FMA latency.
 struct RowGroups {
   int count, base, extra;
-  explicit RowGroups(int rows)
-      : count((rows + kRows - 1) / kRows), base(rows / count), extra(rows % count) {}
+  RowGroups(int rows, int group) : count((rows + group - 1) / group), base(rows / count), extra(rows % count) {}
   int start(int g) const { return g * base + std::min(g, extra); }
   int size(int g) const { return base + (g < extra ? 1 : 0); }
 };
@@ -161,51 +236,68 @@ void pack_rows(const float* x, const RowGroups& rg, int in, float* dst, int g0, 
   }
 }
 
-// k-block of a long input: 768 x 16 weights (48 kB, streamed from L2 by each row group). Smaller
-// blocks that stay in L1 (256) were slower: the partial sums' extra reloads cost more than the L1
-// hits save.
+// k-block of a long input: 768 x 16 weights per panel (48 kB, streamed from L2 by each row group).
+// Smaller blocks that stay in L1 (256) were slower: the partial sums' extra reloads cost more than
+// the L1 hits save.
 constexpr int kKc = 768;
 constexpr int kMc = 192;        // row block: at most 192 rows of packed x per pass over the panels
-constexpr int kKcStream = 128;  // k-block of a short input: 8 kB of weights, the next 8 kB prefetched
+constexpr int kKcStream = 128;  // k-block of a short input: 8 kB of weights per panel, the next prefetched
 constexpr size_t kStreamBytes = 256 * 1024;  // an x up to this size is read in place, panel by panel
 
 // Panels [p0, p1) for every row, blocked as in BLIS: every row group of a row block passes over
-// one k-block of a panel before the next, and the row block's slice of x stays in cache while
-// the panels pass. A short input (one row block) walks panel by panel so the weights stream from
-// DRAM in address order; x is packed (xp) for longer inputs, read in place for short ones.
+// one k-block of a tile (Tiling<W>::kPanels panels; a lone last panel alone) before the next, and
+// the row block's slice of x stays in cache while the panels pass. A short input (one row block)
+// walks tile by tile so the weights stream from DRAM in address order; x is packed (xp) for
+// longer inputs, read in place for short ones.
 template <typename W>
 void panels_range(const float* x, const float* xp, int rows, const W* data, int in, int out, const float* b, float* y,
                   int p0, int p1) {
-  alignas(32) float zeros[kP] = {};
-  const RowGroups rg(rows);
-  // One k-block of panel p for row groups [g0, g1); `next`: the k-block the loop visits after it.
-  auto block = [&](int g0, int g1, int p, int k0, int kcb, const W* next) {
-    const int o0 = p * kP, cols = std::min(kP, out - o0), kc = std::min(kcb, in - k0);
-    alignas(32) float bias[kP] = {};
+  constexpr int kWidth = Tiling<W>::kPanels;
+  const RowGroups rg(rows, Tiling<W>::kRows);
+  const size_t pstride = static_cast<size_t>(in) * kP;
+  // Panels in the tile at panel p: kWidth when that many full panels remain, else 1.
+  auto width = [&](int p) { return p + kWidth <= p1 && (p + kWidth) * kP <= out ? kWidth : 1; };
+  // One k-block of the tile at panel p (np panels) for row groups [g0, g1); `next`: the k-block
+  // the loop visits after it.
+  auto block = [&](int g0, int g1, int p, int np, int k0, int kcb, const W* next) {
+    const int o0 = p * kP, cols = std::min(np * kP, out - o0), kc = std::min(kcb, in - k0);
+    alignas(64) float bias[kWidth * kP] = {};
     if (b) std::memcpy(bias, b + o0, sizeof(float) * cols);
-    const float* init = b ? bias : zeros;
-    const W* panel = data + static_cast<size_t>(p) * in * kP + static_cast<size_t>(k0) * kP;
-    const int slice = kc * kP * static_cast<int>(sizeof(W)) / (g1 - g0);  // bytes of `next` per pass
+    const W* panel = data + static_cast<size_t>(p) * pstride + static_cast<size_t>(k0) * kP;
+    const int slice = kc * kP * static_cast<int>(sizeof(W)) / (g1 - g0);  // bytes of `next` per pass and panel
     for (int g = g0; g < g1; ++g) {
       const int r = rg.start(g), n = rg.size(g);
       float* yr = y + static_cast<size_t>(r) * out + o0;
       Prefetch pf;
       if (next)
-        pf = {reinterpret_cast<const char*>(next) + static_cast<size_t>(g - g0) * slice, std::max(1, slice / kc)};
-      if (xp) tile_n<true, W>(n, xp + static_cast<size_t>(r) * in + static_cast<size_t>(k0) * n, 0, kc, panel, init,
-                               k0 == 0, yr, out, cols, pf);
-      else tile_n<false, W>(n, x + static_cast<size_t>(r) * in + k0, in, kc, panel, init, k0 == 0, yr, out, cols, pf);
+        pf = {reinterpret_cast<const char*>(next) + static_cast<size_t>(g - g0) * slice, std::max(1, slice / kc),
+              np > 1 ? pstride * sizeof(W) : 0};
+      const float* xr = xp ? xp + static_cast<size_t>(r) * in + static_cast<size_t>(k0) * n
+                           : x + static_cast<size_t>(r) * in + k0;
+      const int ldx = xp ? 0 : in;
+      if (np > 1) {
+        if (xp) tile_n<kWidth, true, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, out, cols, pf);
+        else tile_n<kWidth, false, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, out, cols, pf);
+      } else {
+        if (xp) tile_n<1, true, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, out, cols, pf);
+        else tile_n<1, false, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, out, cols, pf);
+      }
     }
   };
-  const W* end = data + static_cast<size_t>(p1) * in * kP;
-  // An x that fits in L2 whole: walk panel by panel, so the weights stream from DRAM in address order.
+  const W* end = data + static_cast<size_t>(p1) * pstride;
+  // An x that fits in L2 whole: walk tile by tile, so the weights stream from DRAM in address order.
   if (static_cast<size_t>(rows) * in * sizeof(float) <= kStreamBytes) {
-    // Panels are contiguous and so are their k-blocks: the next block starts where this one ends.
-    for (int p = p0; p < p1; ++p)
+    for (int p = p0; p < p1;) {
+      const int np = width(p);
       for (int k0 = 0; k0 < in; k0 += kKcStream) {
-        const W* next = data + static_cast<size_t>(p) * in * kP + static_cast<size_t>(k0 + kKcStream) * kP;
-        block(0, rg.count, p, k0, kKcStream, next < end ? next : nullptr);
+        // The next k-block of this tile, else the first of the next tile.
+        const W* next = k0 + kKcStream < in
+                            ? data + static_cast<size_t>(p) * pstride + static_cast<size_t>(k0 + kKcStream) * kP
+                            : data + static_cast<size_t>(p + np) * pstride;
+        block(0, rg.count, p, np, k0, kKcStream, next < end ? next : nullptr);
       }
+      p += np;
+    }
     return;
   }
   // Equal row blocks of whole groups, each at most kMc rows.
@@ -213,20 +305,20 @@ void panels_range(const float* x, const float* xp, int rows, const W* data, int 
   const int per_block = (rg.count + blocks - 1) / blocks;
   for (int g0 = 0; g0 < rg.count; g0 += per_block)
     for (int k0 = 0; k0 < in; k0 += kKc)
-      for (int p = p0; p < p1; ++p) {
-        const W* next = data + static_cast<size_t>(p + 1) * in * kP + static_cast<size_t>(k0) * kP;
-        block(g0, std::min(rg.count, g0 + per_block), p, k0, kKc, next < end ? next : nullptr);
+      for (int p = p0; p < p1;) {
+        const int np = width(p);
+        const W* next = data + static_cast<size_t>(p + np) * pstride + static_cast<size_t>(k0) * kP;
+        block(g0, std::min(rg.count, g0 + per_block), p, np, k0, kKc, next < end ? next : nullptr);
+        p += np;
       }
 }
 
-}  // namespace
-
-void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y) {
-  if (rows <= 0) return;
+template <typename W>
+void linear_packed_as(const float* x, int rows, const PackedWeight& w, const W* data, const float* b, float* y) {
   const int panels = w.panels();
   // Past a few row groups, x is packed first (in parallel, row groups split over the pool): the
   // copy is O(rows x in) against the product's O(rows x in x out).
-  constexpr int kPackFrom = 4 * kRows;
+  constexpr int kPackFrom = 4 * Tiling<W>::kRows;
   const float* xp = nullptr;
   // Kept per thread between calls, unless a call grew it past kKeepScratchBytes (as
   // release_if_large); a Scratch (kernels.h), so growing it (every other call, as layers alternate
@@ -238,22 +330,31 @@ void linear_packed(const float* x, int rows, const PackedWeight& w, const float*
     }
   } release;
   if (rows >= kPackFrom) {
-    const RowGroups rg(rows);
+    const RowGroups rg(rows, Tiling<W>::kRows);
     packed.resize(static_cast<size_t>(rows) * w.in);
     float* dst = packed.data();  // the caller's buffer: workers see their own thread_local
     const int tasks = std::min(rg.count, num_threads());
     parallel_for(tasks, [&](int t) { pack_rows(x, rg, w.in, dst, rg.count * t / tasks, rg.count * (t + 1) / tasks); });
     xp = dst;
   }
-  // Tasks of a few panels each: enough to balance the cores, few enough to amortise the
+  // Tasks of a few tiles each: enough to balance the cores, few enough to amortise the
   // synchronisation.
-  const int tasks = std::min(panels, num_threads() * 4);
-  const int per = (panels + tasks - 1) / tasks;
+  constexpr int kWidth = Tiling<W>::kPanels;
+  const int tiles = (panels + kWidth - 1) / kWidth;
+  const int tasks = std::min(tiles, num_threads() * 4);
+  const int per = (tiles + tasks - 1) / tasks * kWidth;
   parallel_for(tasks, [&](int t) {
     const int p0 = t * per, p1 = std::min(panels, p0 + per);
-    if (w.bf16) panels_range(x, xp, rows, w.b16(), w.in, w.out, b, y, p0, p1);
-    else panels_range(x, xp, rows, w.f32(), w.in, w.out, b, y, p0, p1);
+    if (p0 < p1) panels_range(x, xp, rows, data, w.in, w.out, b, y, p0, p1);
   });
+}
+
+}  // namespace
+
+void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y) {
+  if (rows <= 0) return;
+  if (w.bf16) linear_packed_as(x, rows, w, w.b16(), b, y);
+  else linear_packed_as(x, rows, w, w.f32(), b, y);
 }
 
 }  // namespace attnlab::ATTNLAB_ISA_NS
