@@ -2,7 +2,7 @@
 // forward-pass latency with all attentions, corpus throughput, and the machine's limits
 // (DRAM read bandwidth, peak sgemm rate). Prints one JSON object on stdout.
 //
-//   attnlab_bench --model DIR --inputs inputs.json [--threads 2] [--repeats 20]
+//   attnlab_bench --model DIR --inputs inputs.json [--threads 2] [--repeats 20] [--no-bf16]
 //   attnlab_bench --machine            # bandwidth and GEMM peak only
 #include <cblas.h>
 
@@ -190,8 +190,9 @@ int main(int argc, char** argv) {
     for (const auto& out : attnlab::bert_forward_batch(model, batch)) checksum += out.attentions.size();
   }
   const double corpus_s = seconds_since(t0);
-  // Reduced precision (--bf16): the notebook sentence's latency and the attention error it causes.
-  {
+  // Reduced precision (--bf16): the notebook sentence's latency and the attention error it causes
+  // (--no-bf16 skips it, e.g. to profile the float32 passes alone).
+  if (!flag(argc, argv, "--no-bf16")) {
     const attnlab::BertModel half = attnlab::load_bert_model(model_dir, attnlab::LoadOptions{true});
     std::string name = inputs["latency"].begin().key();
     for (const auto& [key, value] : inputs["latency"].items())

@@ -225,9 +225,9 @@ struct Task {
 };
 
 // A sequence this short is one task, all heads: its q, k and v rows (3 x hidden floats each, far
-// apart) come into cache once rather than once per head. Longer ones are split by head and block
-// of query rows, so the two threads finish together (k and v are copied per task: 1/block of the
-// work).
+// apart) come into cache once rather than once per head. Longer ones are a task per head, each
+// copying its k and v once, with the query rows split further only when there are fewer than two
+// heads per thread, so the threads finish together.
 constexpr int kOneTaskBelow = 96;
 
 }  // namespace
@@ -242,10 +242,10 @@ void multi_head_attention(std::span<const AttentionSequence> batch, int heads, i
       tasks.push_back({static_cast<int>(s), 0, heads, 0, seq});
       continue;
     }
-    const int block = rows_per_block(seq);
+    const int parts = std::min(seq, (2 * num_threads() + heads - 1) / heads);
     for (int h = 0; h < heads; ++h)
-      for (int i0 = 0; i0 < seq; i0 += block)
-        tasks.push_back({static_cast<int>(s), h, h + 1, i0, std::min(seq, i0 + block)});
+      for (int part = 0; part < parts; ++part)
+        tasks.push_back({static_cast<int>(s), h, h + 1, seq * part / parts, seq * (part + 1) / parts});
   }
   // Longest first: the threads, taking tasks in turn, then finish together (sentences of a batch
   // differ in length ten times over, in work a hundred times).
@@ -259,7 +259,7 @@ void multi_head_attention(std::span<const AttentionSequence> batch, int heads, i
     for (int h = t.h0; h < t.h1; ++h) {
       const size_t col = static_cast<size_t>(h) * head_dim;
       head_rows(a.q + col, a.k + col, a.v + col, a.seq, head_dim, ld, scaling,
-           a.probs + static_cast<size_t>(h) * a.seq * a.seq, a.context + col, context_ld, t.r0, t.r1);
+                a.probs + static_cast<size_t>(h) * a.seq * a.seq, a.context + col, context_ld, t.r0, t.r1);
     }
   });
 }
