@@ -1,5 +1,7 @@
 // The one error type of attnlab: a message that names the file, field or value at fault, plus the
-// process exit code a front end should use. Front ends print "attnlab: error: <message>".
+// process exit code a front end should use. Front ends print "attnlab: error: <message>". One
+// subtype, InputTooLong, marks the refusal a front end answers with its own advice (--truncate,
+// "truncate": true).
 #pragma once
 
 #include <stdexcept>
@@ -26,6 +28,23 @@ class Error : public std::runtime_error {
 
  private:
   int exit_code_;
+};
+
+// A text with more tokens than the model takes (or than TruncationOptions::max_length), refused
+// because truncation was off. Exit code kExitInput.
+class InputTooLong : public Error {
+ public:
+  InputTooLong(int tokens, int limit)
+      : Error("input is " + std::to_string(tokens) + " tokens, the model accepts at most " + std::to_string(limit) +
+                  " (max_position_embeddings)",
+              kExitInput),
+        tokens_(tokens),
+        limit_(limit) {}
+  int tokens() const { return tokens_; }
+  int limit() const { return limit_; }
+
+ private:
+  int tokens_, limit_;
 };
 
 // A message made safe to print on a terminal: control characters, C1 controls and bytes that are not

@@ -78,10 +78,7 @@ Encoding Engine::encode(std::string_view text, std::optional<std::string_view> p
   const int limit = truncation.max_length > 0 ? truncation.max_length : impl_->info.max_tokens;
   if (truncation.truncate) return impl_->tokenizer.encode(text, pair, limit);
   Encoding enc = impl_->tokenizer.encode(text, pair, 0);
-  if (static_cast<int>(enc.size()) > limit)
-    throw Error("input is " + std::to_string(enc.size()) + " tokens, the model accepts at most " +
-                    std::to_string(limit) + " (max_position_embeddings)",
-                kExitInput);
+  if (static_cast<int>(enc.size()) > limit) throw InputTooLong(static_cast<int>(enc.size()), limit);
   return enc;
 }
 

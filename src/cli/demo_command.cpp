@@ -80,7 +80,7 @@ void run_demo(const DemoOptions& o) {
 
   // Cell 2: real BERT attention, layer 0, head 0, the [CLS] row.
   const auto cls_run = [&](const std::string& sentence) {
-    Result bert = engine.run(encode_text(engine, sentence, std::nullopt, /*no_truncate=*/false));
+    Result bert = engine.run(encode_text(engine, sentence, std::nullopt, truncate_unless(false)));
     write_stdout(bert_example_text(sentence, std::nullopt, bert.encoding.tokens, 0, bert.attentions.row(0, 0, 0)));
     return bert;
   };

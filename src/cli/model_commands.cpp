@@ -47,7 +47,7 @@ void run_tokenize(const TextOptions& o) {
   options.tokenizer_only = true;
   const Engine engine = open_engine(o.model, options);
   const std::string text = read_text_argument(o.text);
-  const Encoding enc = encode_text(engine, text, read_pair(o), o.no_truncate);
+  const Encoding enc = encode_text(engine, text, read_pair(o), truncate_unless(o.no_truncate));
   if (o.json) {
     JsonWriter w;
     w.begin_object().key("model").value(engine.info().name);
@@ -101,7 +101,7 @@ AttentionInput open_and_encode(const AttentionOptions& o) {
   check_range("--head", o.head, engine.info().num_heads, "heads");
   std::string text = read_text_argument(o.text);
   std::optional<std::string> pair = read_pair(o);
-  Encoding enc = encode_text(engine, text, pair, o.no_truncate);
+  Encoding enc = encode_text(engine, text, pair, truncate_unless(o.no_truncate));
   check_range("--query", o.query, static_cast<int>(enc.size()), "tokens in this input");
   return {std::move(engine), std::move(text), std::move(pair), std::move(enc)};
 }

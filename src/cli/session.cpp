@@ -101,24 +101,29 @@ std::string read_text_argument(const std::string& value) {
   return text;
 }
 
+LengthPolicy truncate_unless(bool no_truncate) {
+  return {!no_truncate, "Use --no-truncate to refuse instead.", "drop --no-truncate to cut it", {}};
+}
+
 Encoding encode_text(const Engine& engine, const std::string& text, const std::optional<std::string>& pair,
-                     bool no_truncate) {
+                     const LengthPolicy& policy) {
   std::optional<std::string_view> pair_view;
   if (pair) pair_view = *pair;
   Encoding enc;
   try {
     TruncationOptions truncation;
-    truncation.truncate = !no_truncate;
+    truncation.truncate = policy.truncate;
     enc = engine.encode(text, pair_view, truncation);
-  } catch (const Error& e) {
-    if (!no_truncate || std::string_view(e.what()).rfind("input is ", 0) != 0) throw;
-    throw Error(std::string(e.what()) + "; drop --no-truncate to cut it", e.exit_code());
+  } catch (const InputTooLong& e) {
+    const std::string subject = policy.subject.empty() ? "" : std::string(policy.subject) + ": ";
+    throw Error(subject + e.what() + "; " + std::string(policy.when_refused), e.exit_code());
   }
   if (enc.truncated)
     std::fprintf(stderr,
-                 "attnlab: warning: input is longer than %d tokens (max_position_embeddings); truncated "
-                 "as transformers' truncation=True does. Use --no-truncate to refuse instead.\n",
-                 engine.info().max_tokens);
+                 "attnlab: warning: %s%sinput is longer than %d tokens (max_position_embeddings); truncated as "
+                 "transformers' truncation=True does. %.*s\n",
+                 std::string(policy.subject).c_str(), policy.subject.empty() ? "" : ": ", engine.info().max_tokens,
+                 static_cast<int>(policy.when_cut.size()), policy.when_cut.data());
   return enc;
 }
 

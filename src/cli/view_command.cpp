@@ -36,24 +36,6 @@ std::string size_text(size_t bytes) {
   return buf;
 }
 
-// Refuses a text longer than the model takes unless --truncate: a cut the user did not ask for
-// would show attention over a different text than the one given.
-Encoding encode_checked(const Engine& engine, const std::string& text, const std::optional<std::string>& pair,
-                        bool truncate, const char* what) {
-  if (truncate) return encode_text(engine, text, pair, false);
-  std::optional<std::string_view> pair_view;
-  if (pair) pair_view = *pair;
-  try {
-    TruncationOptions refuse;
-    refuse.truncate = false;
-    return engine.encode(text, pair_view, refuse);
-  } catch (const Error& e) {
-    if (std::string_view(e.what()).rfind("input is ", 0) != 0) throw;
-    throw Error(std::string(what) + ": " + e.what() + "; shorten it, or pass --truncate to show its first tokens",
-                e.exit_code());
-  }
-}
-
 void write_page(const std::string& out, const std::string& page) {
   if (out == "-") {
     write_stdout(page);
@@ -108,7 +90,13 @@ void run_view(const ViewOptions& o) {
 
   // Every text is tokenized and checked before any forward pass.
   std::vector<Encoding> encodings;
-  for (const Text& t : texts) encodings.push_back(encode_checked(engine, t.text, t.pair, o.truncate, t.what));
+  // A text longer than the model takes is refused unless --truncate: a cut the user did not ask for
+  // would show attention over a different text than the one given.
+  for (const Text& t : texts) {
+    const LengthPolicy policy{o.truncate, "Drop --truncate to refuse instead.",
+                              "shorten it, or pass --truncate to show its first tokens", t.what};
+    encodings.push_back(encode_text(engine, t.text, t.pair, policy));
+  }
   std::vector<Result> results;
   results.reserve(encodings.size());
   RunOptions run_options;

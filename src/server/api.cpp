@@ -127,9 +127,8 @@ Encoding encode_request(const Engine& engine, const ApiRequest& r) {
   truncation.truncate = r.truncate;
   try {
     return engine.encode(r.text, pair, truncation);
-  } catch (const Error& e) {
-    if (e.exit_code() == kExitInput) throw ApiError(422, std::string(e.what()) + "; send \"truncate\": true to cut it");
-    throw;
+  } catch (const InputTooLong& e) {
+    throw ApiError(422, std::string(e.what()) + "; send \"truncate\": true to cut it");
   }
 }
 

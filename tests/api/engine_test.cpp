@@ -168,8 +168,10 @@ TEST(Engine, TruncationIsThePolicyOfEncode) {
   try {
     engine.encode(text, std::nullopt, refuse);
     FAIL() << "an input longer than the model accepts must be refused";
-  } catch (const Error& e) {
+  } catch (const InputTooLong& e) {  // its own type, so front ends add their advice without reading the message
     EXPECT_EQ(e.exit_code(), kExitInput);
+    EXPECT_EQ(e.tokens(), 602);
+    EXPECT_EQ(e.limit(), 512);
     EXPECT_NE(std::string(e.what()).find("602 tokens, the model accepts at most 512"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(engine.encode("The cat", std::nullopt, refuse).truncated);
