@@ -63,13 +63,24 @@ struct Attribution {
   }
 };
 
+// Error(kExitInput) naming the limit when flow would run on n > kMaxFlowTokens tokens without
+// options.force.
+void check_flow_length(int n, const AnalysisOptions& options);
+
 // Runs the model on `input` (with the hidden states and value vectors the method needs) and
-// computes `method`. Error(kExitUsage) for flow above kMaxFlowTokens without options.force; the
-// engine's own errors otherwise. Uses the engine's kernel threads.
+// computes `method`. check_flow_length's error for flow, before the model runs; the engine's own
+// errors otherwise. Uses the engine's kernel threads.
 Attribution analyze(const Engine& engine, const Encoding& input, Method method, const AnalysisOptions& options = {});
 
-// The attention-only methods on attention already computed ([layers, heads, n, n]): rollout with or
-// without the residual identity, and attention flow (no token limit here), each [n, n].
+// The methods that need nothing but attention (rollout, rollout-noresidual, flow), on attention a
+// run already kept ([layers, heads, n, n]): the numbers analyze() gives, without another forward
+// pass. check_flow_length's error for flow; Error(kExitUsage) for a method that needs the model.
+bool needs_only_attentions(Method method);
+Attribution attention_attribution(const AttentionTensor& attentions, Method method,
+                                  const AnalysisOptions& options = {});
+
+// The attention-only methods themselves ([layers, heads, n, n] in): rollout with or without the
+// residual identity, and attention flow (no token limit here), each [n, n].
 Attribution attention_rollout(const AttentionTensor& attentions, bool residual);
 
 // Attention rollout built layer by layer, from RunOptions::on_layer's views, without keeping

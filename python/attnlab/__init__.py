@@ -55,6 +55,8 @@ __all__ = [
 
 # The attribution methods of Output.attribution(), by name.
 METHODS = ("rollout", "rollout-noresidual", "flow", "norm", "norm-heads", "alti", "alti-rollout", "value-zeroing")
+# The methods computed from attention alone: Output.attribution() takes them from the kept attentions.
+_ATTENTION_ONLY_METHODS = ("rollout", "rollout-noresidual", "flow")
 
 # Clark et al.'s per-head statistics, in the order of the last axis of Output.head_stats().
 HEAD_STAT_NAMES: Tuple[str, ...] = tuple(_attnlab.head_stat_names)
@@ -283,10 +285,15 @@ class Output:
         methods"), float32: ``[n, n]`` for ``rollout``, ``rollout-noresidual``, ``flow``, ``alti-rollout``;
         ``[layers, n, n]`` for ``norm``, ``alti``, ``value-zeroing``; ``[layers, heads, n, n]`` for
         ``norm-heads``. Row ``i`` is token ``i``'s attribution over the tokens. ``flow`` refuses inputs
-        over 64 tokens unless ``force``. Runs the model again with what the method needs."""
+        over 64 tokens unless ``force``. ``rollout``, ``rollout-noresidual`` and ``flow`` use the attentions
+        this output kept; the others (and these, when the run kept no attentions) run the model again
+        with what the method needs."""
         if not isinstance(method, str):
             raise TypeError(f"method must be a str, got {type(method).__name__}")
-        return self._model._engine.analyze(self.encoding._native, method, _bool_arg("force", force))
+        force = _bool_arg("force", force)
+        if method in _ATTENTION_ONLY_METHODS and self._array("attentions") is not None:
+            return self._native.attention_attribution(method, force)
+        return self._model._engine.analyze(self.encoding._native, method, force)
 
     def rollout(self, residual: bool = True) -> np.ndarray:
         """Attention rollout (Abnar & Zuidema 2020), ``[n, n]``; ``residual=False``: without the ``+ I``."""

@@ -297,6 +297,13 @@ nb::bytes figure(const RunResult& rr, const std::string& kind, int layer, int he
   return nb::bytes(bytes.data(), bytes.size());
 }
 
+// An attribution's scores as a numpy array that owns them, shaped as the method gives them.
+FloatArray scores_array(Attribution a) {
+  auto* scores = new std::vector<float>(std::move(a.scores));
+  nb::capsule owner(scores, [](void* p) noexcept { delete static_cast<std::vector<float>*>(p); });
+  return FloatArray(scores->data(), a.shape.size(), a.shape.data(), owner);
+}
+
 // One attribution method (analysis.h) on an encoding: its float32 scores, shaped as the method gives them.
 FloatArray analyze_array(const Engine& engine, const Encoding& encoding, const std::string& method, bool force) {
   Attribution a;
@@ -306,9 +313,19 @@ FloatArray analyze_array(const Engine& engine, const Encoding& encoding, const s
     options.force = force;
     a = analyze(engine, encoding, parse_method(method), options);
   }
-  auto* scores = new std::vector<float>(std::move(a.scores));
-  nb::capsule owner(scores, [](void* p) noexcept { delete static_cast<std::vector<float>*>(p); });
-  return FloatArray(scores->data(), a.shape.size(), a.shape.data(), owner);
+  return scores_array(std::move(a));
+}
+
+// rollout, rollout-noresidual or flow on the attention a run kept: no second forward pass.
+FloatArray attention_attribution_array(const RunResult& rr, const std::string& method, bool force) {
+  Attribution a;
+  {
+    nb::gil_scoped_release release;
+    AnalysisOptions options;
+    options.force = force;
+    a = attention_attribution(rr.get().attentions, parse_method(method), options);
+  }
+  return scores_array(std::move(a));
 }
 
 // Clark et al.'s statistics of every head: [layers, heads, 7] in kHeadStatNames order.
@@ -447,6 +464,7 @@ NB_MODULE(_attnlab, m) {
       .def_prop_ro("key", [](const RunResult& r) { return optional_array(r.get().key, r.get().key_view(), r.result); }, nb::rv_policy::automatic)
       .def_prop_ro("value", [](const RunResult& r) { return optional_array(r.get().value, r.get().value_view(), r.result); }, nb::rv_policy::automatic)
       .def("figure", &figure, "kind"_a, "layer"_a, "head"_a, "query"_a, "seed"_a, "title"_a, "format"_a, "dpi"_a)
+      .def("attention_attribution", &attention_attribution_array, "method"_a, "force"_a)
       .def("head_stats", &head_stats_array)
       .def("head_labels", &head_labels_list);
 

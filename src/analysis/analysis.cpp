@@ -37,30 +37,46 @@ Attribution per_layer(Method method, const std::vector<std::vector<double>>& lay
 
 }  // namespace
 
-Attribution analyze(const Engine& engine, const Encoding& input, Method method, const AnalysisOptions& options) {
-  const int n = static_cast<int>(input.size());
-  if (method == Method::kFlow && n > kMaxFlowTokens && !options.force)
+void check_flow_length(int n, const AnalysisOptions& options) {
+  if (n > kMaxFlowTokens && !options.force)
     throw Error("flow: the input has " + std::to_string(n) + " tokens; attention flow solves n^2 max-flow problems " +
                     "and runs on at most " + std::to_string(kMaxFlowTokens) +
                     " tokens unless forced (--force; it takes minutes beyond that)",
                 kExitInput);
+}
+
+bool needs_only_attentions(Method method) {
+  return method == Method::kRollout || method == Method::kRolloutNoResidual || method == Method::kFlow;
+}
+
+Attribution attention_attribution(const AttentionTensor& attentions, Method method, const AnalysisOptions& options) {
+  if (attentions.empty())
+    throw Error(method_name(method) + ": the run kept no attention (RunOptions::attentions was off)", kExitUsage);
+  switch (method) {
+    case Method::kRollout: return attention_rollout(attentions, /*residual=*/true);
+    case Method::kRolloutNoResidual: return attention_rollout(attentions, /*residual=*/false);
+    case Method::kFlow:
+      check_flow_length(attentions.seq_len(), options);
+      return attention_flow(attentions);
+    default:
+      throw Error(method_name(method) + " needs the model's hidden states and weights, not only attention: run it with "
+                                        "analyze()",
+                  kExitUsage);
+  }
+}
+
+Attribution analyze(const Engine& engine, const Encoding& input, Method method, const AnalysisOptions& options) {
+  const int n = static_cast<int>(input.size());
+  if (method == Method::kFlow) check_flow_length(n, options);
   const bool decomposes = method == Method::kNorm || method == Method::kNormHeads || method == Method::kAlti ||
                           method == Method::kAltiRollout;
   RunOptions run_options;
   run_options.hidden_states = decomposes || method == Method::kValueZeroing;
   run_options.qkv = decomposes;
   const Result run = engine.run(input, run_options);
-  switch (method) {
-    case Method::kRollout:
-      return attention_rollout(run.attentions, /*residual=*/true);
-    case Method::kRolloutNoResidual:
-      return attention_rollout(run.attentions, /*residual=*/false);
-    case Method::kFlow: {
-      ScopedThreads threads(EngineAccess::threads(engine));
-      return attention_flow(run.attentions);
-    }
-    default:
-      break;
+  if (needs_only_attentions(method)) {
+    ScopedThreads threads(EngineAccess::threads(engine));
+    return attention_attribution(run.attentions, method, options);
   }
   const BertModel& model = EngineAccess::model(engine);
   ScopedThreads threads(EngineAccess::threads(engine));

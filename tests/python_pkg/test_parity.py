@@ -130,6 +130,11 @@ def test_attribution_methods_match_the_references(name, request):
         for method, scores in got.items():
             assert scores.dtype == np.float32
             assert_close(scores, case[method], 1e-4 if method == "flow" else 1e-5, f"{name} {case['text']!r} {method}")
+        # rollout and flow come from the kept attentions; a run that kept none runs the model again for them.
+        bare = model(case["text"], case["pair"], output_attentions=False)
+        assert bare.attentions is None
+        np.testing.assert_array_equal(bare.rollout(), got["rollout"])
+        np.testing.assert_array_equal(bare.flow(), got["flow"])
     with pytest.raises(attnlab.InputError, match="flow"):
         model(" ".join(["word"] * 70)).flow()
     with pytest.raises(attnlab.UsageError):
