@@ -21,6 +21,7 @@ import json
 import math
 import shlex
 import sys
+import time
 
 STATS = ["cls", "sep", "punct", "self", "prev", "next", "entropy"]
 SCALE = 2 ** 64
@@ -84,8 +85,10 @@ def main(argv=None):
         command[4:4] = ["--model", args.model]
     # RDD.pipe splits the command with shlex; checkCode stays off: a partition with error records exits
     # 3 after printing every line, and those records are counted below.
+    started = time.perf_counter()
     lines = sc.textFile(args.input, minPartitions=args.partitions).pipe(shlex.join(command))
     total = lines.mapPartitions(reduce_lines).reduce(combine)
+    job_seconds = time.perf_counter() - started
     sc.stop()
 
     texts, failed, tokens, _ = total
@@ -93,7 +96,9 @@ def main(argv=None):
         f.write("layer,head," + ",".join(STATS) + ",tokens\n")
         for layer, head, means, weight in head_stats_rows(total):
             f.write(f"{layer},{head}," + ",".join(repr(m) for m in means) + f",{weight}\n")
-    print(f"spark_head_stats: {texts} texts ({tokens} tokens), {failed} failed; wrote {args.out}", file=sys.stderr)
+    # The job's time, Spark's own start-up (the JVM, the context) excluded: what a running cluster adds.
+    print(f"spark_head_stats: {texts} texts ({tokens} tokens) in {job_seconds:.2f} s "
+          f"({texts / max(job_seconds, 1e-9):.1f} texts/s), {failed} failed; wrote {args.out}", file=sys.stderr)
     return 1 if failed else 0
 
 
