@@ -28,6 +28,7 @@ struct ServeArgs {
   bool allow_remote = false;
   bool open = false;
   bool log_text = false;
+  int cache_mb = 32;
 };
 
 int g_stop_pipe[2] = {-1, -1};
@@ -61,6 +62,7 @@ void run_serve(const ServeArgs& a) {
   options.host = a.host;
   options.port = a.port;
   options.log_text = a.log_text;
+  options.cache_bytes = static_cast<size_t>(a.cache_mb) << 20;
 
   server::Server srv(std::move(models), options);
 
@@ -113,6 +115,11 @@ void add_serve_command(CLI::App& app) {
   cmd->add_flag("--allow-remote", a->allow_remote, "Allow a --host other than loopback (no authentication!)");
   cmd->add_flag("--open", a->open, "Open the app in the desktop's browser");
   cmd->add_flag("--log-text", a->log_text, "Show request texts in the access log (never shown otherwise)");
+  cmd->add_option("--cache-mb", a->cache_mb,
+                  "Keep the answers of recent API requests, up to this many MB, for identical requests (a class "
+                  "opening one shared link runs the model once); 0 keeps none")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
   cmd->callback([a] { run_serve(*a); });
 }
 

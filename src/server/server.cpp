@@ -19,6 +19,7 @@
 #include "attnlab/version.h"
 #include "attnlab/viewer.h"
 #include "server/api.h"
+#include "server/response_cache.h"
 
 namespace attnlab::server {
 namespace {
@@ -171,11 +172,15 @@ struct Server::Impl {
   ServeOptions options;
   httplib::Server http;
   Worker worker;
+  ResponseCache cache;
   int port = 0;
   std::string app_page, toy_page, models_json;
 
   Impl(std::vector<ServedModel> m, ServeOptions o)
-      : models(std::move(m)), options(std::move(o)), worker(options.max_waiting, options.max_batch) {}
+      : models(std::move(m)),
+        options(std::move(o)),
+        worker(options.max_waiting, options.max_batch),
+        cache(options.cache_bytes) {}
 
   const ServedModel& model_for(const std::string& name) const {
     if (name.empty()) return models.front();
@@ -215,7 +220,8 @@ struct Server::Impl {
   }
 
   // Runs a JSON API call: parse, answer; every failure is a JSON error. Tokenizing and formatting
-  // run on the connection's thread, only the forward pass on the worker.
+  // run on the connection's thread, only the forward pass on the worker. A request the cache has
+  // seen (same route, model and body) gets the kept answer.
   void api(const httplib::Request& req, httplib::Response& res,
            const std::function<std::string(const ServedModel&, const ApiRequest&)>& answer) {
     try {
@@ -225,7 +231,14 @@ struct Server::Impl {
       const ApiRequest request = parse_request(req.body, options.max_body_bytes);
       const ServedModel& model = model_for(request.model);
       check_selection(request, model.engine->info());
-      res.set_content(answer(model, request), "application/json");
+      const std::string key = req.path + '\n' + model.name + '\n' + req.body;
+      if (std::optional<std::string> kept = cache.find(key)) {
+        res.set_content(std::move(*kept), "application/json");
+        return;
+      }
+      std::string body = answer(model, request);
+      cache.keep(key, body);
+      res.set_content(std::move(body), "application/json");
     } catch (const ApiError& e) {
       send_error(res, e.status, e.what());
     } catch (const std::bad_alloc&) {

@@ -24,6 +24,7 @@ struct ServeOptions {
   std::chrono::seconds read_timeout{5};   // a client silent this long is dropped
   int http_threads = 24;                  // connections served at once
   bool log_text = false;                  // the access log never shows texts unless asked
+  size_t cache_bytes = 32 << 20;          // answers of recent identical API requests kept; 0: none
   std::function<void(const std::string&)> log;  // one line per request; default: stderr
 };
 

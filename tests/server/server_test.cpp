@@ -1,5 +1,6 @@
 // attnlab serve's web app and JSON API through a real HTTP client on 127.0.0.1: every route, every
 // error status, hostile requests, and a bounded load test whose answers must equal single requests.
+#include "server/response_cache.h"
 #include "server/server.h"
 
 #include <gtest/gtest.h>
@@ -247,12 +248,11 @@ TEST(Server, FullQueueIs503WithRetryAfter) {
   Served s(o, {kMinilm.string()});
   std::string words;
   for (int i = 0; i < 500; ++i) words += "word ";
-  const std::string body = json{{"text", words}}.dump();
   std::vector<std::future<httplib::Result>> calls;
   for (int i = 0; i < 6; ++i)
-    calls.push_back(std::async(std::launch::async, [&] {
+    calls.push_back(std::async(std::launch::async, [&, i] {
       auto c = s.client();
-      return post(c, "/api/attention", body);
+      return post(c, "/api/attention", json{{"text", words + std::to_string(i)}}.dump());  // distinct: no cache hit
     }));
   int ok = 0, busy = 0;
   for (auto& f : calls) {
@@ -277,11 +277,61 @@ long rss_kb() {
   return 0;
 }
 
+// A repeated request is answered from the cache even while the engine is busy and its queue full
+// (where a request that needs a forward pass gets 503).
+TEST(Server, RepeatedRequestsComeFromTheCache) {
+  ServeOptions o;
+  o.max_waiting = 0;
+  Served s(o, {kMinilm.string()});
+  const std::string body = json{{"text", "The cat sat on the mat."}}.dump();
+  auto c = s.client();
+  const auto first = post(c, "/api/attention", body);
+  ASSERT_EQ(first->status, 200);
+  std::string words;
+  for (int i = 0; i < 500; ++i) words += "word ";
+  std::atomic<bool> stop{false};
+  std::thread busy([&] {  // keeps the engine running long passes (distinct texts: no cache hits)
+    auto b = s.client();
+    for (int i = 0; !stop; ++i) post(b, "/api/attention", json{{"text", words + std::to_string(i)}}.dump());
+  });
+  for (int i = 0; i < 20; ++i) {
+    const auto again = post(c, "/api/attention", body);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 200);
+    EXPECT_EQ(again->body, first->body);
+  }
+  stop = true;
+  busy.join();
+}
+
+TEST(ResponseCache, KeepsTheMostRecentlyUsedWithinItsBudget) {
+  ResponseCache cache(30);  // bytes of key + answer
+  cache.keep("a", std::string(9, 'x'));
+  cache.keep("b", std::string(9, 'y'));
+  cache.keep("c", std::string(9, 'z'));  // 30 bytes: all three fit
+  EXPECT_EQ(cache.bytes(), 30u);
+  EXPECT_TRUE(cache.find("a"));          // a is now the most recent; b the least
+  cache.keep("d", std::string(9, 'w'));  // over budget: b goes
+  EXPECT_FALSE(cache.find("b"));
+  EXPECT_EQ(*cache.find("a"), std::string(9, 'x'));
+  EXPECT_TRUE(cache.find("c"));
+  EXPECT_TRUE(cache.find("d"));
+  cache.keep("e", std::string(40, 'v'));  // larger than the whole budget: not kept, nothing evicted
+  EXPECT_FALSE(cache.find("e"));
+  EXPECT_EQ(cache.bytes(), 30u);
+  ResponseCache none(0);
+  none.keep("a", "x");
+  EXPECT_FALSE(none.find("a"));
+}
+
 // 16 clients x 200 requests of mixed sentences (after 100 each to warm up): no error, every answer
 // equal to the single-request answer, RSS at the end within 5% of RSS after the first 100 requests.
+// The response cache is off: every request is a forward pass, so the load is on the engine.
 TEST(ServerLoad, SixteenClientsEqualSingleRequests) {
   if (kSanitized) GTEST_SKIP() << "timing-bound load; the sanitizer builds run the other server tests";
-  Served s({}, {kMinilm.string()});
+  ServeOptions o;
+  o.cache_bytes = 0;
+  Served s(o, {kMinilm.string()});
   const std::vector<std::string> sentences = {
       "The cat sat on the mat.", "Students learn faster when examples are visual.", "Attention!",
       "A much longer sentence, with commas, clauses and a few rarer words such as photosynthesis.",
