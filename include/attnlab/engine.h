@@ -86,6 +86,13 @@ struct ArrayView {
   std::span<const float> span() const { return {data, size()}; }
 };
 
+// The chosen layers and heads of a [layers, heads, rows, cols] tensor (attentions, or the query / key /
+// value vectors), in the order given, as one contiguous [layers.size(), heads.size(), rows, cols]
+// block. Empty `heads`: every head. Indices must be in range: callers check them against the model,
+// where they can say which argument was wrong.
+std::vector<float> select_heads(const ArrayView<4>& tensor, std::span<const int> layers,
+                                std::span<const int> heads = {});
+
 // Attention probabilities [layers, heads, seq, seq]: row q of head (l, h) is how token q attends to
 // every token; each row sums to 1.
 class AttentionTensor {

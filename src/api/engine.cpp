@@ -1,6 +1,7 @@
 // The public engine (include/attnlab/engine.h) over the model, tokenizer and locator layers.
 #include "attnlab/engine.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "attnlab/error.h"
@@ -142,6 +143,19 @@ const BertModel& EngineAccess::model(const Engine& engine) {
 }
 
 int EngineAccess::threads(const Engine& engine) { return engine.impl_->threads; }
+
+std::vector<float> select_heads(const ArrayView<4>& tensor, std::span<const int> layers, std::span<const int> heads) {
+  const size_t num_heads = tensor.shape[1], block = tensor.shape[2] * tensor.shape[3];
+  const size_t chosen_heads = heads.empty() ? num_heads : heads.size();
+  std::vector<float> out(layers.size() * chosen_heads * block);
+  float* to = out.data();
+  for (int l : layers)
+    for (size_t i = 0; i < chosen_heads; ++i, to += block) {
+      const size_t h = heads.empty() ? i : static_cast<size_t>(heads[i]);
+      std::copy_n(tensor.data + (static_cast<size_t>(l) * num_heads + h) * block, block, to);
+    }
+  return out;
+}
 
 std::string isa_name() { return attnlab::isa_name(active_isa()); }
 

@@ -119,14 +119,6 @@ void write_array(JsonWriter& w, std::string_view name, std::span<const float> va
   write_viewer_array(w, name, values, std::span<const int>(shape.begin(), shape.size()), o);
 }
 
-// The stored layers of a [layers, ...] block whose layer stride is `stride` floats.
-std::vector<float> select_layers(const float* data, size_t stride, const std::vector<int>& layers) {
-  std::vector<float> out(layers.size() * stride);
-  for (size_t i = 0; i < layers.size(); ++i)
-    std::copy_n(data + static_cast<size_t>(layers[i]) * stride, stride, out.data() + i * stride);
-  return out;
-}
-
 void write_input(JsonWriter& w, const ViewerInput& in, const std::vector<int>& layers, const ViewerOptions& o) {
   const Result& r = *in.result;
   const Encoding& enc = r.encoding;
@@ -143,10 +135,9 @@ void write_input(JsonWriter& w, const ViewerInput& in, const std::vector<int>& l
     else w.value(id);
   }
   w.end_array();
-  const size_t att_stride = static_cast<size_t>(heads) * n * n, qk_stride = static_cast<size_t>(heads) * n * dh;
-  write_array(w, "attentions", select_layers(r.attentions.view().data, att_stride, layers), {stored, heads, n, n}, o);
-  write_array(w, "queries", select_layers(r.query.data(), qk_stride, layers), {stored, heads, n, dh}, o);
-  write_array(w, "keys", select_layers(r.key.data(), qk_stride, layers), {stored, heads, n, dh}, o);
+  write_array(w, "attentions", select_heads(r.attentions.view(), layers), {stored, heads, n, n}, o);
+  write_array(w, "queries", select_heads(r.query_view(), layers), {stored, heads, n, dh}, o);
+  write_array(w, "keys", select_heads(r.key_view(), layers), {stored, heads, n, dh}, o);
   w.end_object();
 }
 

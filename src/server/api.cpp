@@ -49,19 +49,6 @@ std::vector<int> all_or(const std::vector<int>& chosen, int count) {
   return all;
 }
 
-// [chosen layers][chosen heads][rows][cols] of a [layers, heads, rows, cols] block.
-std::vector<float> select(const float* data, int heads, size_t block, const std::vector<int>& layers,
-                          const std::vector<int>& chosen_heads) {
-  std::vector<float> out;
-  out.reserve(layers.size() * chosen_heads.size() * block);
-  for (int l : layers)
-    for (int h : chosen_heads) {
-      const float* p = data + (static_cast<size_t>(l) * heads + h) * block;
-      out.insert(out.end(), p, p + block);
-    }
-  return out;
-}
-
 }  // namespace
 
 ApiRequest parse_request(std::string_view body, size_t max_text_bytes) {
@@ -169,16 +156,15 @@ std::string attention_json(const ModelInfo& info, const ApiRequest& r, const Res
   const int nl = static_cast<int>(layers.size()), nh = static_cast<int>(heads.size());
   if (r.attentions || r.qk) w.key("layers").ints(layers).key("heads").ints(heads);
   if (r.attentions)
-    array(w, "attentions", select(out.attentions.view().data, info.num_heads, size_t(n) * n, layers, heads), {nl, nh, n, n});
+    array(w, "attentions", select_heads(out.attentions.view(), layers, heads), {nl, nh, n, n});
   if (r.hidden) array(w, "last_hidden_state", out.last_hidden_state, {n, out.hidden});
   if (r.pooler) {
     if (out.pooler_output.empty()) w.key("pooler_output").null();
     else array(w, "pooler_output", out.pooler_output, {out.hidden});
   }
   if (r.qk) {
-    const size_t block = size_t(n) * out.head_dim;
-    array(w, "queries", select(out.query.data(), info.num_heads, block, layers, heads), {nl, nh, n, out.head_dim});
-    array(w, "keys", select(out.key.data(), info.num_heads, block, layers, heads), {nl, nh, n, out.head_dim});
+    array(w, "queries", select_heads(out.query_view(), layers, heads), {nl, nh, n, out.head_dim});
+    array(w, "keys", select_heads(out.key_view(), layers, heads), {nl, nh, n, out.head_dim});
   }
   w.end_object();
   return w.str();

@@ -100,6 +100,17 @@ TEST(Engine, DefaultRunReturnsNoExtrasAndViewsAgreeWithTheLayout) {
       }
 }
 
+TEST(Engine, SelectHeadsCopiesTheChosenBlocksInTheOrderGiven) {
+  // A [3, 2, 2, 2] tensor whose every value is its own index.
+  std::vector<float> data(3 * 2 * 2 * 2);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<float>(i);
+  const ArrayView<4> t{data.data(), {3, 2, 2, 2}};
+  const std::vector<int> layers = {2, 0}, head = {1};
+  EXPECT_EQ(select_heads(t, layers), (std::vector<float>{16, 17, 18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(select_heads(t, layers, head), (std::vector<float>{20, 21, 22, 23, 4, 5, 6, 7}));
+  EXPECT_TRUE(select_heads(t, {}).empty());
+}
+
 TEST(Engine, BatchEqualsSingleRunsBitForBit) {
   const Engine engine = Engine::open(kTiny.string());
   const std::vector<Encoding> inputs = {engine.encode("The cat sat on the mat."), engine.encode("x"),
