@@ -147,8 +147,9 @@ class Browser:
         self.driver.save_screenshot(str(SCREENSHOTS / name))
 
     # ---- checks ----
-    def check_clean(self):
-        """No console message at level SEVERE or WARNING, and no request but the page's own file."""
+    def check_clean(self, server=None):
+        """No console message at level SEVERE or WARNING, and no request but the page's own file; with `server`
+        (the base URL of attnlab serve the page came from), no request but to that server."""
         console = [e for e in self.driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
         assert not console, f"console messages: {console}"
         requests, page_requests = [], []
@@ -163,13 +164,16 @@ class Browser:
                 page_requests.append(url)
         # The browser's own chrome:// pages may load resources; anything leaving the machine fails wherever it
         # comes from, and the page itself may load nothing but inline data: / blob: images it made.
-        remote = [u for u in requests if not u.startswith(("chrome:", "chrome-untrusted:", "data:", "blob:", "file:", "about:"))]
-        assert not remote, f"requests left the browser: {remote}"
+        local = ("chrome:", "chrome-untrusted:", "data:", "blob:", "about:", server or "file:")
+        remote = [u for u in requests if not u.startswith(local)]
+        assert not remote, f"requests left the browser{' for another place than ' + server if server else ''}: {remote}"
+        if server:
+            assert any(u.startswith(server) for u in requests), "the performance log recorded no request to the server"
+            return requests
         others = [u for u in page_requests if u != self.url and not u.startswith(("data:", "blob:"))]
         assert not others, f"the page made requests: {others}"
         assert self.url in page_requests, "the performance log did not record the page load (network log not working?)"
         return page_requests
-        return requests
 
     def export(self):
         """The current view exported by the page: (svg text, png bytes, (width, height) the page reported)."""

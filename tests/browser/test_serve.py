@@ -53,18 +53,6 @@ def shown_query_tokens(b):
         "return [...document.querySelectorAll('#query option')].slice(1).map((o) => o.textContent)")]
 
 
-def check_requests(b, url):
-    """Only the server itself was contacted; the console is clean."""
-    console = [e for e in b.driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
-    assert not console, f"console messages: {console}"
-    for entry in b.driver.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        if msg["method"] != "Network.requestWillBeSent":
-            continue
-        target = msg["params"]["request"]["url"]
-        assert target.startswith((url, "data:", "blob:", "chrome:", "about:")), f"request left the server: {target}"
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cli", required=True)
@@ -113,7 +101,7 @@ def main():
             wait_for_text(b, second)
             again = b.js("const v = document.getElementById('view').dataset; return [v.layer, v.head];")
             assert again == view, (again, view)
-            check_requests(b, url)
+            b.check_clean(server=url)
         print("ok: serve app (type, update, layer/head, URL state, reload)")
         return 0
     finally:
