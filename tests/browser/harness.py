@@ -23,7 +23,6 @@ from selenium.webdriver.common.by import By
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "all-MiniLM-L6-v2"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 TIMEOUT = 60  # seconds for any one page load / script
 
 
@@ -48,9 +47,11 @@ def run_cli(cli, *args, out=None, timeout=300):
 
 
 class Browser:
-    def __init__(self, width=1500, height=1000, loopback_server=False):
+    def __init__(self, width=1500, height=1000, loopback_server=False, screenshots=None):
         """loopback_server: the page comes from a server on 127.0.0.1 (attnlab serve), which stays reachable;
-        every other name and address is still cut off."""
+        every other name and address is still cut off. screenshots: the directory screenshot() writes to
+        (None: it writes nothing)."""
+        self.screenshots = pathlib.Path(screenshots) if screenshots else None
         chromium = find_program("chromium", "chromium-browser")
         driver = find_program("chromedriver", "chromium-driver")
         if not chromium or not driver:
@@ -142,9 +143,11 @@ class Browser:
         return float(tip.get_attribute("data-value")), int(tip.get_attribute("data-row")), int(tip.get_attribute("data-col"))
 
     def screenshot(self, name):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        if self.screenshots is None:
+            return
+        self.screenshots.mkdir(parents=True, exist_ok=True)
         self.js("window.scrollTo(0, 0)")
-        self.driver.save_screenshot(str(SCREENSHOTS / name))
+        assert self.driver.save_screenshot(str(self.screenshots / name)), f"no screenshot {name}"
 
     # ---- checks ----
     def check_clean(self, server=None):

@@ -1,7 +1,7 @@
 """`attnlab serve`'s web app in headless chromium: open the page, type a sentence, see its tokens and attention
 update, change layer and head, reload from the URL and get the same view; nothing but the server is contacted.
 
-Usage: test_serve.py --cli ATTNLAB_CLI --model MODEL_DIR   (exit 77 = skipped: no browser)
+Usage: test_serve.py --cli ATTNLAB_CLI --model MODEL_DIR [--screenshots DIR]   (exit 77 = skipped: no browser)
 """
 import argparse
 import json
@@ -57,9 +57,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cli", required=True)
     ap.add_argument("--model", default=str(harness.MODEL))
+    ap.add_argument("--screenshots", help="write the app's screenshot to this directory")
     args = ap.parse_args()
     try:
-        browser = harness.Browser(loopback_server=True)
+        browser = harness.Browser(loopback_server=True, screenshots=args.screenshots)
     except harness.Skip as e:
         print("skipped:", e)
         return 77

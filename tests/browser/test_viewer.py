@@ -4,7 +4,8 @@ what the page shows back through the DOM and compares it with attnlab's own JSON
 `toy --json`; for 512 tokens the .npz of `attention --output`, which ctest cli_array_files checks against
 --all --json bit for bit). Pages are written with --precision f32, so shown values equal the JSON's to 1e-6.
 
-    test_viewer.py --cli build/attnlab --model models/all-MiniLM-L6-v2 CASE   (toy, single, pair, long, compare)
+    test_viewer.py --cli build/attnlab --model models/all-MiniLM-L6-v2 [--screenshots DIR] CASE
+    (CASE: toy, single, pair, long, compare; the views' screenshots go to DIR, none without it)
 
 Exit 77 (ctest: skipped) when chromium, chromium-driver or the model is missing.
 """
@@ -501,13 +502,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cli", required=True)
     ap.add_argument("--model", default=str(harness.MODEL))
+    ap.add_argument("--screenshots", help="write the views' screenshots to this directory")
     ap.add_argument("case", choices=sorted(CASES))
     args = ap.parse_args()
     start = time.monotonic()
     try:
         if args.case != "toy" and not (pathlib.Path(args.model) / "model.safetensors").is_file():
             raise Skip(f"the offline model is not in {args.model} (scripts/fetch_model.sh)")
-        with tempfile.TemporaryDirectory(prefix="attnlab-browser-") as tmp, Browser() as b:
+        with tempfile.TemporaryDirectory(prefix="attnlab-browser-") as tmp, Browser(screenshots=args.screenshots) as b:
             case = Case(args, tmp)
             CASES[args.case](case, b)
     except Skip as e:
