@@ -70,8 +70,10 @@ std::string shuffle_deflate(std::string_view bytes, size_t element_size) {
   for (size_t i = 0; i < count; ++i)
     for (size_t b = 0; b < element_size; ++b) shuffled[b * count + i] = bytes[i * element_size + b];
   z_stream z{};
-  // Level 1: the shuffled planes compress almost as well as at level 6, several times faster.
-  if (deflateInit2(&z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::bad_alloc();
+  // Z_RLE (Huffman codes plus runs of one repeated byte; the level does not matter): the low mantissa
+  // planes are noise and the exponent planes have few long repeats, so a full match search finds
+  // little more and costs several times the time (web/README.md has the sizes).
+  if (deflateInit2(&z, 1, Z_DEFLATED, -15, 8, Z_RLE) != Z_OK) throw std::bad_alloc();
   std::string out(deflateBound(&z, static_cast<uLong>(shuffled.size())), '\0');
   z.next_in = reinterpret_cast<Bytef*>(shuffled.data());
   z.avail_in = static_cast<uInt>(shuffled.size());
