@@ -340,10 +340,10 @@ class Output:
         if precision not in ("f32", "f16"):
             raise ValueError(f"precision must be 'f32' or 'f16', got {precision!r}")
         natives = [o._with_qkv()._native for o in outputs]
-        page = self._model._engine.viewer_html(
+        page, text = self._model._engine.viewer_html(
             [o.encoding.text or " ".join(o.tokens) for o in outputs], [o.encoding.pair for o in outputs], natives,
             precision, sorted(set(layer_list)), True)
-        return Viewer(page)
+        return Viewer(page, text)
 
     def _with_qkv(self) -> "Output":
         if self.query is not None and self.attentions is not None:
@@ -534,7 +534,7 @@ class Toy:
 
     def view(self) -> "Viewer":
         """The viewer's step-by-step toy walk-through (``attnlab view --toy``)."""
-        return Viewer(_attnlab.toy_viewer_html(self.seed))
+        return Viewer(*_attnlab.toy_viewer_html(self.seed))
 
     def _repr_html_(self) -> str:
         return self.view()._repr_html_()
@@ -555,10 +555,16 @@ def toy(seed: int = 103) -> Toy:
 class Viewer:
     """A self-contained viewer page (no network at all: script, style and data inline). In Jupyter
     (classic Notebook, JupyterLab, VS Code) it shows inline in a sandboxed iframe; ``save(path)``
-    writes the page; ``html`` is its text."""
+    writes the page.
 
-    def __init__(self, page: str, height: int = 720) -> None:
-        self.html = page
+    ``page`` is the file ``attnlab view`` writes, byte for byte (``bytes``: windows-1252 text that
+    carries its arrays' bytes raw, the smallest form). ``html`` is the same page as a ``str`` whose
+    array bytes are base64, so it is all ASCII and survives any text channel (the inline iframe, a
+    notebook file): it is what ``_repr_html_`` shows."""
+
+    def __init__(self, page: bytes, html: str, height: int = 720) -> None:
+        self.page = page
+        self.html = html
         self.height = height
 
     def _repr_html_(self) -> str:
@@ -569,11 +575,11 @@ class Viewer:
                 'border: 1px solid #ddd;"></iframe>')
 
     def save(self, path: Union[str, "os.PathLike[str]"]) -> None:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.html)
+        with open(path, "wb") as f:
+            f.write(self.page)
 
     def __repr__(self) -> str:
-        return f"attnlab.Viewer({len(self.html)} bytes of HTML)"
+        return f"attnlab.Viewer({len(self.page)} bytes of HTML)"
 
 
 class Image(bytes):

@@ -351,10 +351,22 @@ std::vector<std::vector<std::string>> head_labels_list(const RunResult& rr) {
   return out;
 }
 
+// A viewer page in its two forms (attnlab/viewer.h): the file `attnlab view` writes (bytes: the byte
+// block raw) and the same page as ASCII text (str: the byte block base64) for text channels.
+nb::tuple viewer_pages(const ViewerData& data, const std::string& title) {
+  std::string file, text;
+  {
+    nb::gil_scoped_release release;
+    file = viewer_page(data, title);
+    text = viewer_page(data, title, {.bytes = ViewerBytes::kBase64});
+  }
+  return nb::make_tuple(nb::bytes(file.data(), file.size()), nb::str(text.data(), text.size()));
+}
+
 // The viewer page of one input, or two side by side; each result must hold attentions and q/k.
-std::string viewer_html(const Engine& engine, const std::vector<std::string>& texts,
-                        const std::vector<std::optional<std::string>>& pairs, const std::vector<RunResult>& results,
-                        const std::string& precision, const std::vector<int>& layers, bool compress) {
+nb::tuple viewer_html(const Engine& engine, const std::vector<std::string>& texts,
+                      const std::vector<std::optional<std::string>>& pairs, const std::vector<RunResult>& results,
+                      const std::string& precision, const std::vector<int>& layers, bool compress) {
   if (texts.size() != results.size() || pairs.size() != results.size())
     throw nb::value_error("viewer_html: texts, pairs and results differ in length");
   ViewerOptions options;
@@ -365,9 +377,12 @@ std::string viewer_html(const Engine& engine, const std::vector<std::string>& te
   options.compress = compress;
   std::vector<ViewerInput> inputs;
   for (size_t i = 0; i < results.size(); ++i) inputs.push_back({texts[i], pairs[i], results[i].result.get()});
-  nb::gil_scoped_release release;
-  const std::string data = viewer_data_json(engine.info(), inputs, options);
-  return viewer_page(data, "attnlab: " + engine.info().name + " attention");
+  ViewerData data;
+  {
+    nb::gil_scoped_release release;
+    data = viewer_data(engine.info(), inputs, options);
+  }
+  return viewer_pages(data, "attnlab: " + engine.info().name + " attention");
 }
 
 // ---- The notebook's toy layers.
@@ -408,12 +423,12 @@ std::string toy_json_text(const std::string& seed_text, int token, float delta) 
   return toy_json(r, run_context_test(r.parameters, r.input, token, delta), canonical, delta);
 }
 
-std::string toy_viewer_html(const std::string& seed_text) {
+nb::tuple toy_viewer_html(const std::string& seed_text) {
   std::string canonical;
   const toy::Run r = toy::run(toy::parse_seed(seed_text, &canonical));
   // As `attnlab view --toy`: the context check changes token 0 by +1.
-  const std::string data = toy_viewer_data_json(toy_json(r, run_context_test(r.parameters, r.input, 0, 1.0f), canonical, 1.0f));
-  return viewer_page(data, "attnlab: toy attention, seed " + canonical);
+  const ViewerData data = toy_viewer_data(toy_json(r, run_context_test(r.parameters, r.input, 0, 1.0f), canonical, 1.0f));
+  return viewer_pages(data, "attnlab: toy attention, seed " + canonical);
 }
 
 }  // namespace

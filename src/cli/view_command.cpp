@@ -61,7 +61,7 @@ void run_view(const ViewOptions& o) {
     const uint64_t seed = toy::parse_seed(o.seed, &seed_text);
     const toy::Run run = toy::run(seed);
     const ContextTest context = run_context_test(run.parameters, run.input, 0, 1.0f);
-    const std::string data = toy_viewer_data_json(toy_json(run, context, seed_text, 1.0f));
+    const ViewerData data = toy_viewer_data(toy_json(run, context, seed_text, 1.0f));
     write_page(o.out, viewer_page(data, "attnlab: toy attention, seed " + seed_text));
     return;
   }
@@ -105,7 +105,7 @@ void run_view(const ViewOptions& o) {
 
   std::vector<ViewerInput> inputs;
   for (size_t i = 0; i < texts.size(); ++i) inputs.push_back({texts[i].text, texts[i].pair, &results[i]});
-  const std::string data = viewer_data_json(info, inputs, options);
+  const ViewerData data = viewer_data(info, inputs, options);
   write_page(o.out, viewer_page(data, "attnlab: " + info.name + " attention"));
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 #include "attnlab/error.h"
@@ -13,6 +14,7 @@
 #include "attnlab/version.h"
 #include "render/canvas.h"
 #include "render/web_assets.h"
+#include "text/utf8.h"
 
 namespace attnlab {
 namespace {
@@ -86,42 +88,54 @@ std::string shuffle_deflate(std::string_view bytes, size_t element_size) {
   return out;
 }
 
-}  // namespace
-
-void write_viewer_array(JsonWriter& w, std::string_view name, std::span<const float> values,
-                        std::span<const int> shape, const ViewerOptions& o) {
-  std::string bytes;
-  size_t element_size = sizeof(float);
-  if (o.precision == ViewerPrecision::kFloat16) {
-    element_size = sizeof(uint16_t);
-    bytes.resize(values.size() * element_size);
+// The array's bytes: little-endian float32, or float16 rounded from it.
+std::string array_bytes(std::span<const float> values, ViewerPrecision precision) {
+  if (precision == ViewerPrecision::kFloat16) {
+    std::string bytes(values.size() * sizeof(uint16_t), '\0');
     for (size_t i = 0; i < values.size(); ++i) {
       const uint16_t h = to_half(values[i]);
       bytes[2 * i] = static_cast<char>(h & 0xff);
       bytes[2 * i + 1] = static_cast<char>(h >> 8);
     }
-  } else {
-    // Little-endian float32: the in-memory layout on every machine attnlab builds for.
-    bytes.assign(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+    return bytes;
   }
+  // Little-endian float32: the in-memory layout on every machine attnlab builds for.
+  return {reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)};
+}
+
+// Writes one array (web/README.md: ARRAY) as the value of `name`: its bytes appended to `block` (the
+// page's byte block) and their place written, or, with no block, inline as base64.
+void write_array(JsonWriter& w, std::string_view name, std::span<const float> values, std::span<const int> shape,
+                 const ViewerOptions& o, std::string* block) {
+  const bool f16 = o.precision == ViewerPrecision::kFloat16;
+  std::string bytes = array_bytes(values, o.precision);
+  if (o.compress) bytes = shuffle_deflate(bytes, f16 ? sizeof(uint16_t) : sizeof(float));
   w.key(name).begin_object();
-  w.key("dtype").value(o.precision == ViewerPrecision::kFloat16 ? "f16" : "f32");
+  w.key("dtype").value(f16 ? "f16" : "f32");
   w.key("shape").begin_array();
   for (int d : shape) w.value(d);
   w.end_array();
-  w.key("encoding").value(o.compress ? "shuffle-deflate-base64" : "base64");
-  w.key("data").value(base64(o.compress ? shuffle_deflate(bytes, element_size) : bytes));
+  const std::string_view encoding = o.compress ? "shuffle-deflate-" : "";
+  if (block != nullptr) {
+    w.key("encoding").value(std::string(encoding) + "block");
+    w.key("offset").value(static_cast<long long>(block->size())).key("size").value(static_cast<long long>(bytes.size()));
+    block->append(bytes);
+  } else {
+    w.key("encoding").value(std::string(encoding) + "base64");
+    w.key("data").value(base64(bytes));
+  }
   w.end_object();
 }
 
-namespace {
-
-void write_array(JsonWriter& w, std::string_view name, std::span<const float> values,
-                 std::initializer_list<int> shape, const ViewerOptions& o) {
-  write_viewer_array(w, name, values, std::span<const int>(shape.begin(), shape.size()), o);
+void begin_data(JsonWriter& w, std::string_view kind) {
+  w.begin_object();
+  w.key("format").value("attnlab-view/1");
+  w.key("generator").value(std::string("attnlab ") + ATTNLAB_VERSION);
+  w.key("kind").value(kind);
 }
 
-void write_input(JsonWriter& w, const ViewerInput& in, const std::vector<int>& layers, const ViewerOptions& o) {
+void write_input(JsonWriter& w, const ViewerInput& in, const std::vector<int>& layers, const ViewerOptions& o,
+                 std::string* block) {
   const Result& r = *in.result;
   const Encoding& enc = r.encoding;
   const int n = r.seq_len(), heads = r.num_heads, dh = r.head_dim, stored = static_cast<int>(layers.size());
@@ -137,10 +151,47 @@ void write_input(JsonWriter& w, const ViewerInput& in, const std::vector<int>& l
     else w.value(id);
   }
   w.end_array();
-  write_array(w, "attentions", select_heads(r.attentions.view(), layers), {stored, heads, n, n}, o);
-  write_array(w, "queries", select_heads(r.query_view(), layers), {stored, heads, n, dh}, o);
-  write_array(w, "keys", select_heads(r.key_view(), layers), {stored, heads, n, dh}, o);
+  const auto array = [&](std::string_view name, const ArrayView<4>& all, int last_dim) {
+    const int shape[] = {stored, heads, n, last_dim};
+    write_array(w, name, select_heads(all, layers), shape, o, block);
+  };
+  array("attentions", r.attentions.view(), n);
+  array("queries", r.query_view(), dh);
+  array("keys", r.key_view(), dh);
   w.end_object();
+}
+
+// The data object of a model page, its arrays into `block` (or inline when it is null).
+std::string model_data_json(const ModelInfo& model, std::span<const ViewerInput> inputs, const ViewerOptions& options,
+                            std::string* block) {
+  if (inputs.empty()) throw Error("viewer: no input to show", kExitUsage);
+  std::vector<int> layers = options.layers;
+  if (layers.empty())
+    for (int l = 0; l < model.num_layers; ++l) layers.push_back(l);
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (layers[i] < 0 || layers[i] >= model.num_layers || (i > 0 && layers[i] <= layers[i - 1]))
+      throw Error("viewer: layers must be ascending model layers 0-" + std::to_string(model.num_layers - 1), kExitUsage);
+  for (const ViewerInput& in : inputs) {
+    const Result* r = in.result;
+    if (r == nullptr || r->attentions.empty() || r->query.empty() || r->key.empty())
+      throw Error("viewer: each input needs a run with attentions and q/k vectors (RunOptions attentions + qkv)",
+                  kExitUsage);
+    if (r->num_layers != model.num_layers || r->num_heads != model.num_heads)
+      throw Error("viewer: an input was run on a different model than " + model.name, kExitUsage);
+  }
+  JsonWriter w(JsonOptions{9});
+  begin_data(w, "model");
+  w.key("model").begin_object();
+  w.key("name").value(model.name).key("num_layers").value(model.num_layers).key("num_heads").value(model.num_heads);
+  w.key("head_dim").value(model.head_dim).key("hidden").value(model.hidden);
+  w.end_object();
+  w.key("layers").ints(layers);
+  w.key("inputs").begin_array();
+  for (const ViewerInput& in : inputs) write_input(w, in, layers, options, block);
+  w.end_array();
+  if (block != nullptr) w.key("bytes").value(static_cast<long long>(block->size()));
+  w.end_object();
+  return w.str();
 }
 
 // JSON inside <script type="application/json">: a '<' only occurs within strings, where \u003c means
@@ -155,11 +206,83 @@ std::string script_safe(std::string_view json) {
   return out;
 }
 
-void begin_data(JsonWriter& w, std::string_view kind) {
-  w.begin_object();
-  w.key("format").value("attnlab-view/1");
-  w.key("generator").value(std::string("attnlab ") + ATTNLAB_VERSION);
-  w.key("kind").value(kind);
+// The page is windows-1252, so its text must be ASCII: every other character of the data (JSON) and
+// the script (JS) becomes a \u escape, which both read as that character inside strings, the only
+// place outside comments where they hold one.
+std::string ascii_script(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  const auto escape = [&](unsigned unit) {  // unit < 0x10000
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += "\\u";
+    for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(unit >> shift) & 0xf];
+  };
+  for (size_t i = 0; i < utf8.size();) {
+    const Utf8Step step = decode_utf8_at(utf8, i);
+    i += step.length;
+    if (step.code_point < 0x80) {
+      out += static_cast<char>(step.code_point);
+    } else if (step.code_point < 0x10000) {
+      escape(step.code_point);
+    } else {  // a UTF-16 surrogate pair, as JS strings hold it
+      escape(0xd800 + ((step.code_point - 0x10000) >> 10));
+      escape(0xdc00 + ((step.code_point - 0x10000) & 0x3ff));
+    }
+  }
+  return out;
+}
+
+// Text of an HTML element (the title), escaped, with every non-ASCII character as a character reference.
+std::string ascii_html_text(std::string_view utf8) {
+  std::string out;
+  for (size_t i = 0; i < utf8.size();) {
+    const Utf8Step step = decode_utf8_at(utf8, i);
+    if (step.code_point < 0x80) {
+      out += xml_escape(utf8.substr(i, 1));
+    } else {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "&#x%x;", static_cast<unsigned>(step.code_point));
+      out += buf;
+    }
+    i += step.length;
+  }
+  return out;
+}
+
+// The byte block as the page carries it (web/README.md): pieces of kPieceBytes bytes (the last one
+// shorter), each in its own <script type="application/octet-stream" data-encoding="raw|base64"> element,
+// where the HTML parser leaves text as it is. Pieces, because browsers parse one long text node more
+// slowly, and the page then decodes piece by piece, never holding the block as one string. Raw, each
+// byte is one windows-1252 character, but for the three bytes the parser would change inside a script
+// element: NUL (to U+FFFD), CR (to LF) and '<' (which may start "</script"). So '<' is the escape: "<0"
+// stands for NUL, "<1" for CR, "<2" for '<'. Base64, each piece on its own.
+constexpr size_t kPieceBytes = 65536;
+
+std::string block_pieces(std::string_view bytes, ViewerBytes carry) {
+  const std::string open = std::string("<script type=\"application/octet-stream\" data-encoding=\"") +
+                           (carry == ViewerBytes::kRaw ? "raw" : "base64") + "\">";
+  constexpr std::string_view kClose = "</script>";
+  std::string out;
+  const size_t pieces = (bytes.size() + kPieceBytes - 1) / kPieceBytes;
+  // Raw: about 3 escapes per 256 bytes; base64: 4 characters per 3 bytes.
+  const size_t text = carry == ViewerBytes::kRaw ? bytes.size() + bytes.size() / 64 : (bytes.size() + 2 * pieces) / 3 * 4;
+  out.reserve(text + pieces * (open.size() + kClose.size()));
+  for (size_t at = 0; at < bytes.size(); at += kPieceBytes) {
+    const std::string_view piece = bytes.substr(at, kPieceBytes);
+    out += open;
+    if (carry == ViewerBytes::kBase64) {
+      out += base64(piece);
+    } else {
+      for (char c : piece) {
+        if (c == '\0') out += "<0";
+        else if (c == '\r') out += "<1";
+        else if (c == '<') out += "<2";
+        else out += c;
+      }
+    }
+    out += kClose;
+  }
+  return out;
 }
 
 }  // namespace
@@ -201,47 +324,32 @@ std::vector<int> parse_layer_list(std::string_view text, int num_layers) {
   return layers;
 }
 
-std::string viewer_data_json(const ModelInfo& model, std::span<const ViewerInput> inputs, const ViewerOptions& options) {
-  if (inputs.empty()) throw Error("viewer: no input to show", kExitUsage);
-  std::vector<int> layers = options.layers;
-  if (layers.empty())
-    for (int l = 0; l < model.num_layers; ++l) layers.push_back(l);
-  for (size_t i = 0; i < layers.size(); ++i)
-    if (layers[i] < 0 || layers[i] >= model.num_layers || (i > 0 && layers[i] <= layers[i - 1]))
-      throw Error("viewer: layers must be ascending model layers 0-" + std::to_string(model.num_layers - 1), kExitUsage);
-  for (const ViewerInput& in : inputs) {
-    const Result* r = in.result;
-    if (r == nullptr || r->attentions.empty() || r->query.empty() || r->key.empty())
-      throw Error("viewer: each input needs a run with attentions and q/k vectors (RunOptions attentions + qkv)",
-                  kExitUsage);
-    if (r->num_layers != model.num_layers || r->num_heads != model.num_heads)
-      throw Error("viewer: an input was run on a different model than " + model.name, kExitUsage);
-  }
-  JsonWriter w(JsonOptions{9});
-  begin_data(w, "model");
-  w.key("model").begin_object();
-  w.key("name").value(model.name).key("num_layers").value(model.num_layers).key("num_heads").value(model.num_heads);
-  w.key("head_dim").value(model.head_dim).key("hidden").value(model.hidden);
-  w.end_object();
-  w.key("layers").ints(layers);
-  w.key("inputs").begin_array();
-  for (const ViewerInput& in : inputs) write_input(w, in, layers, options);
-  w.end_array();
-  w.end_object();
-  return w.str();
+ViewerData viewer_data(const ModelInfo& model, std::span<const ViewerInput> inputs, const ViewerOptions& options) {
+  ViewerData data;
+  data.json = model_data_json(model, inputs, options, &data.bytes);
+  return data;
 }
 
-std::string toy_viewer_data_json(std::string_view toy_json) {
+std::string viewer_data_json(const ModelInfo& model, std::span<const ViewerInput> inputs, const ViewerOptions& options) {
+  return model_data_json(model, inputs, options, nullptr);
+}
+
+void write_viewer_array(JsonWriter& w, std::string_view name, std::span<const float> values,
+                        std::span<const int> shape, const ViewerOptions& options) {
+  write_array(w, name, values, shape, options, nullptr);
+}
+
+ViewerData toy_viewer_data(std::string_view toy_json) {
   JsonWriter w;
   begin_data(w, "toy");
   w.key("toy").raw(toy_json.substr(0, toy_json.find_last_not_of(" \n") + 1));
   w.end_object();
-  return w.str();
+  return {w.str(), {}};
 }
 
-std::string viewer_page(std::string_view data_json, std::string_view title, bool same_origin_api) {
+std::string viewer_page(const ViewerData& data, std::string_view title, const ViewerPageOptions& options) {
   std::string tpl(web::viewer_template());
-  if (same_origin_api) {
+  if (options.same_origin_api) {
     constexpr std::string_view kNone = "default-src 'none';";
     const size_t at = tpl.find(kNone);
     if (at == std::string::npos) throw Error("viewer: the page template's CSP lacks " + std::string(kNone));
@@ -249,9 +357,10 @@ std::string viewer_page(std::string_view data_json, std::string_view title, bool
   }
   const std::pair<std::string_view, std::string> parts[] = {
       {"/*@ATTNLAB_CSS@*/", std::string(web::viewer_css())},
-      {"/*@ATTNLAB_JS@*/", std::string(web::viewer_js())},
-      {"@ATTNLAB_DATA@", script_safe(data_json)},
-      {"@ATTNLAB_TITLE@", xml_escape(title)},
+      {"/*@ATTNLAB_JS@*/", ascii_script(web::viewer_js())},
+      {"@ATTNLAB_DATA@", ascii_script(script_safe(data.json))},
+      {"@ATTNLAB_BYTES@", block_pieces(data.bytes, options.bytes)},
+      {"@ATTNLAB_TITLE@", ascii_html_text(title)},
   };
   // Markers are found in the template only, never in what replaces them.
   std::vector<std::pair<size_t, const std::pair<std::string_view, std::string>*>> at;

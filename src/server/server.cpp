@@ -251,10 +251,10 @@ struct Server::Impl {
 
   void routes() {
     http.Get("/", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(app_page, "text/html; charset=utf-8");
+      res.set_content(app_page, std::string(kViewerPageMediaType));
     });
     http.Get("/toy", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(toy_page, "text/html; charset=utf-8");
+      res.set_content(toy_page, std::string(kViewerPageMediaType));
     });
     http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("{\"status\": \"ok\"}", "application/json");
@@ -377,11 +377,11 @@ Server::Server(std::vector<ServedModel> models, ServeOptions options)
     }
     w.end_array().end_object();
     s.models_json = w.str();
-    s.app_page = viewer_page(s.models_json, "attnlab", /*same_origin_api=*/true);
+    s.app_page = viewer_page({s.models_json, {}}, "attnlab", {.same_origin_api = true});
   }
   const toy::Run toy = toy::run(103);
   const ContextTest context = run_context_test(toy.parameters, toy.input, 0, 1.0f);
-  s.toy_page = viewer_page(toy_viewer_data_json(toy_json(toy, context, "103", 1.0f)), "attnlab: toy attention");
+  s.toy_page = viewer_page(toy_viewer_data(toy_json(toy, context, "103", 1.0f)), "attnlab: toy attention");
 
   const int threads = s.options.http_threads;
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };

@@ -24,7 +24,7 @@ VALUE_TOL = 1e-6  # page values vs the JSON's %.9g floats: both are the engine's
 SUM_TOL = 1e-6    # row sums after renormalising / merging, summed in float64 from float32 weights
 
 SINGLE = "Tokenizers split unbelievably uncommon words."
-PAIR_A, PAIR_B = "The cat sat on the mat.", "It was very comfortable."
+PAIR_A, PAIR_B = "The cat sat on the mat.", "It was very comfortable \u2014 for the caf\u00e9's cat."
 COMPARE_A, COMPARE_B = "The cat sat on the mat.", "The dog sat on the mat."
 
 
@@ -364,6 +364,10 @@ def case_pair(case, b):
     att, tokens, types = ref["attentions"], ref["tokens"], ref["token_type_ids"]
     page = case.view("pair", "--model", case.model, PAIR_A, "--pair", PAIR_B)
     b.open(page)
+    shown = b.js("return document.querySelector('#inputs .input-text').textContent")
+    assert PAIR_A in shown and PAIR_B in shown, shown
+    assert "\u2014" in tokens, tokens
+    case.ok("non-ASCII text and tokens (an em dash, an accent) show as written")
     from selenium.webdriver.support.ui import Select
     b.tab("matrix")
     Select(b.find("#layer")).select_by_value("2"); b.settled()
@@ -390,6 +394,15 @@ def case_pair(case, b):
     export_check(b, case, "pair head view", ["comfortable"])
     b.check_clean()
     case.ok("pair: no console error, no request but the page itself")
+
+    # The file saved again as UTF-8 (as an editor might): the page says so instead of showing other numbers.
+    utf8 = case.tmp / "pair-utf8.html"
+    utf8.write_bytes(page.read_bytes().decode("latin-1").encode("utf-8"))
+    result = b.open(utf8)
+    assert "saved again in another encoding" in result.get("error", ""), result
+    assert "saved again in another encoding" in b.find("#status").text
+    b.driver.get_log("browser")  # the page's console.error of that message
+    case.ok("the page re-encoded as UTF-8 is refused with a message that says why")
 
 
 def long_text(cli, model, n_tokens=512):

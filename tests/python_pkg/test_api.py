@@ -1,10 +1,12 @@
 """Every call of the package: shapes, dtypes, strides, zero-copy lifetime, memory across 10,000 calls,
 errors as Python exceptions with the CLI's messages, bad arguments as TypeError / ValueError."""
+import base64
 import gc
 import html
 import json
 import pathlib
 import pydoc
+import re
 import warnings
 
 import numpy as np
@@ -249,11 +251,25 @@ def test_figures_are_the_clis(tiny, tmp_path):
     assert (tmp_path / "x.png").read_bytes() == bytes(img)
 
 
+def _pieces(page, encoding):
+    """The byte block's pieces of a page (str or bytes) carried as `encoding` (web/README.md)."""
+    pattern = f'<script type="application/octet-stream" data-encoding="{encoding}">(.*?)</script>'
+    return re.findall(pattern.encode() if isinstance(page, bytes) else pattern, page, re.S)
+
+
 def test_viewer_is_the_clis_page_inline(tiny, tmp_path):
     out = tiny(TEXT)
     viewer = out.view()
     stdout, _, _ = run_cli("view", TEXT, "--model", TINY, "--out", "-")
-    assert viewer.html == stdout.decode()
+    assert isinstance(viewer.page, bytes) and viewer.page == stdout
+    # .html is the same page with the byte block base64: all ASCII, the same bytes once decoded.
+    assert isinstance(viewer.html, str) and viewer.html.isascii()
+    raw = b"".join(re.sub(rb"<([012])", lambda m: {b"0": b"\0", b"1": b"\r", b"2": b"<"}[m.group(1)], p)
+                   for p in _pieces(viewer.page, "raw"))
+    assert raw and raw == b"".join(base64.b64decode(p) for p in _pieces(viewer.html, "base64"))
+    page_text = re.sub(rb'<script type="application/octet-stream".*?</script>', b"", viewer.page, flags=re.S)
+    assert page_text.decode("ascii") == re.sub(r'<script type="application/octet-stream".*?</script>', "", viewer.html,
+                                               flags=re.S)
     frame = out._repr_html_()
     assert frame.startswith("<iframe srcdoc=\"") and 'sandbox="allow-scripts' in frame
     srcdoc = frame[len('<iframe srcdoc="') : frame.index('" sandbox=')]
@@ -262,12 +278,12 @@ def test_viewer_is_the_clis_page_inline(tiny, tmp_path):
     pair_view = tiny(TEXT, "It was warm.").view(compare=tiny("Another sentence."), layers=[1], precision="f16")
     stdout, _, _ = run_cli("view", TEXT, "--pair", "It was warm.", "--compare", "Another sentence.", "--layers", "1",
                            "--precision", "f16", "--model", TINY, "--out", "-")
-    assert pair_view.html == stdout.decode()
-    toy_page = attnlab.toy(103).view().html
+    assert pair_view.page == stdout
+    toy = attnlab.toy(103).view()
     stdout, _, _ = run_cli("view", "--toy", "--seed", "103", "--out", "-")
-    assert toy_page == stdout.decode()
+    assert toy.page == stdout and toy.html == stdout.decode("ascii")
     viewer.save(tmp_path / "page.html")
-    assert (tmp_path / "page.html").read_text(encoding="utf-8") == viewer.html
+    assert (tmp_path / "page.html").read_bytes() == viewer.page
 
 
 def test_help_and_stubs_document_the_api():

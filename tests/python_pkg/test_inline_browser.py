@@ -9,17 +9,29 @@ import sys
 import numpy as np
 import pytest
 
+import attnlab
+
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 harness = pytest.importorskip("harness")
 
 
-def test_inline_iframe_runs_the_viewer(tiny, tmp_path):
+@pytest.mark.parametrize("form", ["repr_html", "latin1_page"])
+def test_inline_iframe_runs_the_viewer(tiny, tmp_path, form):
+    """repr_html: what Jupyter shows (Viewer.html, its byte block base64). latin1_page: the file's bytes
+    (Viewer.page, its byte block raw) handed over as a str read as latin-1, which code that has only the
+    file may do; the page reads those bytes back as well."""
     out = tiny("The cat sat on the mat.", output_qkv=True)
+    if form == "repr_html":
+        frame = out._repr_html_()
+    else:
+        viewer = out.view()
+        frame = attnlab.Viewer(viewer.page, viewer.page.decode("latin-1"))._repr_html_()
+        assert any(0x80 <= c <= 0x9f for c in viewer.page), "no byte in 0x80-0x9f to read as latin-1"
     host = tmp_path / "notebook_output.html"
     host.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><div class='output'>"
-                    + out._repr_html_() + "</div></body></html>", encoding="utf-8")
+                    + frame + "</div></body></html>", encoding="utf-8")
     try:
         browser = harness.Browser()
     except harness.Skip as e:

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "../cli/cli_run.h"
+#include "attnlab/viewer.h"
 
 namespace attnlab::server {
 namespace {
@@ -95,7 +96,9 @@ TEST(Server, HealthModelsAndPages) {
     r = c.Get(page);
     ASSERT_TRUE(r) << page;
     EXPECT_EQ(r->status, 200) << page;
-    EXPECT_EQ(r->get_header_value("Content-Type").rfind("text/html", 0), 0u) << page;
+    // The page's own charset (its <meta> says the same): a header naming another would override it.
+    EXPECT_EQ(r->get_header_value("Content-Type"), kViewerPageMediaType) << page;
+    EXPECT_NE(r->body.find("<meta charset=\"windows-1252\">"), std::string::npos) << page;
     EXPECT_NE(r->body.find("default-src 'none'"), std::string::npos) << page;
     EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
     EXPECT_EQ(r->get_header_value("Referrer-Policy"), "no-referrer");

@@ -24,13 +24,70 @@ attnlab.measure = function (name, fn) {
 // Resolves with the last interaction's timing entry once its frame is out.
 attnlab.settled = () => attnlab._pending;
 
-// ---- arrays (web/README.md: ARRAY) ----
+// ---- arrays (web/README.md: ARRAY, and the byte block) ----
 function base64Bytes(text) {
   const bin = atob(text);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
+
+// Byte value of each character a raw piece of the byte block can hold, -1 for '<' (the escape), -2 for
+// none. The page is windows-1252: each byte is one character, the same code point but for 27 of
+// 0x80-0x9F (the euro sign and others, found with the browser's own windows-1252 decoder); text handed
+// over as latin-1 (every byte its own code point) reads the same.
+let rawTable = null;
+function rawByteTable() {
+  if (rawTable) return rawTable;
+  rawTable = new Int16Array(0x10000).fill(-2);
+  for (let c = 0; c < 256; c++) rawTable[c] = c;
+  const high = new TextDecoder("windows-1252").decode(Uint8Array.from({length: 32}, (_, i) => 0x80 + i));
+  for (let i = 0; i < 32; i++) rawTable[high.charCodeAt(i)] = 0x80 + i;
+  rawTable[60] = -1;
+  return rawTable;
+}
+
+// Writes a raw piece's bytes to out from index n; returns the index after them. "<0" is NUL, "<1" CR,
+// "<2" '<' (what the HTML parser would otherwise change).
+function rawBytesInto(text, out, n) {
+  const table = rawByteTable(), escaped = [0, 13, 60];
+  for (let i = 0; i < text.length; i++) {
+    let b = table[text.charCodeAt(i)];
+    if (b < 0) {
+      if (b === -2) throw new Error("the page's byte block holds a character that is no windows-1252 byte");
+      b = escaped[text.charCodeAt(++i) - 48];
+      if (b === undefined) throw new Error("the page's byte block holds a bad escape");
+    }
+    out[n++] = b;
+  }
+  return n;
+}
+
+// The page's byte block of `size` bytes (its pieces: the <script type="application/octet-stream">
+// elements), decoded on first use.
+let pageBytes = null;
+attnlab.pageBytes = function (size) {
+  if (pageBytes) return pageBytes;
+  const out = new Uint8Array(size);
+  let n = 0;
+  for (const piece of document.querySelectorAll('script[type="application/octet-stream"]')) {
+    const encoding = piece.dataset.encoding;
+    if (encoding === "raw") {
+      n = rawBytesInto(piece.textContent, out, n);
+    } else if (encoding === "base64") {
+      const bytes = base64Bytes(piece.textContent);
+      if (n + bytes.length <= size) out.set(bytes, n);
+      n += bytes.length;
+    } else {
+      throw new Error("unknown byte block encoding " + encoding);
+    }
+  }
+  if (n !== size) {
+    throw new Error(`the page's byte block holds ${n} bytes, not ${size}: the file was changed (saved again ` +
+                    "in another encoding?); write it anew with attnlab view");
+  }
+  return (pageBytes = out);
+};
 
 let f16Table = null;
 function f16ToF32(u16) {
@@ -56,15 +113,20 @@ attnlab.decodeArray = async function (a) {
   const size = a.dtype === "f16" ? 2 : a.dtype === "f32" ? 4 : 0;
   if (!size) throw new Error("unknown dtype " + a.dtype);
   const count = a.shape.reduce((x, y) => x * y, 1);
-  let bytes = base64Bytes(a.data);
-  if (a.encoding === "shuffle-deflate-base64") {
+  const where = a.encoding.slice(a.encoding.lastIndexOf("-") + 1);
+  let bytes;
+  if (where === "base64") bytes = base64Bytes(a.data);
+  else if (where === "block") bytes = attnlab.pageBytes(attnlab.data.bytes).slice(a.offset, a.offset + a.size);
+  else throw new Error("unknown encoding " + a.encoding);
+  if (a.encoding.startsWith("shuffle-deflate-")) {
     const shuffled = await inflateRaw(bytes);
+    if (shuffled.length !== count * size) throw new Error(`array of shape [${a.shape}] inflates to ${shuffled.length} bytes`);
     bytes = new Uint8Array(count * size);
     for (let b = 0; b < size; b++) {
       const plane = shuffled.subarray(b * count, (b + 1) * count);
       for (let i = 0, j = b; i < count; i++, j += size) bytes[j] = plane[i];
     }
-  } else if (a.encoding !== "base64") {
+  } else if (a.encoding !== where) {
     throw new Error("unknown encoding " + a.encoding);
   }
   if (bytes.length !== count * size) throw new Error(`array of shape [${a.shape}] has ${bytes.length} bytes`);
