@@ -346,6 +346,8 @@ TEST(ServerLoad, SixteenClientsEqualSingleRequests) {
   }
   constexpr int kClients = 16, kRequests = 200, kWarmUp = 100;
   std::atomic<int> done{0}, errors{0}, mismatches{0};
+  std::mutex failures_mutex;
+  std::string failures;  // what each failed request got
   std::atomic<long> rss_after_100{0};
   // Each client first sends kWarmUp requests, not counted: every connection thread, malloc arena and
   // batch size has then been used once, so what grows afterwards is what the requests leave behind.
@@ -361,13 +363,19 @@ TEST(ServerLoad, SixteenClientsEqualSingleRequests) {
         }
         const size_t which = static_cast<size_t>(k * 7 + i + kWarmUp) % sentences.size();
         const auto r = post(c, "/api/attention", json{{"text", sentences[which]}}.dump());
-        if (!r || r->status != 200) ++errors;
-        else if (r->body != single[which]) ++mismatches;
+        if (!r || r->status != 200) {
+          ++errors;
+          std::lock_guard lock(failures_mutex);
+          failures += r ? std::to_string(r->status) + " " + r->body.substr(0, 200) + "\n"
+                        : "no answer: " + httplib::to_string(r.error()) + "\n";
+        } else if (r->body != single[which]) {
+          ++mismatches;
+        }
         if (i >= 0 && ++done == 100) rss_after_100 = rss_kb();
       }
     });
   for (auto& t : clients) t.join();
-  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(errors.load(), 0) << failures;
   EXPECT_EQ(mismatches.load(), 0);
   const long after = rss_kb();
   EXPECT_LE(after, rss_after_100.load() * 105 / 100) << "RSS after 100 requests " << rss_after_100.load()
