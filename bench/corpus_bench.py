@@ -4,8 +4,9 @@ reduction against
 
   transformers  eager BertModel, output_attentions=True, batches of 32 padded, head statistics
                 computed from the padded attentions with torch (masked), as a user would write it
-  onnxruntime   the same model exported to ONNX with every layer's attentions as outputs, batches of
-                32 padded, the statistics in numpy
+  onnxruntime   the same model exported by tools/onnx_export.py (every layer's attentions as outputs,
+                checked against transformers first; cached in build/onnx/), batches of 32 padded, the
+                statistics in numpy
   spark         examples/spark_head_stats.py on pyspark local[2] (two attnlab processes of one
                 thread each behind RDD.pipe) against one attnlab process of two threads
 
@@ -27,6 +28,8 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 THREADS = 2
+sys.path.insert(0, str(ROOT / "tools"))
+import onnx_export  # noqa: E402  (tools/ is not a package)
 
 # One worker per reference side, in its own process (each imports its own runtime).
 TORCH_WORKER = r'''
@@ -60,47 +63,21 @@ elapsed = time.perf_counter() - t
 print(json.dumps({"texts": len(texts), "seconds": elapsed}))
 '''
 
-ORT_EXPORT = r'''
-import sys, torch
-from transformers import AutoModel
-model_dir, out = sys.argv[1], sys.argv[2]
-model = AutoModel.from_pretrained(model_dir, attn_implementation="eager").eval()
-layers = model.config.num_hidden_layers
-class WithAttentions(torch.nn.Module):
-    def __init__(self, m):
-        super().__init__()
-        self.m = m
-    def forward(self, input_ids, attention_mask, token_type_ids):
-        o = self.m(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                   output_attentions=True)
-        return tuple(o.attentions)
-ids = torch.ones(2, 8, dtype=torch.long)
-names = [f"attention_{i}" for i in range(layers)]
-axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-        "token_type_ids": {0: "batch", 1: "seq"}}
-axes.update({n: {0: "batch", 2: "seq", 3: "seq"} for n in names})
-torch.onnx.export(WithAttentions(model), (ids, ids, torch.zeros_like(ids)), out,
-                  input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=names,
-                  dynamic_axes=axes, opset_version=17, dynamo=False)
-'''
-
 ORT_WORKER = r'''
 import json, sys, time, os
 import numpy as np
-import onnxruntime as ort
 from transformers import AutoTokenizer
+sys.path.insert(0, os.environ["BENCH_TOOLS"])
+from onnx_export import feed, session
 model_dir, onnx_path, corpus_path = sys.argv[1], sys.argv[2], sys.argv[3]
 texts = [l.rstrip("\n") for l in open(corpus_path) if l.strip()]
 tok = AutoTokenizer.from_pretrained(model_dir)
-opts = ort.SessionOptions()
-opts.intra_op_num_threads = int(os.environ["BENCH_THREADS"])
-opts.inter_op_num_threads = 1
-sess = ort.InferenceSession(onnx_path, opts, providers=["CPUExecutionProvider"])
+sess = session(onnx_path, int(os.environ["BENCH_THREADS"]))
 sep_id = tok.sep_token_id
 t = time.perf_counter()
 for i in range(0, len(texts), 32):
     enc = tok(texts[i:i + 32], padding=True, truncation=True, return_tensors="np")
-    att = np.stack(sess.run(None, {k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")}))
+    att = np.stack(sess.run(None, feed(enc))[1:])  # the attentions, after last_hidden_state
     mask = enc["attention_mask"].astype(np.float32)
     rows = mask[None, :, None, :]
     n = mask.sum(1)[None, :, None]
@@ -146,12 +123,11 @@ def main():
     parser.add_argument("--spark-python", default=str(ROOT / ".venv-test" / "bin" / "python"))
     args = parser.parse_args()
     model = pathlib.Path(args.model)
-    env = dict(os.environ, BENCH_THREADS=str(THREADS), OMP_NUM_THREADS=str(THREADS))
+    env = dict(os.environ, BENCH_THREADS=str(THREADS), OMP_NUM_THREADS=str(THREADS), BENCH_TOOLS=str(ROOT / "tools"))
     results = {"model": model.name, "threads": THREADS, "load_average": os.getloadavg(), "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
-        onnx_path = tmp / "model.onnx"
-        timed([sys.executable, "-c", ORT_EXPORT, model, onnx_path], env=env)
+        onnx_path = onnx_export.prepare(model)["variants"]["ort"]["path"]
         for size in map(int, args.sizes.split(",")):
             corpus = tmp / f"corpus-{size}.txt"
             make_corpus(model, size, corpus)
