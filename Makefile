@@ -16,7 +16,7 @@ help:
 	@echo "make fuzz FUZZ_SECONDS=60    only the libFuzzer targets (build-fuzz/), each for FUZZ_SECONDS"
 	@echo "make build  configure and build build/attnlab"
 	@echo "make install PREFIX=/usr/local   library, CLI, headers, CMake package (find_package(attnlab))"
-	@echo "make bench  side-by-side benchmark against PyTorch + transformers (needs tools/.venv)"
+	@echo "make bench  side-by-side benchmark against PyTorch + transformers and ONNX Runtime (needs tools/.venv)"
 
 deps:
 	@./scripts/install_deps.sh
@@ -71,14 +71,16 @@ demo: build model
 # The reference (PyTorch + transformers) lives in tools/.venv, never needed by build/test/demo.
 tools/.venv/bin/python:
 	python3 -m venv tools/.venv
-	tools/.venv/bin/pip install --quiet torch transformers safetensors numpy onnxruntime onnx
+	tools/.venv/bin/pip install --quiet torch transformers safetensors numpy onnxruntime onnx onnxscript
 
+# bench/run.py times ONNX Runtime on graphs that tools/onnx_export.py exports (onnx, onnxscript) and
+# checks against transformers first; a venv made before those joined the recipe gets them here.
 bench: build model tools/.venv/bin/python
 	@tools/.venv/bin/python tools/make_bench_model.py models/bench-bert-base
+	@tools/.venv/bin/python -c "import onnxruntime, onnx, onnxscript" 2>/dev/null || tools/.venv/bin/pip install --quiet onnxruntime onnx onnxscript
 	@tools/.venv/bin/python bench/run.py
 	@tools/.venv/bin/python -c "import networkx" 2>/dev/null || tools/.venv/bin/pip install --quiet networkx
 	@tools/.venv/bin/python bench/methods_bench.py --build $(BUILD_DIR)
-	@tools/.venv/bin/python -c "import onnxruntime, onnx" 2>/dev/null || tools/.venv/bin/pip install --quiet onnxruntime onnx
 	@tools/.venv/bin/python bench/corpus_bench.py --attnlab $(BUILD_DIR)/attnlab --spark-python "$$(scripts/test_venv.sh)"
 
 clean:
