@@ -351,8 +351,9 @@ def main():
         best = dict.fromkeys(sides)
         rss = dict.fromkeys(sides, 0.0)
         timed_measures = [x for x in measures if x in ("latency", "corpus", "outputs")]
-        for _ in range(args.rounds if timed_measures else 0):
+        for i in range(args.rounds if timed_measures else 0):
             for side in sides:
+                print(f"{model_label(m)}: round {i + 1}/{args.rounds}, {side}", file=sys.stderr, flush=True)
                 if side == "attnlab":
                     out, r = peak_rss_mb([args.attnlab_bench, "--model", str(model_dir), "--inputs", str(run_inputs),
                                           "--threads", str(THREADS), "--repeats", str(args.repeats)], env)
@@ -368,7 +369,7 @@ def main():
         ort_sides = [s for s in ("ort", "ort-opt") if best.get(s)]
         model_res = {"inputs": {"path": str(inputs_paths[m].relative_to(ROOT)), "sha256": sha256(inputs_paths[m])},
                      "sides": {s: best[s] for s in sides if best[s]},
-                     "peak_rss_mb_bench_process": {s: rss[s] for s in sides if best[s]},
+                     "peak_rss_mb": {"bench_process": {s: rss[s] for s in sides if best[s]}},
                      "weights_file_mb": (model_dir / "model.safetensors").stat().st_size / 1e6}
         if onnx.get(m):
             model_res["onnx_check"] = {v: {k: d[k] for k in ("max_attention_diff", "max_hidden_diff", "worst_input")}
@@ -429,14 +430,17 @@ def main():
                 cmd = [sys.executable, "-c", REFERENCE_COLD, str(model_dir), str(THREADS)]
                 cold["transformers"] = statistics.median(run_measured(cmd, env)[1] for _ in range(3))
                 if rss["transformers"]:
-                    peak["transformers"] = rss["transformers"]  # its benchmark worker's, as before the ORT columns
+                    peak["transformers"] = rss["transformers"]  # its benchmark process's, as before the ORT columns
             size_mb = model_res["weights_file_mb"]
-            model_res["cold_start_s"], model_res["peak_rss_mb_attention_command"] = cold, peak
+            model_res["cold_start_s"] = cold
+            if "attnlab" in peak:
+                model_res["peak_rss_mb"]["attnlab_attention_command"] = peak["attnlab"]
             add("cold start to [CLS] row", {s: f"{v * 1e3:.0f} ms" for s, v in cold.items()},
                 ratio(cold.get("transformers"), cold.get("attnlab")), "-", "page cache warm")
             add("peak RSS (attention cmd)", {s: f"{v:.0f} MB" for s, v in peak.items()},
                 ratio(peak.get("transformers"), peak.get("attnlab")), "-",
-                f"weights file {size_mb:.0f} MB" + (f"; attnlab/file = {peak['attnlab'] / size_mb:.2f}" if "attnlab" in peak else ""))
+                f"transformers: its benchmark process; weights file {size_mb:.0f} MB"
+                + (f"; attnlab/file = {peak['attnlab'] / size_mb:.2f}" if "attnlab" in peak else ""))
         if "outputs" in measures and ours:
             outputs = output_rows(args.attnlab, model_dir, ours["latency"]["512 tokens"]["median_ms"],
                                   (model_dir / "model.safetensors").stat().st_size / 2**20, env)
