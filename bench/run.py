@@ -451,7 +451,8 @@ def main():
     json_path.write_text(json.dumps(results, indent=1) + "\n")
     print(f"machine: {machine['read_bandwidth_gbs']:.1f} GB/s read bandwidth; peak GEMM {machine['gemm_peak_gflops']:.0f} "
           f"GFLOP/s (best of OpenBLAS sgemm {machine['openblas_sgemm_gflops']:.0f} and attnlab's kernel "
-          f"{machine['attnlab_gemm_gflops']:.0f} at 512x768x3072); FMA ceiling {machine['fma_peak_gflops']:.0f} GFLOP/s; "
+          f"{machine['attnlab_gemm_gflops']:.0f} at 512x768x3072); FMA ceiling {machine['fma_peak_gflops']:.0f} GFLOP/s at 256 bits, "
+          f"{machine.get('fma_peak_gflops_512', 0):.0f} at 512 (0: no AVX-512); "
           f"{THREADS} threads; load average {results['load_average_before'][0]:.1f} before, "
           f"{results['load_average_after'][0]:.1f} after; {args.rounds} rounds, {args.repeats} repeats")
     for m in args.models:
