@@ -21,6 +21,7 @@ import json
 import os
 import pathlib
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -139,15 +140,22 @@ def main():
             row["transformers"] = worker(TORCH_WORKER, [model, corpus], env)
             row["onnxruntime"] = worker(ORT_WORKER, [model, onnx_path, corpus], env)
             if pathlib.Path(args.spark_python).exists():
-                row["spark_local2"], _ = timed([args.spark_python, ROOT / "examples" / "spark_head_stats.py", corpus,
+                row["spark_local2"], p = timed([args.spark_python, ROOT / "examples" / "spark_head_stats.py", corpus,
                                                 "--attnlab", args.attnlab, "--model", model, "--master", "local[2]",
                                                 "--out", tmp / "spark.csv"], env=env)
+                # The job alone (the script's own line): Spark's start-up excluded, as on a running cluster.
+                job = re.search(r"spark_head_stats: .* in ([0-9.]+) s ", p.stderr)
+                if job:
+                    row["spark_local2_job"] = float(job.group(1))
             results["runs"].append(row)
             print(f"{size:>6} sentences  attnlab {row['attnlab']:.2f} s ({size / row['attnlab']:.0f}/s)  "
                   f"transformers {row['transformers']:.2f} s (x{row['transformers'] / row['attnlab']:.2f})  "
                   f"onnxruntime {row['onnxruntime']:.2f} s (x{row['onnxruntime'] / row['attnlab']:.2f})"
                   + (f"  spark local[2] {row['spark_local2']:.2f} s (overhead {row['spark_local2'] / row['attnlab'] - 1:+.0%})"
-                     if "spark_local2" in row else ""), flush=True)
+                     if "spark_local2" in row else "")
+                  + (f", its job alone {row['spark_local2_job']:.2f} s (overhead "
+                     f"{row['spark_local2_job'] / row['attnlab'] - 1:+.0%})" if "spark_local2_job" in row else ""),
+                  flush=True)
     results["load_average_after"] = os.getloadavg()
     (ROOT / "bench" / "corpus_results.json").write_text(json.dumps(results, indent=1) + "\n")
     print("wrote bench/corpus_results.json (x = reference time / attnlab time; the machine is shared, "

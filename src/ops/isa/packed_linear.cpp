@@ -31,7 +31,8 @@ struct Prefetch {
 };
 
 #ifdef ATTNLAB_HAVE_AVX2
-inline void load16(const float* p, __m256& w0, __m256& w1) {
+// Unused in the AVX-512 build, whose float32 kernel is kernel512.
+[[maybe_unused]] inline void load16(const float* p, __m256& w0, __m256& w1) {
   w0 = _mm256_load_ps(p);
   w1 = _mm256_load_ps(p + 8);
   // Pin both in registers: folded into each FMA as a memory operand, they would cost 13 loads per
