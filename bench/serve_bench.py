@@ -132,9 +132,11 @@ def measure_server(cmd, port, requests, distinct):
         load(port, 1, 5, [TEXT])  # warm-up
         out = {}
         for workload, texts in (("", [TEXT]), (", distinct texts", distinct)):
-            for clients in (1, 16):
+            for run, clients in enumerate((1, 16)):
                 per = max(1, requests // clients)
-                lat, wall, errors = load(port, clients, per, texts)
+                # Distinct texts: each run its own, never sent before (no answer of an earlier run kept).
+                run_texts = texts if len(texts) == 1 else texts[run * requests:(run + 1) * requests]
+                lat, wall, errors = load(port, clients, per, run_texts)
                 out[f"{clients} clients{workload}"] = summary(lat, wall) | {"errors": len(errors)}
         return out
     finally:
@@ -156,7 +158,7 @@ def main():
         requests = args.requests if name == "MiniLM" else args.requests // 4
         bare = float(subprocess.run([args.package_python, "-c", BARE_LOOP, str(model), TEXT, str(requests)],
                                     capture_output=True, text=True, check=True).stdout)
-        distinct = distinct_texts(model, requests)
+        distinct = distinct_texts(model, 2 * requests)
         port = free_port()
         attn = measure_server([args.attnlab, "--threads", "2", "serve", "--model", str(model), "--port", str(port)],
                               port, requests, distinct)
