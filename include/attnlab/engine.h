@@ -138,7 +138,8 @@ struct RunOptions {
   bool attentions = true;
   bool hidden_states = false;  // Result::hidden_states: embeddings + every layer's output
   bool qkv = false;            // Result::query / key / value per layer and head
-  // Called after each layer of each input, on the calling thread, in layer order per input.
+  // Called after each layer for every input of the batch (layer 0 for inputs 0, 1, ..., then layer
+  // 1 for each, ...), on the calling thread.
   std::function<void(const LayerView&)> on_layer;
 };
 
