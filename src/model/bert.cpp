@@ -107,8 +107,7 @@ void self_attention(const BertConfig& c, const LayerWeights& L, const Packed& p,
 void feed_forward(const BertConfig& c, const LayerWeights& L, float* x, int rows, Workspace& ws) {
   const int h = c.hidden_size;
   FloatBuffer &mid = ws.mid, &out = ws.proj;
-  linear_packed(x, rows, L.inter_p, L.inter_b.data, mid.data());
-  gelu_erf_fast(mid.data(), static_cast<long>(mid.size()));
+  linear_packed(x, rows, L.inter_p, L.inter_b.data, mid.data(), Activation::kGelu);
   linear_packed(mid.data(), rows, L.out_p, L.out_b.data, out.data());
   add_layer_norm_rows(x, out.data(), rows, h, L.out_ln_w.data, L.out_ln_b.data, static_cast<float>(c.layer_norm_eps));
 }

@@ -70,8 +70,8 @@ PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in, bool b
   return p;
 }
 
-void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y) {
-  kernels().linear_packed(x, rows, w, b, y);
+void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y, Activation act) {
+  kernels().linear_packed(x, rows, w, b, y, act);
 }
 
 }  // namespace attnlab

@@ -44,7 +44,12 @@ struct WeightBlock {
 };
 PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in, bool bf16 = false);
 
-// y: [rows, out] = x: [rows, in] · W^T + b (b may be null), over the thread pool.
-void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y);
+// What linear_packed applies to each output once its sum is complete.
+enum class Activation { kNone, kGelu };
+
+// y: [rows, out] = act(x: [rows, in] · W^T + b) (b may be null), over the thread pool. kGelu gives the
+// bits of gelu_erf_fast on the plain product, applied to each tile while it is still in cache.
+void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y,
+                   Activation act = Activation::kNone);
 
 }  // namespace attnlab

@@ -69,6 +69,25 @@ TEST_P(VecMath, GeluMatchesScalarTwinAndExactErfWithin1e6) {
   std::printf("[ max diff ] gelu (A&S erf, as PyTorch) vs exact erf: %.3g\n", max_err);
 }
 
+// Every length up to three vectors: the masked tail of each width computes what the scalar twin does
+// and writes nothing past the end.
+TEST_P(VecMath, ShortAndTailLengthsMatchScalarTwins) {
+  for (long n = 1; n <= 48; ++n) {
+    const auto x = random_vector(static_cast<size_t>(n), 3, -6.0f, 6.0f);
+    std::vector<float> e = x, g = x;
+    e.push_back(-1.0f);
+    g.push_back(-1.0f);
+    exp_inplace(e.data(), n);
+    gelu_erf_fast(g.data(), n);
+    for (long i = 0; i < n; ++i) {
+      ASSERT_EQ(e[static_cast<size_t>(i)], exp_scalar(x[static_cast<size_t>(i)])) << "n = " << n << ", i = " << i;
+      ASSERT_EQ(g[static_cast<size_t>(i)], gelu_scalar(x[static_cast<size_t>(i)])) << "n = " << n << ", i = " << i;
+    }
+    EXPECT_EQ(e.back(), -1.0f) << "exp wrote past n = " << n;
+    EXPECT_EQ(g.back(), -1.0f) << "gelu wrote past n = " << n;
+  }
+}
+
 TEST_P(Softmax, FastMatchesNaive) {
   for (int cols : {1, 7, 9, 64, 513}) {
     auto x = random_vector(static_cast<size_t>(3) * cols, 3, -20.0f, 20.0f);
@@ -209,13 +228,16 @@ TEST_P(PackedLinear, EveryBlockingSumsInOneOrder) {
       const auto x = random_vector(static_cast<size_t>(rows) * in, 20), w = random_vector(static_cast<size_t>(out) * in, 21),
                  b = random_vector(out, 22);
       const PackedWeight pw = pack_weight(w.data(), out, in);
-      std::vector<float> fast(static_cast<size_t>(rows) * out);
+      std::vector<float> fast(static_cast<size_t>(rows) * out), gelu(fast.size());
       linear_packed(x.data(), rows, pw, b.data(), fast.data());
+      linear_packed(x.data(), rows, pw, b.data(), gelu.data(), Activation::kGelu);
       for (int r = 0; r < rows; ++r)
         for (int o = 0; o < out; ++o) {
           float acc = b[o];
           for (int k = 0; k < in; ++k) acc = std::fma(x[static_cast<size_t>(r) * in + k], w[static_cast<size_t>(o) * in + k], acc);
-          ASSERT_EQ(fast[static_cast<size_t>(r) * out + o], acc) << rows << "x" << in << "x" << out << " at " << r << "," << o;
+          const size_t i = static_cast<size_t>(r) * out + o;
+          ASSERT_EQ(fast[i], acc) << rows << "x" << in << "x" << out << " at " << r << "," << o;
+          ASSERT_EQ(gelu[i], gelu_scalar(acc)) << "GELU epilogue " << rows << "x" << in << "x" << out << " at " << r << "," << o;
         }
     }
   }

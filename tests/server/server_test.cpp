@@ -367,7 +367,8 @@ TEST(ServerLoad, SixteenClientsEqualSingleRequests) {
           ++errors;
           std::lock_guard lock(failures_mutex);
           failures += r ? std::to_string(r->status) + " " + r->body.substr(0, 200) + "\n"
-                        : "no answer: " + httplib::to_string(r.error()) + "\n";
+                        : "no answer: " + httplib::to_string(r.error()) + " (client " + std::to_string(k) +
+                              ", request " + std::to_string(i) + ")\n";
         } else if (r->body != single[which]) {
           ++mismatches;
         }

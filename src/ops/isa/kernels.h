@@ -17,7 +17,7 @@
 namespace attnlab {
 
 struct KernelTable {
-  void (*linear_packed)(const float* x, int rows, const PackedWeight& w, const float* b, float* y);
+  void (*linear_packed)(const float* x, int rows, const PackedWeight& w, const float* b, float* y, Activation act);
   void (*multi_head_attention)(std::span<const AttentionSequence> batch, int heads, int head_dim, int ld,
                                float scaling, int context_ld);
   void (*add_layer_norm_rows)(float* x, const float* add, int rows, int cols, const float* weight, const float* bias,
@@ -44,7 +44,7 @@ const KernelTable& kernels();
 // Inside one build: its own entry points (the contracts are those of the public functions of the
 // same names in ops/*.h), so its kernels call each other directly.
 namespace ATTNLAB_ISA_NS {
-void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y);
+void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y, Activation act);
 void multi_head_attention(std::span<const AttentionSequence> batch, int heads, int head_dim, int ld, float scaling,
                           int context_ld);
 void add_layer_norm_rows(float* x, const float* add, int rows, int cols, const float* weight, const float* bias,
@@ -52,6 +52,8 @@ void add_layer_norm_rows(float* x, const float* add, int rows, int cols, const f
 void softmax_rows(float* x, int rows, int cols);
 void exp_inplace(float* x, long n);
 void gelu_erf_fast(float* x, long n);
+// gelu_erf_fast on one thread.
+void gelu_span(float* x, long n);
 
 // Scratch buffers as FloatBuffer (no zero fill on growth), but a type of this build's own: the
 // std::vector code instantiated for it is compiled with this build's flags and shared with no other

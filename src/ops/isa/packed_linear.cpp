@@ -249,10 +249,11 @@ constexpr size_t kStreamBytes = 256 * 1024;  // an x up to this size is read in 
 // one k-block of a tile (Tiling<W>::kPanels panels; a lone last panel alone) before the next, and
 // the row block's slice of x stays in cache while the panels pass. A short input (one row block)
 // walks tile by tile so the weights stream from DRAM in address order; x is packed (xp) for
-// longer inputs, read in place for short ones.
+// longer inputs, read in place for short ones. `act` goes over each row group's tile as its last
+// k-block is stored, while the tile is in L1.
 template <typename W>
 void panels_range(const float* x, const float* xp, int rows, const W* data, int in, int out, const float* b, float* y,
-                  int p0, int p1) {
+                  int p0, int p1, Activation act) {
   constexpr int kWidth = Tiling<W>::kPanels;
   const RowGroups rg(rows, Tiling<W>::kRows);
   const size_t pstride = static_cast<size_t>(in) * kP;
@@ -283,6 +284,8 @@ void panels_range(const float* x, const float* xp, int rows, const W* data, int 
         if (xp) tile_n<1, true, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, out, cols, pf);
         else tile_n<1, false, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, out, cols, pf);
       }
+      if (act == Activation::kGelu && k0 + kc == in)
+        for (int i = 0; i < n; ++i) gelu_span(yr + static_cast<size_t>(i) * out, cols);
     }
   };
   const W* end = data + static_cast<size_t>(p1) * pstride;
@@ -315,7 +318,8 @@ void panels_range(const float* x, const float* xp, int rows, const W* data, int 
 }
 
 template <typename W>
-void linear_packed_as(const float* x, int rows, const PackedWeight& w, const W* data, const float* b, float* y) {
+void linear_packed_as(const float* x, int rows, const PackedWeight& w, const W* data, const float* b, float* y,
+                      Activation act) {
   const int panels = w.panels();
   // Past a few row groups, x is packed first (in parallel, row groups split over the pool): the
   // copy is O(rows x in) against the product's O(rows x in x out).
@@ -346,16 +350,16 @@ void linear_packed_as(const float* x, int rows, const PackedWeight& w, const W* 
   const int per = (tiles + tasks - 1) / tasks * kWidth;
   parallel_for(tasks, [&](int t) {
     const int p0 = t * per, p1 = std::min(panels, p0 + per);
-    if (p0 < p1) panels_range(x, xp, rows, data, w.in, w.out, b, y, p0, p1);
+    if (p0 < p1) panels_range(x, xp, rows, data, w.in, w.out, b, y, p0, p1, act);
   });
 }
 
 }  // namespace
 
-void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y) {
+void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y, Activation act) {
   if (rows <= 0) return;
-  if (w.bf16) linear_packed_as(x, rows, w, w.b16(), b, y);
-  else linear_packed_as(x, rows, w, w.f32(), b, y);
+  if (w.bf16) linear_packed_as(x, rows, w, w.b16(), b, y, act);
+  else linear_packed_as(x, rows, w, w.f32(), b, y, act);
 }
 
 }  // namespace attnlab::ATTNLAB_ISA_NS
