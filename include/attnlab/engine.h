@@ -124,7 +124,7 @@ class AttentionTensor {
   int layers_ = 0, heads_ = 0, seq_len_ = 0;
 };
 
-// One layer's attention as it is produced (RunOptions::on_layer). Views are valid during the call.
+// One input's attention and output for one layer, as they are produced (RunOptions::on_layer).
 struct LayerView {
   int input = 0;  // index of the input in the batch (0 for run())
   int layer = 0;
@@ -138,9 +138,13 @@ struct RunOptions {
   bool attentions = true;
   bool hidden_states = false;  // Result::hidden_states: embeddings + every layer's output
   bool qkv = false;            // Result::query / key / value per layer and head
-  // Called after each layer for every input of the batch (layer 0 for inputs 0, 1, ..., then layer
-  // 1 for each, ...), on the calling thread.
-  std::function<void(const LayerView&)> on_layer;
+  // Result::last_hidden_state and pooler_output; false leaves them empty (on_layer already saw the
+  // last layer's output) and skips the pooler.
+  bool last_hidden = true;
+  // Called once after each layer (0, 1, ...), on the calling thread, with that layer's view of every
+  // input of the batch, in input order (one view for run()). The views are valid during the call:
+  // a caller may reduce them in parallel without copying them.
+  std::function<void(std::span<const LayerView>)> on_layer;
 };
 
 struct Result {

@@ -551,22 +551,14 @@ void CorpusRunner::run_inputs(std::vector<Pending*>& inputs) {
         p.cls_row.insert(p.cls_row.end(), attention.data + h * n * n, attention.data + h * n * n + n);
     }
   };
-  // Each input's view of a layer is copied as it comes; once every input has delivered the layer, all
-  // are reduced in parallel. Reduced one by one on the calling thread, the statistics' logarithms
-  // and sums held up the kernel threads for a quarter of a MiniLM corpus run.
-  std::vector<std::vector<float>> layer(inputs.size());
-  std::vector<ArrayView<3>> views(inputs.size());
-  size_t arrived = 0;
+  // Every input's view of a layer, reduced in parallel where the engine delivers them. Reduced one
+  // by one on the calling thread, the statistics' logarithms and sums held up the kernel threads for
+  // a quarter of a MiniLM corpus run.
   RunOptions run;
   run.attentions = false;
-  run.on_layer = [&](const LayerView& v) {
-    const size_t i = static_cast<size_t>(v.input);
-    const size_t heads = v.attention.shape[0], n = v.attention.shape[1];
-    layer[i].assign(v.attention.data, v.attention.data + heads * n * n);
-    views[i] = {layer[i].data(), {heads, n, n}};
-    if (++arrived < inputs.size()) return;
-    arrived = 0;
-    parallel_for(static_cast<int>(inputs.size()), [&](int k) { reduce(static_cast<size_t>(k), views[static_cast<size_t>(k)]); });
+  run.last_hidden = false;
+  run.on_layer = [&](std::span<const LayerView> views) {
+    parallel_for(static_cast<int>(views.size()), [&](int k) { reduce(static_cast<size_t>(k), views[static_cast<size_t>(k)].attention); });
   };
   std::string failure;
   try {

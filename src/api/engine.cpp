@@ -96,15 +96,18 @@ std::vector<Result> Engine::run_batch(std::span<const Encoding> inputs, const Ru
   f.keep_attentions = options.attentions;
   f.hidden_states = options.hidden_states;
   f.qkv = options.qkv;
+  f.last_hidden = options.last_hidden;
+  std::vector<LayerView> views(inputs.size());
   if (options.on_layer)
-    f.on_layer = [&](size_t s, int layer, const float* probs, const float* x) {
-      const size_t n = inputs[s].size();
-      LayerView v;
-      v.input = static_cast<int>(s);
-      v.layer = layer;
-      v.attention = {probs, {size_t(info.num_heads), n, n}};
-      v.hidden = {x, {n, size_t(info.hidden)}};
-      options.on_layer(v);
+    f.on_layer = [&](int layer, const std::vector<float*>& probs, const float* x) {
+      size_t row = 0;
+      for (size_t s = 0; s < inputs.size(); ++s) {
+        const size_t n = inputs[s].size();
+        views[s] = {static_cast<int>(s), layer, {probs[s], {size_t(info.num_heads), n, n}},
+                    {x + row * static_cast<size_t>(info.hidden), {n, size_t(info.hidden)}}};
+        row += n;
+      }
+      options.on_layer(views);
     };
   ScopedThreads threads(impl_->threads);
   std::vector<BertOutput> outs = bert_forward_batch(m, batch, f);

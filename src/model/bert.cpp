@@ -239,24 +239,24 @@ std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector
     encoder_layer(c, m.weights.layers[l], p, x.data(), probs, ws);
     // ws.qkv still holds this layer's projections: only self_attention writes it.
     if (extras) keep_layer_extras(c, p, options, l + 1, x.data(), ws.qkv.data(), outs);
-    if (options.on_layer)
+    if (options.on_layer) options.on_layer(l, probs, x.data());
+  }
+  if (options.last_hidden) {
+    FloatBuffer firsts, pooled;
+    if (m.weights.has_pooler) {
+      firsts.resize(outs.size() * h);
+      pooled.resize(firsts.size());
+    }
+    for (size_t s = 0; s < outs.size(); ++s) {
+      const float* first = x.data() + static_cast<size_t>(p.offset[s]) * h;
+      outs[s].last_hidden_state.assign(first, first + static_cast<size_t>(p.len(s)) * h);
+      if (m.weights.has_pooler) std::copy_n(first, h, firsts.data() + s * h);
+    }
+    if (m.weights.has_pooler) {
+      pool(m, firsts.data(), static_cast<int>(outs.size()), pooled.data());
       for (size_t s = 0; s < outs.size(); ++s)
-        options.on_layer(s, l, probs[s], x.data() + static_cast<size_t>(p.offset[s]) * h);
-  }
-  FloatBuffer firsts, pooled;
-  if (m.weights.has_pooler) {
-    firsts.resize(outs.size() * h);
-    pooled.resize(firsts.size());
-  }
-  for (size_t s = 0; s < outs.size(); ++s) {
-    const float* first = x.data() + static_cast<size_t>(p.offset[s]) * h;
-    outs[s].last_hidden_state.assign(first, first + static_cast<size_t>(p.len(s)) * h);
-    if (m.weights.has_pooler) std::copy_n(first, h, firsts.data() + s * h);
-  }
-  if (m.weights.has_pooler) {
-    pool(m, firsts.data(), static_cast<int>(outs.size()), pooled.data());
-    for (size_t s = 0; s < outs.size(); ++s)
-      outs[s].pooler_output.assign(pooled.data() + s * h, pooled.data() + (s + 1) * h);
+        outs[s].pooler_output.assign(pooled.data() + s * h, pooled.data() + (s + 1) * h);
+    }
   }
   // A checkpoint shortened on disk while this model maps it read zeros for the missing pages.
   if (m.checkpoint) m.checkpoint->throw_if_changed();

@@ -56,8 +56,10 @@ struct ForwardOptions {
   bool keep_attentions = true;  // false: one layer's block, reused (see on_layer)
   bool hidden_states = false;
   bool qkv = false;
-  // After each layer: sequence index in the batch, layer, probs [heads, seq, seq], x [seq, hidden].
-  std::function<void(size_t sequence, int layer, const float* probs, const float* hidden)> on_layer;
+  bool last_hidden = true;  // false: last_hidden_state and pooler_output left empty
+  // After each layer: the layer, probs[s] = sequence s's [heads, seq, seq], x = [rows, hidden] of the
+  // packed batch (sequence s from row offset[s], as the batch's order and lengths give).
+  std::function<void(int layer, const std::vector<float*>& probs, const float* x)> on_layer;
 };
 
 // A batch of sequences of any lengths, packed without padding: the linear layers run once over

@@ -85,8 +85,9 @@ TEST(HeadStats, PerLayerObserverEqualsWholeResult) {
   std::vector<HeadStats> streamed;
   RunOptions options;
   options.attentions = false;
-  options.on_layer = [&](const LayerView& v) {
-    for (const HeadStats& s : layer_head_stats(v.attention, enc.tokens)) streamed.push_back(s);
+  options.on_layer = [&](std::span<const LayerView> views) {
+    ASSERT_EQ(views.size(), 1u);
+    for (const HeadStats& s : layer_head_stats(views[0].attention, enc.tokens)) streamed.push_back(s);
   };
   engine.run(enc, options);
   ASSERT_EQ(streamed.size(), whole.size());

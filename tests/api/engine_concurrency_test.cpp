@@ -62,7 +62,9 @@ std::vector<float> fingerprint(const Engine& engine, const Call& c, const std::v
     default: {
       RunOptions o;
       o.attentions = false;
-      o.on_layer = [&](const LayerView& v) { add(v.attention.span()); };
+      o.on_layer = [&](std::span<const LayerView> views) {
+        for (const LayerView& v : views) add(v.attention.span());
+      };
       add_result(engine.run(enc, o));
     }
   }
