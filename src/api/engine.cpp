@@ -97,15 +97,14 @@ std::vector<Result> Engine::run_batch(std::span<const Encoding> inputs, const Ru
   f.hidden_states = options.hidden_states;
   f.qkv = options.qkv;
   f.last_hidden = options.last_hidden;
-  std::vector<LayerView> views(inputs.size());
+  std::vector<LayerView> views;
   if (options.on_layer)
-    f.on_layer = [&](int layer, const std::vector<float*>& probs, const float* x) {
-      size_t row = 0;
+    f.on_layer = [&](int layer, const std::vector<float*>& probs, const std::vector<const float*>& hidden) {
+      views.resize(inputs.size());
       for (size_t s = 0; s < inputs.size(); ++s) {
         const size_t n = inputs[s].size();
         views[s] = {static_cast<int>(s), layer, {probs[s], {size_t(info.num_heads), n, n}},
-                    {x + row * static_cast<size_t>(info.hidden), {n, size_t(info.hidden)}}};
-        row += n;
+                    {hidden[s], {n, size_t(info.hidden)}}};
       }
       options.on_layer(views);
     };

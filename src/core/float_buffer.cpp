@@ -1,7 +1,6 @@
 // Allocation for FloatBuffer (see float_buffer.h).
 #include "core/float_buffer.h"
 
-#include <bit>
 #include <cstdlib>
 #include <mutex>
 
@@ -12,18 +11,6 @@ namespace attnlab {
 namespace {
 
 size_t round_up(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
-
-// The block a large buffer gets: whole huge pages, and past 4 of them a quarter-octave size class
-// (5, 6, 7, 8, 10, 12, 14, 16, 20, ... pages; at most 25% unused), so that buffers whose sizes vary a
-// little from call to call (the rows of a corpus batch) reuse one cached block.
-size_t size_class(size_t bytes) {
-  size_t pages = round_up(bytes) / kHugePage;
-  if (pages > 4) {
-    const size_t step = (size_t{1} << (std::bit_width(pages - 1) - 1)) / 4;
-    pages = (pages + step - 1) / step * step;
-  }
-  return pages * kHugePage;
-}
 
 // A few freed large blocks, kept for the next allocation of the same size. A caller looping over
 // forward passes frees one pass's attention buffer and allocates the next one's: reusing the block
@@ -98,14 +85,14 @@ void* allocate_huge_pages(size_t bytes) {
 void* allocate_buffer(size_t bytes) {
   if (bytes < kHugePage) return ::operator new(bytes);
   if (bytes <= std::numeric_limits<size_t>::max() - kHugePage)
-    if (void* p = cache().take(size_class(bytes))) return p;
-  return allocate_huge_pages(size_class(bytes));
+    if (void* p = cache().take(round_up(bytes))) return p;
+  return allocate_huge_pages(bytes);
 }
 
 void free_buffer(void* p, size_t bytes) noexcept {
   if (!p) return;
   if (bytes < kHugePage) ::operator delete(p);
-  else if (!cache().keep(p, size_class(bytes))) std::free(p);
+  else if (!cache().keep(p, round_up(bytes))) std::free(p);
 }
 
 }  // namespace attnlab

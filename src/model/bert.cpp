@@ -224,6 +224,8 @@ std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector
   FloatBuffer x(static_cast<size_t>(p.rows()) * h);
   embed(m, p, ids, types, x.data());
   std::vector<float*> probs(outs.size());
+  std::vector<const float*> hidden(outs.size());
+  for (size_t s = 0; s < outs.size(); ++s) hidden[s] = x.data() + static_cast<size_t>(p.offset[s]) * h;
   thread_local Workspace ws;
   ws.resize(c, p.rows());
   struct Trim {
@@ -239,7 +241,7 @@ std::vector<BertOutput> bert_forward_batch(const BertModel& m, const std::vector
     encoder_layer(c, m.weights.layers[l], p, x.data(), probs, ws);
     // ws.qkv still holds this layer's projections: only self_attention writes it.
     if (extras) keep_layer_extras(c, p, options, l + 1, x.data(), ws.qkv.data(), outs);
-    if (options.on_layer) options.on_layer(l, probs, x.data());
+    if (options.on_layer) options.on_layer(l, probs, hidden);
   }
   if (options.last_hidden) {
     FloatBuffer firsts, pooled;

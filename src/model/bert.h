@@ -57,9 +57,8 @@ struct ForwardOptions {
   bool hidden_states = false;
   bool qkv = false;
   bool last_hidden = true;  // false: last_hidden_state and pooler_output left empty
-  // After each layer: the layer, probs[s] = sequence s's [heads, seq, seq], x = [rows, hidden] of the
-  // packed batch (sequence s from row offset[s], as the batch's order and lengths give).
-  std::function<void(int layer, const std::vector<float*>& probs, const float* x)> on_layer;
+  // After each layer, for every sequence s of the batch: probs[s] [heads, seq, seq], hidden[s] [seq, hidden].
+  std::function<void(int layer, const std::vector<float*>& probs, const std::vector<const float*>& hidden)> on_layer;
 };
 
 // A batch of sequences of any lengths, packed without padding: the linear layers run once over

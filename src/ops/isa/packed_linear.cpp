@@ -285,7 +285,7 @@ void panels_range(const float* x, const float* xp, int rows, const W* data, int 
         else tile_n<1, false, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, out, cols, pf);
       }
       if (act == Activation::kGelu && k0 + kc == in)
-        for (int i = 0; i < n; ++i) gelu_span(yr + static_cast<size_t>(i) * out, cols);
+        for (int i = 0; i < n; ++i) gelu_erf_fast(yr + static_cast<size_t>(i) * out, cols);
     }
   };
   const W* end = data + static_cast<size_t>(p1) * pstride;

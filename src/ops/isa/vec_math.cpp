@@ -1,16 +1,13 @@
 // Vectorised exp and GELU (see ops/vec_math.h), built once per instruction set
 // (ops/isa/kernels.h): the widest vectors of the build (ops/isa/simd_math.h), each lane computing the
 // formula of its scalar twin in vec_math.cpp, which is the whole of the scalar build.
-#include <algorithm>
-
 #include "ops/isa/kernels.h"
 #include "ops/isa/simd_math.h"
-#include "ops/thread_pool.h"
 #include "ops/vec_math.h"
 
 namespace attnlab::ATTNLAB_ISA_NS {
 
-void gelu_span(float* x, long n) {
+void gelu_erf_fast(float* x, long n) {
 #if defined(__AVX2__) && defined(__FMA__)
   simd::map<simd::Widest>(x, n, [](auto v) { return simd::gelu<simd::Widest>(v); });
 #else
@@ -24,14 +21,6 @@ void exp_inplace(float* x, long n) {
 #else
   for (long i = 0; i < n; ++i) x[i] = exp_scalar(x[i]);
 #endif
-}
-
-void gelu_erf_fast(float* x, long n) {
-  // Long inputs spread over the pool in chunks of whole vectors.
-  constexpr long kChunk = 1 << 16;
-  if (n < 2 * kChunk) return gelu_span(x, n);
-  const int chunks = static_cast<int>((n + kChunk - 1) / kChunk);
-  parallel_for(chunks, [&](int c) { gelu_span(x + c * kChunk, std::min(kChunk, n - c * kChunk)); });
 }
 
 }  // namespace attnlab::ATTNLAB_ISA_NS
