@@ -1,8 +1,9 @@
 // The packed linear layer per bert-base shape (fused QKV 768 -> 2304, 768 -> 768, 768 -> 3072,
 // 3072 -> 768) at 9, 128 and 512 rows: in-pass GFLOP/s beside the FMA ceilings (256- and 512-bit),
 // with the pool's thread count and the active instruction set. Prints one JSON object on stdout.
+// --hidden 384 gives all-MiniLM-L6-v2's shapes (384 -> 1152, 384 -> 384, 384 -> 1536, 1536 -> 384).
 //
-//   attnlab_gemm_bench [--threads 2] [--repeats 30] [--rows 9,128,512]
+//   attnlab_gemm_bench [--threads 2] [--repeats 30] [--rows 9,128,512] [--hidden 768]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -36,14 +37,16 @@ int main(int argc, char** argv) {
   attnlab::set_num_threads(std::stoi(arg(argc, argv, "--threads", "2")));
   const int repeats = std::stoi(arg(argc, argv, "--repeats", "30"));
   const std::vector<int> row_counts = parse_rows(arg(argc, argv, "--rows", "9,128,512"));
+  const int hidden = std::stoi(arg(argc, argv, "--hidden", "768"));
   struct Shape {
-    const char* name;
+    std::string name;
     int in, out;
   };
-  const Shape shapes[] = {{"qkv 768->2304", 768, 2304},
-                          {"out 768->768", 768, 768},
-                          {"up 768->3072", 768, 3072},
-                          {"down 3072->768", 3072, 768}};
+  auto shape = [](const char* kind, int in, int out) {
+    return Shape{std::string(kind) + " " + std::to_string(in) + "->" + std::to_string(out), in, out};
+  };
+  const Shape shapes[] = {shape("qkv", hidden, 3 * hidden), shape("out", hidden, hidden),
+                          shape("up", hidden, 4 * hidden), shape("down", 4 * hidden, hidden)};
   std::mt19937 rng(103);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   nlohmann::json report;

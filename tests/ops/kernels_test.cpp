@@ -98,6 +98,42 @@ TEST_P(Softmax, FastMatchesNaive) {
   }
 }
 
+// Bit for bit ATen's AVX2 softmax (_vec_softmax_lastdim): max, exp(x - max), the sum in 8 lanes over
+// whole 8-float chunks with the tail folded into the first lanes, then a halving tree, then x / sum
+// as a multiply by the reciprocal.
+TEST_P(Softmax, SumsInATensAvx2Order) {
+  for (int cols : {1, 7, 8, 9, 15, 16, 17, 24, 31, 33, 64, 100, 513}) {
+    const auto x = random_vector(static_cast<size_t>(2) * cols, 5, -20.0f, 20.0f);
+    std::vector<float> fast = x;
+    softmax_rows(fast.data(), 2, cols);
+    for (int r = 0; r < 2; ++r) {
+      const float* row = x.data() + static_cast<size_t>(r) * cols;
+      float max = row[0];
+      for (int c = 1; c < cols; ++c) max = row[c] > max ? row[c] : max;
+      std::vector<float> e(static_cast<size_t>(cols));
+      for (int c = 0; c < cols; ++c) e[static_cast<size_t>(c)] = exp_scalar(row[c] - max);
+      float sum = e[0];
+      if (cols < 8) {
+        for (int c = 1; c < cols; ++c) sum += e[static_cast<size_t>(c)];
+      } else {
+        float lane[8];
+        for (int l = 0; l < 8; ++l) lane[l] = e[static_cast<size_t>(l)];
+        int d = 8;
+        for (; d + 8 <= cols; d += 8)
+          for (int l = 0; l < 8; ++l) lane[l] += e[static_cast<size_t>(d + l)];
+        for (int l = 0; d + l < cols; ++l) lane[l] += e[static_cast<size_t>(d + l)];
+        for (int l = 0; l < 4; ++l) lane[l] += lane[l + 4];
+        for (int l = 0; l < 2; ++l) lane[l] += lane[l + 2];
+        sum = lane[0] + lane[1];
+      }
+      const float inv = 1.0f / sum;
+      for (int c = 0; c < cols; ++c)
+        ASSERT_EQ(fast[static_cast<size_t>(r) * cols + c], e[static_cast<size_t>(c)] * inv)
+            << "cols " << cols << ", row " << r << ", col " << c;
+    }
+  }
+}
+
 TEST_P(LayerNorm, FastMatchesNaiveWithAndWithoutTheResidual) {
   // 768 columns (BERT) and widths with a scalar tail; 70 rows spread over the pool in 32-row tasks.
   for (auto [rows, cols] : {std::pair{3, 768}, {70, 768}, {5, 13}, {66, 100}, {2, 7}}) {
@@ -219,12 +255,13 @@ TEST_P(PackedLinear, MatchesNaiveForEveryRowTailAndPanelTail) {
 }
 
 // However the loops block rows, panels and k, every output is bias + x[0]w[0] + x[1]w[1] + ... fused
-// in that order: bit for bit what a scalar fma loop gives.
+// in that order: bit for bit what a scalar fma loop gives. 1500 and 2000 rows split the rows rather
+// than the panels over the tasks; 37 and 100 inputs leave transpose tails when x is packed.
 TEST_P(PackedLinear, EveryBlockingSumsInOneOrder) {
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     for (auto [rows, in, out] : {std::tuple{9, 768, 48}, {13, 100, 20}, {30, 300, 40}, {128, 300, 40}, {400, 600, 40},
-                                 {100, 1000, 24}, {20, 4000, 17}}) {
+                                 {100, 1000, 24}, {20, 4000, 17}, {1500, 100, 40}, {2000, 37, 33}}) {
       const auto x = random_vector(static_cast<size_t>(rows) * in, 20), w = random_vector(static_cast<size_t>(out) * in, 21),
                  b = random_vector(out, 22);
       const PackedWeight pw = pack_weight(w.data(), out, in);

@@ -8,6 +8,7 @@
 
 #include "ops/attention.h"
 #include "ops/isa/kernels.h"
+#include "ops/isa/transpose.h"
 #include "ops/thread_pool.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
@@ -194,13 +195,11 @@ void head_rows(const float* q, const float* k, const float* v, int seq, int d, i
   else kt.resize(static_cast<size_t>(d) * seq16);
   if (d16 != d) vp.assign(static_cast<size_t>(seq) * d16, 0.0f);
   else vp.resize(static_cast<size_t>(seq) * d16);
+  transpose(k, ld, seq, d, kt.data(), seq16);
   for (int j = 0; j < seq; ++j) {
-    const float *kj = k + static_cast<size_t>(j) * ld, *vj = v + static_cast<size_t>(j) * ld;
+    const float* vj = v + static_cast<size_t>(j) * ld;
     float* vpj = vp.data() + static_cast<size_t>(j) * d16;
-    for (int e = 0; e < d; ++e) {  // one loop for both: short rows, no memcpy calls
-      kt[static_cast<size_t>(e) * seq16 + j] = kj[e];
-      vpj[e] = vj[e];
-    }
+    for (int e = 0; e < d; ++e) vpj[e] = vj[e];  // short rows: no memcpy calls
   }
   const int block = rows_per_block(seq);
   qp.resize(static_cast<size_t>(block) * d);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ops/isa/kernels.h"
+#include "ops/isa/transpose.h"
 #include "ops/packed_linear.h"
 #include "ops/thread_pool.h"
 
@@ -231,9 +232,7 @@ struct RowGroups {
 void pack_rows(const float* x, const RowGroups& rg, int in, float* dst, int g0, int g1) {
   for (int g = g0; g < g1; ++g) {
     const int r0 = rg.start(g), n = rg.size(g);
-    float* d = dst + static_cast<size_t>(r0) * in;
-    for (int k = 0; k < in; ++k)
-      for (int r = 0; r < n; ++r) d[static_cast<size_t>(k) * n + r] = x[static_cast<size_t>(r0 + r) * in + k];
+    transpose(x + static_cast<size_t>(r0) * in, in, n, in, dst + static_cast<size_t>(r0) * in, n);
   }
 }
 
@@ -242,6 +241,7 @@ void pack_rows(const float* x, const RowGroups& rg, int in, float* dst, int g0, 
 // the L1 hits save.
 constexpr int kKc = 768;
 constexpr int kMc = 192;        // row block: at most 192 rows of packed x per pass over the panels
+constexpr int kRowSplitFrom = 8;  // row blocks from which tasks split the rows rather than the panels
 constexpr int kKcStream = 128;  // k-block of a short input: 8 kB of weights per panel, the next prefetched
 constexpr size_t kStreamBytes = 256 * 1024;  // an x up to this size is read in place, panel by panel
 
@@ -253,7 +253,7 @@ constexpr size_t kStreamBytes = 256 * 1024;  // an x up to this size is read in 
 // k-block is stored, while the tile is in L1.
 template <typename W>
 void panels_range(const float* x, const float* xp, int rows, const W* data, int in, int out, const float* b, float* y,
-                  int p0, int p1, Activation act) {
+                  int p0, int p1, int ga, int gb, Activation act) {
   constexpr int kWidth = Tiling<W>::kPanels;
   const RowGroups rg(rows, Tiling<W>::kRows);
   const size_t pstride = static_cast<size_t>(in) * kP;
@@ -307,12 +307,12 @@ void panels_range(const float* x, const float* xp, int rows, const W* data, int 
   // Equal row blocks of whole groups, each at most kMc rows.
   const int blocks = (rows + kMc - 1) / kMc;
   const int per_block = (rg.count + blocks - 1) / blocks;
-  for (int g0 = 0; g0 < rg.count; g0 += per_block)
+  for (int g0 = ga; g0 < gb; g0 += per_block)
     for (int k0 = 0; k0 < in; k0 += kKc)
       for (int p = p0; p < p1;) {
         const int np = width(p);
         const W* next = data + static_cast<size_t>(p + np) * pstride + static_cast<size_t>(k0) * kP;
-        block(g0, std::min(rg.count, g0 + per_block), p, np, k0, kKc, next < end ? next : nullptr);
+        block(g0, std::min(gb, g0 + per_block), p, np, k0, kKc, next < end ? next : nullptr);
         p += np;
       }
 }
@@ -334,15 +334,30 @@ void linear_packed_as(const float* x, int rows, const PackedWeight& w, const W* 
       if (packed.capacity() * sizeof(float) > kKeepScratchBytes) Scratch().swap(packed);
     }
   } release;
-  if (rows >= kPackFrom) {
-    const RowGroups rg(rows, Tiling<W>::kRows);
+  const RowGroups rg(rows, Tiling<W>::kRows);
+  const int row_blocks = (rows + kMc - 1) / kMc;
+  // A tall x: tasks of whole row blocks, each packing its block and passing it over every panel,
+  // so x goes from packing to product in L2 and only the weights are read again by each task.
+  if (row_blocks >= kRowSplitFrom) {
     packed.resize(static_cast<size_t>(rows) * w.in);
     float* dst = packed.data();  // the caller's buffer: workers see their own thread_local
+    const int tasks = (row_blocks + num_threads() - 1) / num_threads() * num_threads();
+    parallel_for(tasks, [&](int t) {
+      const int ga = rg.count * t / tasks, gb = rg.count * (t + 1) / tasks;
+      if (ga == gb) return;
+      pack_rows(x, rg, w.in, dst, ga, gb);
+      panels_range(x, dst, rows, data, w.in, w.out, b, y, 0, panels, ga, gb, act);
+    });
+    return;
+  }
+  if (rows >= kPackFrom) {
+    packed.resize(static_cast<size_t>(rows) * w.in);
+    float* dst = packed.data();
     const int tasks = std::min(rg.count, num_threads());
     parallel_for(tasks, [&](int t) { pack_rows(x, rg, w.in, dst, rg.count * t / tasks, rg.count * (t + 1) / tasks); });
     xp = dst;
   }
-  // Tasks of a few tiles each: enough to balance the cores, few enough to amortise the
+  // Otherwise tasks of a few tiles each: enough to balance the cores, few enough to amortise the
   // synchronisation.
   constexpr int kWidth = Tiling<W>::kPanels;
   const int tiles = (panels + kWidth - 1) / kWidth;
@@ -350,7 +365,7 @@ void linear_packed_as(const float* x, int rows, const PackedWeight& w, const W* 
   const int per = (tiles + tasks - 1) / tasks * kWidth;
   parallel_for(tasks, [&](int t) {
     const int p0 = t * per, p1 = std::min(panels, p0 + per);
-    if (p0 < p1) panels_range(x, xp, rows, data, w.in, w.out, b, y, p0, p1, act);
+    if (p0 < p1) panels_range(x, xp, rows, data, w.in, w.out, b, y, p0, p1, 0, rg.count, act);
   });
 }
 

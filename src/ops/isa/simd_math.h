@@ -24,6 +24,7 @@ struct F8 {
   static V load(const float* p, int n) { return _mm256_maskload_ps(p, first(n)); }
   static void store(float* p, V v, int n) { _mm256_maskstore_ps(p, first(n), v); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   static V div(V a, V b) { return _mm256_div_ps(a, b); }
   static V min(V a, V b) { return _mm256_min_ps(a, b); }
@@ -53,6 +54,7 @@ struct F16 {
   static V load(const float* p, int n) { return _mm512_maskz_loadu_ps(first(n), p); }
   static void store(float* p, V v, int n) { _mm512_mask_storeu_ps(p, first(n), v); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static V div(V a, V b) { return _mm512_div_ps(a, b); }
   static V min(V a, V b) { return _mm512_maskz_min_ps(kAll, a, b); }

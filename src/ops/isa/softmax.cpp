@@ -2,6 +2,7 @@
 // (ops/isa/kernels.h): the steps of ATen's vectorised CPU kernel (_vec_softmax_lastdim), in plain
 // loops the compiler vectorises for the build's instruction set without reordering a sum.
 #include "ops/isa/kernels.h"
+#include "ops/isa/simd_math.h"
 
 namespace attnlab::ATTNLAB_ISA_NS {
 
@@ -30,15 +31,71 @@ float reduce_all(const float* v, int n, Op op) {
   return op(acc[0], acc[1]);
 }
 
+#if defined(__AVX2__) && defined(__FMA__)
+// v[c] = exp(v[c] - max) for c < n, returning their sum as reduce_all adds it (n >= 8): 8-lane
+// partial sums over whole 8-float chunks in order, the tail folded into its lanes, then the tree.
+// One pass: the adds' dependency chain runs under the exponentials.
+float exp_shifted_sum(float* v, int n, float max) {
+  using S = simd::Widest;
+  const S::V m = S::set1(max);
+  __m256 acc = _mm256_setzero_ps();
+  bool started = false;
+  auto add8 = [&](__m256 e) {
+    acc = started ? _mm256_add_ps(acc, e) : e;
+    started = true;
+  };
+  auto add = [&](auto e) {
+    if constexpr (S::kWidth == 8) {
+      add8(e);
+    } else {
+      // Zero-masked extracts: GCC 12 reports the unmasked ones (bug 105593, see simd_math.h).
+      add8(_mm512_maskz_extractf32x8_ps(0xff, e, 0));
+      add8(_mm512_maskz_extractf32x8_ps(0xff, e, 1));
+    }
+  };
+  int c = 0;
+  for (; c + S::kWidth <= n; c += S::kWidth) {
+    const S::V e = simd::exp<S>(S::sub(S::load(v + c), m));
+    S::store(v + c, e);
+    add(e);
+  }
+  if (c < n) {
+    const int rest = n - c;
+    const S::V e = simd::exp<S>(S::sub(S::load(v + c, rest), m));
+    S::store(v + c, e, rest);
+    for (int h = 0; h < rest; h += 8) {
+      alignas(64) float lanes[S::kWidth];
+      S::store(lanes, e);
+      const __m256 part = _mm256_load_ps(lanes + h);
+      if (rest - h >= 8) add8(part);
+      else acc = _mm256_add_ps(acc, _mm256_and_ps(part, _mm256_castsi256_ps(simd::F8::first(rest - h))));
+    }
+  }
+  alignas(32) float a[8];
+  _mm256_store_ps(a, acc);
+  for (int l = 0; l < 4; ++l) a[l] += a[l + 4];
+  for (int l = 0; l < 2; ++l) a[l] += a[l + 2];
+  return a[0] + a[1];
+}
+#endif
+
 }  // namespace
 
 void softmax_rows(float* x, int rows, int cols) {
   for (int r = 0; r < rows; ++r) {
     float* v = x + static_cast<long>(r) * cols;
     const float max = reduce_all(v, cols, [](float a, float b) { return a > b ? a : b; });
-    for (int c = 0; c < cols; ++c) v[c] -= max;
-    exp_inplace(v, cols);
-    const float sum = reduce_all(v, cols, [](float a, float b) { return a + b; });
+    float sum;
+#if defined(__AVX2__) && defined(__FMA__)
+    if (cols >= 8) {
+      sum = exp_shifted_sum(v, cols, max);
+    } else
+#endif
+    {
+      for (int c = 0; c < cols; ++c) v[c] -= max;
+      exp_inplace(v, cols);
+      sum = reduce_all(v, cols, [](float a, float b) { return a + b; });
+    }
     const float inv = 1.0f / sum;
     for (int c = 0; c < cols; ++c) v[c] *= inv;
   }
