@@ -155,7 +155,7 @@ TEST_P(LayerNorm, FastMatchesNaiveWithAndWithoutTheResidual) {
 }
 
 TEST_P(Attention, MultiHeadMatchesNaive) {
-  // 300 tokens run in query-row blocks (109 + 109 + 82 rows); shorter inputs in one block.
+  // 300 tokens run in query-row blocks (108 + 108 + 84 rows); shorter inputs in one block.
   for (int seq : {1, 9, 130, 300}) {
     const int heads = 4, d = 16, ld = heads * d;
     const auto q = random_vector(static_cast<size_t>(seq) * ld, 4), k = random_vector(q.size(), 5),
@@ -170,7 +170,7 @@ TEST_P(Attention, MultiHeadMatchesNaive) {
 
 TEST_P(Attention, BatchOfMixedLengthsMatchesNaivePerSequence) {
   // Under 96 tokens one task per sequence, from 96 one per head and block of query rows (130: one
-  // block), from 256 on sgemm (260: blocks of 126 + 126 + 8 rows); the direct kernel's row and
+  // block), from 256 on sgemm (260: blocks of 120 + 120 + 20 rows); the direct kernel's row and
   // column tails (1-5 rows, 1-15 columns, masked stores) all occur; head dims 64 (BERT), 16 and 12
   // (not a multiple of 8: padded copies).
   for (int d : {64, 16, 12}) {

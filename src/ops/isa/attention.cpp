@@ -179,8 +179,13 @@ void small_gemm(const float* a, int lda, const float* b, int ldb, int rows, int 
 // Query rows of one head per block: the block's scores (<= 128 kB) stay in L2 from the score
 // product through softmax to the context product, so each probability is written to memory once
 // instead of a whole seq x seq matrix (1 MB at 512 tokens) going out and back between steps.
+// Whole 12-row tiles (two 6-row ones in the 256-bit build) per block, so only a head's last block
+// ends in a tile of fewer rows (with too few accumulators to cover the FMA latency).
 constexpr int kBlockFloats = 32 * 1024;
-int rows_per_block(int seq) { return std::clamp(kBlockFloats / seq, 8, seq); }
+int rows_per_block(int seq) {
+  const int rows = std::clamp(kBlockFloats / seq, 8, seq);
+  return rows >= 12 ? rows / 12 * 12 : rows;
+}
 
 // Query rows [r0, r1) of one head: p: [seq, seq] and c: [seq, *] (stride c_ld), block by block.
 // HF: matmul(query, key^T) * scaling, softmax, matmul(probs, value); each float dot product is

@@ -32,6 +32,29 @@ float reduce_all(const float* v, int n, Op op) {
 }
 
 #if defined(__AVX2__) && defined(__FMA__)
+// The largest of v[0, n) (n >= 1), in four independent vectors: a max is exact in any order, and
+// one running vector would wait on each max's latency.
+float row_max(const float* v, int n) {
+  using S = simd::Widest;
+  constexpr int W = S::kWidth;
+  if (n < W) return reduce_all(v, n, [](float a, float b) { return a > b ? a : b; });
+  S::V m0 = S::load(v), m1 = m0, m2 = m0, m3 = m0;
+  int c = 0;
+  for (; c + 4 * W <= n; c += 4 * W) {
+    m0 = S::max(m0, S::load(v + c));
+    m1 = S::max(m1, S::load(v + c + W));
+    m2 = S::max(m2, S::load(v + c + 2 * W));
+    m3 = S::max(m3, S::load(v + c + 3 * W));
+  }
+  for (; c + W <= n; c += W) m0 = S::max(m0, S::load(v + c));
+  if (c < n) m1 = S::max(m1, S::load(v + n - W));  // the last W values, some seen already
+  alignas(64) float lanes[W];
+  S::store(lanes, S::max(S::max(m0, m1), S::max(m2, m3)));
+  float m = lanes[0];
+  for (int l = 1; l < W; ++l) m = lanes[l] > m ? lanes[l] : m;
+  return m;
+}
+
 // v[c] = exp(v[c] - max) for c < n, returning their sum as reduce_all adds it (n >= 8): 8-lane
 // partial sums over whole 8-float chunks in order, the tail folded into its lanes, then the tree.
 // One pass: the adds' dependency chain runs under the exponentials.
@@ -84,14 +107,14 @@ float exp_shifted_sum(float* v, int n, float max) {
 void softmax_rows(float* x, int rows, int cols) {
   for (int r = 0; r < rows; ++r) {
     float* v = x + static_cast<long>(r) * cols;
-    const float max = reduce_all(v, cols, [](float a, float b) { return a > b ? a : b; });
     float sum;
 #if defined(__AVX2__) && defined(__FMA__)
     if (cols >= 8) {
-      sum = exp_shifted_sum(v, cols, max);
+      sum = exp_shifted_sum(v, cols, row_max(v, cols));
     } else
 #endif
     {
+      const float max = reduce_all(v, cols, [](float a, float b) { return a > b ? a : b; });
       for (int c = 0; c < cols; ++c) v[c] -= max;
       exp_inplace(v, cols);
       sum = reduce_all(v, cols, [](float a, float b) { return a + b; });
