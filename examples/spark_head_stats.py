@@ -1,14 +1,13 @@
 #!/usr/bin/env python3
 """Per-head attention statistics (Clark et al. 2019) over a corpus on Spark.
 
-Each partition's lines go through `attnlab corpus --jsonl -` (RDD.pipe): attnlab reads one text per
-line and answers with one JSON line per text, in order. The lines are reduced here exactly as
-`attnlab corpus` reduces them, so the result equals a single-process run bit for bit, whatever the
-partitioning:
-
-  each statistic of each head is weighted by the text's token count n, rounded once to a multiple of
-  2^-64 (round(n * x * 2**64), half to even) and summed as an integer, which is exact and associative;
-  the mean is float(sum) / 2**64 / (total tokens).
+Each partition's lines go through `attnlab corpus --totals -` (RDD.pipe): attnlab reads one text per
+line and answers, once the partition is done, with one JSON line of exact totals (the format of its
+aggregate.json): each statistic of each head weighted by the text's token count n, rounded once to a
+multiple of 2^-64 and summed as an integer. Integers add exactly in any order, so the partitions'
+totals combine to what a single-process `attnlab corpus` run sums, bit for bit, whatever the
+partitioning; the mean is float(sum) / 2**64 / (total tokens), as attnlab computes it. Python only
+adds a few hundred integers per partition, so the workers' cores stay with attnlab.
 
 Usage (any Spark: local, standalone, YARN; attnlab must be on every worker):
   spark-submit examples/spark_head_stats.py corpus.txt --model models/all-MiniLM-L6-v2 --out head_stats.csv
@@ -24,26 +23,23 @@ import sys
 import time
 
 STATS = ["cls", "sep", "punct", "self", "prev", "next", "entropy"]
-SCALE = 2 ** 64
 
 
 def reduce_lines(lines):
-    """One partition's JSON lines -> [texts, failed, tokens, {(layer, head, stat index): integer sum}]."""
+    """One partition's totals line -> [texts, failed, tokens, {(layer, head, stat index): integer sum}]."""
     texts = failed = tokens = 0
     sums = {}
     for line in lines:
-        record = json.loads(line)
-        if "error" in record:
-            failed += 1
-            continue
-        n = len(record["tokens"])
-        texts += 1
-        tokens += n
-        for layer, heads in enumerate(record["head-stats"]):
-            for head, stats in enumerate(heads):
-                for k, name in enumerate(STATS):
-                    key = (layer, head, k)
-                    sums[key] = sums.get(key, 0) + round(n * stats[name] * SCALE)
+        totals = json.loads(line)
+        if totals.get("format") != "attnlab corpus totals":
+            raise ValueError(f"attnlab corpus --totals printed an unexpected line: {line[:200]!r}")
+        texts += totals["texts"]
+        failed += totals["failed"]
+        tokens += totals["tokens"]
+        heads = totals["heads"]
+        for i, value in enumerate(totals["head_sums"]):
+            key = (i // (heads * len(STATS)), i // len(STATS) % heads, i % len(STATS))
+            sums[key] = sums.get(key, 0) + int(value)
     yield [texts, failed, tokens, sums]
 
 
@@ -80,11 +76,11 @@ def main(argv=None):
         conf.setMaster(args.master)
     sc = SparkContext.getOrCreate(conf)
     sc.setLogLevel("WARN")
-    command = [args.attnlab, "--threads", str(args.threads), "corpus", "--jsonl", "-"]
+    command = [args.attnlab, "--threads", str(args.threads), "corpus", "--totals", "-"]
     if args.model:
         command[4:4] = ["--model", args.model]
-    # RDD.pipe splits the command with shlex; checkCode stays off: a partition with error records exits
-    # 3 after printing every line, and those records are counted below.
+    # RDD.pipe splits the command with shlex; checkCode stays off: a partition with failed inputs exits 3
+    # after printing its totals, which count them.
     started = time.perf_counter()
     lines = sc.textFile(args.input, minPartitions=args.partitions).pipe(shlex.join(command))
     total = lines.mapPartitions(reduce_lines).reduce(combine)

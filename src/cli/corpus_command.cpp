@@ -47,6 +47,7 @@ struct CorpusArgs {
   std::string out;
   std::string shard;
   bool jsonl = false;
+  bool totals = false;
   bool no_truncate = false;
   long long batch_tokens = 4096;
 };
@@ -369,7 +370,8 @@ void run_corpus(const CorpusArgs& a) {
     publish(staging->path(), target, shards > 1);
     std::fprintf(stderr, "attnlab: corpus: wrote %s\n", target.c_str());
   }
-  if (!a.jsonl && a.out.empty()) write_stdout(head_stats_csv(totals));
+  if (a.totals) write_stdout(totals.to_json(settings));
+  else if (!a.jsonl && a.out.empty()) write_stdout(head_stats_csv(totals));
   if (totals.failed() > 0) throw failures_error(totals.failed(), totals.texts());
 }
 
@@ -522,6 +524,11 @@ void add_corpus_command(CLI::App& app) {
   c->add_flag("--jsonl", a->jsonl,
               "Print one JSON line per input in input order, flushed per line, nothing else on stdout; an "
               "input that fails gives {\"id\", \"error\"} and the run goes on (exit code 3 at the end)");
+  c->add_flag("--totals", a->totals,
+              "Print only the run's exact totals at the end, as one JSON line on stdout (aggregate.json's "
+              "format: integer sums of 2^-64 units, which add exactly in any order), instead of the CSV: what a "
+              "pipeline that joins parts reads, e.g. Spark's RDD.pipe in examples/spark_head_stats.py")
+      ->excludes("--jsonl");
   c->add_option("--out", a->out,
                 "Write results.jsonl, head_stats.csv, token_attention.csv, layer x head figures (PNG, SVG) "
                 "and aggregate.json into DIR (a shard: into DIR/shard-<i>-of-<N>/); a finished run is skipped");

@@ -413,6 +413,27 @@ TEST(CorpusCli, ShardsMergeIntoExactlyOneRun) {
     EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
 }
 
+// --totals prints only the exact totals, as --out's aggregate.json holds them (what a pipeline that
+// joins parts, e.g. Spark's RDD.pipe, reads); it cannot be mixed with --jsonl.
+TEST(CorpusCli, TotalsPrintsTheAggregateJsonLine) {
+  TempDir tmp;
+  testing::write_file(tmp / "c.txt", numbered_corpus(23));
+  expect_run(run_cli({"corpus", (tmp / "c.txt").string(), "-m", kTiny.string(), "--out", (tmp / "out").string()}), 0,
+             "wrote");
+  const auto r = run_cli({"corpus", "-", "-m", kTiny.string(), "--totals"}, stdin_from(tmp / "c.txt"));
+  expect_run(r, 0, "attnlab: corpus: 23 texts");
+  ASSERT_EQ(lines_of(r.out).size(), 1u) << r.out;
+  // The totals equal; only the settings' record of where the input came from differs (stdin vs the file).
+  auto piped = nlohmann::json::parse(r.out);
+  auto stored = nlohmann::json::parse(read(tmp / "out" / "aggregate.json"));
+  EXPECT_EQ(piped["settings"]["input"], "-");
+  for (auto* j : {&piped, &stored})
+    for (const char* key : {"input", "input_bytes", "input_mtime_ns"}) (*j)["settings"].erase(key);
+  EXPECT_EQ(piped, stored);
+  expect_run(run_cli({"corpus", "-", "-m", kTiny.string(), "--totals", "--jsonl"}, stdin_text("the cat\n")),
+             kExitUsage, "excludes");
+}
+
 TEST(CorpusCli, WithoutOutOrJsonlPrintsTheHeadStatsCsv) {
   const auto r = run_cli({"corpus", "-", "-m", kTiny.string()}, stdin_text("the cat sat.\nhello, world\n"));
   expect_run(r, 0, "^layer,head,cls,sep,punct,self,prev,next,entropy,tokens$");
