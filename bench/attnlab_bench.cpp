@@ -11,15 +11,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <immintrin.h>
 #include <nlohmann/json.hpp>
 #include <numeric>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "attnlab/error.h"
+#include "bench_args.h"
 #include "fma_ceiling.h"
 #include "core/cpu.h"
 #include "core/float_buffer.h"
@@ -110,31 +109,24 @@ double packed_peak_gflops() {
   return 2.0 * m * n * k / best / 1e9;
 }
 
-std::string arg(int argc, char** argv, const char* name, const char* fallback) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-  return fallback;
-}
-bool flag(int argc, char** argv, const char* name) {
-  for (int i = 1; i < argc; ++i)
-    if (std::strcmp(argv[i], name) == 0) return true;
-  return false;
-}
+constexpr const char* kUsage =
+    "usage: attnlab_bench --model DIR --inputs inputs.json [--threads 2] [--repeats 20] [--no-bf16]\n"
+    "       attnlab_bench --machine   (read bandwidth, GEMM peak and FMA ceilings only)\n"
+    "  inputs.json: {\"latency\": {name: [token ids]}, \"corpus\": [texts]} (bench/run.py writes it);\n"
+    "  prints one JSON object: latency per input, corpus throughput, --bf16 latency and error\n";
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
+  using attnlab::bench::arg;
+  using attnlab::bench::flag;
+  attnlab::bench::help(argc, argv, kUsage);
   const int threads = std::stoi(arg(argc, argv, "--threads", "2"));
   attnlab::set_num_threads(threads);
   openblas_set_num_threads(threads);
   nlohmann::json result;
   result["threads"] = threads;
-  try {
-    result["isa"] = attnlab::isa_name(attnlab::active_isa());  // kernel build in use ($ATTNLAB_ISA forces one)
-  } catch (const attnlab::Error& e) {
-    std::fprintf(stderr, "attnlab_bench: error: %s\n", e.what());
-    return e.exit_code();
-  }
+  result["isa"] = attnlab::isa_name(attnlab::active_isa());  // kernel build in use ($ATTNLAB_ISA forces one)
   if (flag(argc, argv, "--machine")) {
     result["read_bandwidth_gbs"] = read_bandwidth_gbs();
     result["openblas_sgemm_gflops"] = gemm_peak_gflops();
@@ -145,12 +137,9 @@ int main(int argc, char** argv) {
     std::printf("%s\n", result.dump().c_str());
     return 0;
   }
-  const std::string model_dir = arg(argc, argv, "--model", "");
+  const std::string model_dir = attnlab::bench::required(argc, argv, "--model", kUsage);
   const int repeats = std::stoi(arg(argc, argv, "--repeats", "20"));
-  std::ifstream in(arg(argc, argv, "--inputs", ""));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const auto inputs = nlohmann::json::parse(ss.str());
+  const auto inputs = attnlab::bench::read_json(attnlab::bench::required(argc, argv, "--inputs", kUsage));
 
   const auto t_load = Clock::now();
   const attnlab::BertModel model = attnlab::load_bert_model(model_dir);
@@ -220,4 +209,6 @@ int main(int argc, char** argv) {
                       {"attention_floats", checksum}};
   std::printf("%s\n", result.dump().c_str());
   return 0;
+} catch (const std::exception& e) {
+  return attnlab::bench::fail("attnlab_bench", e);
 }

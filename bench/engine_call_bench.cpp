@@ -16,7 +16,12 @@
 
 using attnlab::bench::arg;
 
+constexpr const char* kUsage =
+    "usage: attnlab_engine_call_bench [--model DIR] [--text TEXT] [--threads 2] [--repeats 300]\n"
+    "  Engine::run(TEXT): 20 warm-up calls, then prints {\"median_ms\": ..., \"min_ms\": ...} of `repeats` calls\n";
+
 int main(int argc, char** argv) try {
+  attnlab::bench::help(argc, argv, kUsage);
   attnlab::EngineOptions options;
   options.threads = std::stoi(arg(argc, argv, "--threads", "2"));
   const attnlab::Engine engine = attnlab::Engine::open(arg(argc, argv, "--model", ""), options);
@@ -33,7 +38,6 @@ int main(int argc, char** argv) try {
   std::sort(ms.begin(), ms.end());
   std::printf("{\"median_ms\": %.6f, \"min_ms\": %.6f}\n", ms[ms.size() / 2], ms.front());
   return 0;
-} catch (const attnlab::Error& e) {
-  std::fprintf(stderr, "attnlab_engine_call_bench: %s\n", e.what());
-  return e.exit_code();
+} catch (const std::exception& e) {
+  return attnlab::bench::fail("attnlab_engine_call_bench", e);
 }

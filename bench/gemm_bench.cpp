@@ -32,8 +32,13 @@ std::vector<int> parse_rows(const std::string& list) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+constexpr const char* kUsage =
+    "usage: attnlab_gemm_bench [--threads 2] [--repeats 30] [--rows 9,128,512] [--hidden 768]\n"
+    "  the packed linear layer per bert-base shape (--hidden 384: all-MiniLM-L6-v2's) in GFLOP/s, as JSON\n";
+
+int main(int argc, char** argv) try {
   using attnlab::bench::arg;
+  attnlab::bench::help(argc, argv, kUsage);
   attnlab::set_num_threads(std::stoi(arg(argc, argv, "--threads", "2")));
   const int repeats = std::stoi(arg(argc, argv, "--repeats", "30"));
   const std::vector<int> row_counts = parse_rows(arg(argc, argv, "--rows", "9,128,512"));
@@ -83,4 +88,6 @@ int main(int argc, char** argv) {
   }
   std::printf("%s\n", report.dump(1).c_str());
   return 0;
+} catch (const std::exception& e) {
+  return attnlab::bench::fail("attnlab_gemm_bench", e);
 }

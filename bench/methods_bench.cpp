@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -15,13 +14,18 @@
 
 using attnlab::bench::arg;
 
+constexpr const char* kUsage =
+    "usage: attnlab_methods_bench --model DIR --inputs inputs.json [--threads 2] [--rounds 3]\n"
+    "  inputs.json: {\"texts\": [...], \"methods\": [\"rollout\", ...]}; prints {\"<method>\": seconds, ...}\n";
+
 int main(int argc, char** argv) try {
+  attnlab::bench::help(argc, argv, kUsage);
   attnlab::EngineOptions options;
   options.threads = std::stoi(arg(argc, argv, "--threads", "2"));
-  const attnlab::Engine engine = attnlab::Engine::open(arg(argc, argv, "--model", ""), options);
+  const std::string model = attnlab::bench::required(argc, argv, "--model", kUsage);
   const int rounds = std::stoi(arg(argc, argv, "--rounds", "3"));
-  std::ifstream in(arg(argc, argv, "--inputs", ""));
-  const nlohmann::json inputs = nlohmann::json::parse(in);
+  const nlohmann::json inputs = attnlab::bench::read_json(attnlab::bench::required(argc, argv, "--inputs", kUsage));
+  const attnlab::Engine engine = attnlab::Engine::open(model, options);
   std::vector<attnlab::Encoding> encodings;
   for (const auto& t : inputs.at("texts")) encodings.push_back(engine.encode(t.get<std::string>()));
   nlohmann::json out;
@@ -39,7 +43,6 @@ int main(int argc, char** argv) try {
   }
   std::printf("%s\n", out.dump().c_str());
   return 0;
-} catch (const attnlab::Error& e) {
-  std::fprintf(stderr, "attnlab_methods_bench: error: %s\n", e.what());
-  return e.exit_code();
+} catch (const std::exception& e) {
+  return attnlab::bench::fail("attnlab_methods_bench", e);
 }
