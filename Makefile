@@ -16,7 +16,7 @@ help:
 	@echo "make fuzz FUZZ_SECONDS=60    only the libFuzzer targets (build-fuzz/), each for FUZZ_SECONDS"
 	@echo "make build  configure and build build/attnlab"
 	@echo "make install PREFIX=/usr/local   library, CLI, headers, CMake package (find_package(attnlab))"
-	@echo "make bench  side-by-side benchmark against PyTorch + transformers and ONNX Runtime (needs tools/.venv)"
+	@echo "make bench  side-by-side benchmarks against PyTorch + transformers, ONNX Runtime, FastAPI and Spark (tools/.venv)"
 
 deps:
 	@./scripts/install_deps.sh
@@ -82,6 +82,10 @@ bench: build model tools/.venv/bin/python
 	@tools/.venv/bin/python -c "import networkx" 2>/dev/null || tools/.venv/bin/pip install --quiet networkx
 	@tools/.venv/bin/python bench/methods_bench.py --build $(BUILD_DIR)
 	@tools/.venv/bin/python bench/corpus_bench.py --attnlab $(BUILD_DIR)/attnlab --spark-python "$$(scripts/test_venv.sh)"
+	@tools/.venv/bin/python -c "import fastapi, uvicorn" 2>/dev/null || tools/.venv/bin/pip install --quiet fastapi uvicorn
+	@scripts/install_wheel.sh >/dev/null
+	@tools/.venv/bin/python bench/serve_bench.py --attnlab $(BUILD_DIR)/attnlab --package-python "$$(scripts/test_venv.sh)" \
+		--engine-call-bench $(BUILD_DIR)/bench/attnlab_engine_call_bench
 
 clean:
 	rm -rf $(BUILD_DIR) build-debug build-asan build-tsan build-fuzz
