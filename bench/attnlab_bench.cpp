@@ -10,7 +10,6 @@
 #include <cmath>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <immintrin.h>
 #include <nlohmann/json.hpp>
 #include <numeric>

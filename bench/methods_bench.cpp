@@ -4,7 +4,6 @@
 // inputs.json: {"texts": [...], "methods": ["rollout", ...]}; prints {"<method>": seconds, ...}.
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 

@@ -25,37 +25,28 @@ import time
 STATS = ["cls", "sep", "punct", "self", "prev", "next", "entropy"]
 
 
-def reduce_lines(lines):
-    """One partition's totals line -> [texts, failed, tokens, {(layer, head, stat index): integer sum}]."""
-    texts = failed = tokens = 0
-    sums = {}
-    for line in lines:
-        totals = json.loads(line)
-        if totals.get("format") != "attnlab corpus totals":
-            raise ValueError(f"attnlab corpus --totals printed an unexpected line: {line[:200]!r}")
-        texts += totals["texts"]
-        failed += totals["failed"]
-        tokens += totals["tokens"]
-        heads = totals["heads"]
-        for i, value in enumerate(totals["head_sums"]):
-            key = (i // (heads * len(STATS)), i // len(STATS) % heads, i % len(STATS))
-            sums[key] = sums.get(key, 0) + int(value)
-    yield [texts, failed, tokens, sums]
+def parse_totals(line):
+    """One partition's totals line -> [texts, failed, tokens, layers, heads, [integer sums]], the sums in
+    attnlab's order: layer by layer, head by head, one per statistic."""
+    totals = json.loads(line)
+    if totals.get("format") != "attnlab corpus totals":
+        raise ValueError(f"attnlab corpus --totals printed an unexpected line: {line[:200]!r}")
+    return [totals["texts"], totals["failed"], totals["tokens"], totals["layers"], totals["heads"],
+            [int(v) for v in totals["head_sums"]]]
 
 
 def combine(a, b):
-    sums = dict(a[3])
-    for key, value in b[3].items():
-        sums[key] = sums.get(key, 0) + value
-    return [a[0] + b[0], a[1] + b[1], a[2] + b[2], sums]
+    if a[3:5] != b[3:5]:
+        raise ValueError(f"partitions ran different models: {a[3]} x {a[4]} and {b[3]} x {b[4]} heads")
+    return [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3], a[4], [x + y for x, y in zip(a[5], b[5])]]
 
 
 def head_stats_rows(total):
     """[(layer, head, [means in STATS order], tokens)] from the combined totals."""
-    texts, failed, tokens, sums = total
-    heads = sorted({(layer, head) for layer, head, _ in sums})
-    return [(layer, head, [math.ldexp(float(sums[(layer, head, k)]), -64) / tokens for k in range(len(STATS))], tokens)
-            for layer, head in heads]
+    _, _, tokens, layers, heads, sums = total
+    k = len(STATS)
+    return [(i // heads, i % heads, [math.ldexp(float(v), -64) / tokens for v in sums[i * k:(i + 1) * k]], tokens)
+            for i in range(layers * heads)] if tokens else []
 
 
 def main(argv=None):
@@ -83,11 +74,11 @@ def main(argv=None):
     # after printing its totals, which count them.
     started = time.perf_counter()
     lines = sc.textFile(args.input, minPartitions=args.partitions).pipe(shlex.join(command))
-    total = lines.mapPartitions(reduce_lines).reduce(combine)
+    total = lines.map(parse_totals).reduce(combine)  # one totals line per partition
     job_seconds = time.perf_counter() - started
     sc.stop()
 
-    texts, failed, tokens, _ = total
+    texts, failed, tokens = total[:3]
     with open(args.out, "w") as f:
         f.write("layer,head," + ",".join(STATS) + ",tokens\n")
         for layer, head, means, weight in head_stats_rows(total):
