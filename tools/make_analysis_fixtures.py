@@ -10,9 +10,10 @@ torch in float64, numpy and networkx, following each paper's reference code step
   divided by its sum.
 - norm, norm-heads: gorokoba560/norm-analysis-of-transformer: f_h(x_j) = value_j^h W_O^h (value
   with its bias, no b_O), ||sum_h alpha f|| per layer and ||alpha f|| per head.
-- alti, alti-rollout: mt-upc/transformer-contributions ModelWrapper.get_contributions, then
-  normalize_contributions(scaling='min_sum', resultant_norm=||y||_1) and compute_joint_attention
-  (no residual).
+- alti, alti-rollout: mt-upc/transformer-contributions ModelWrapper.get_contributions at its
+  head commit 4f89039 (since d0f1468 the LayerNorm scale is 1 / std(-1, unbiased=False), the std
+  LayerNorm itself divides by), then normalize_contributions(scaling='min_sum',
+  resultant_norm=||y||_1) and compute_joint_attention (no residual).
 - value-zeroing: hmohebbi/ValueZeroing scoring/value_zeroing.py: each layer rerun on its input with
   token t's value vectors zeroed in every head (a hook on attention.self.value), cosine distance to
   the original output, rows divided by their sums. Cosines in float64 (the distances are ~1e-6).
@@ -161,7 +162,7 @@ class Reference:
             attn_output = transformed_vectors.sum(dim=1)
             bias_term = l_transform(mod.output.dense.bias.detach().to(dtype), ln_w)
             pre_ln = self.captured[("pre_ln", l)].to(dtype)
-            std_coef = 1 / (pre_ln + ln.eps).std(-1).view(-1, 1)
+            std_coef = 1 / (pre_ln + ln.eps).std(-1, unbiased=False).view(-1, 1)
             resultant = (attn_output + bias_term) * std_coef + ln_b
             transformed_std = transformed_vectors * std_coef.unsqueeze(-1)
             importance = -F.pairwise_distance(transformed_std, resultant.unsqueeze(1), p=1)

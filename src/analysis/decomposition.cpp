@@ -50,22 +50,23 @@ Transformed transform(const BertModel& m, const Result& run, int layer) {
   return t;
 }
 
-// std(-1) as torch computes it by default: unbiased (divides by hidden - 1).
-double unbiased_std(const std::vector<double>& x) {
+// std(-1, unbiased=False): divides by hidden, as LayerNorm's own variance does.
+double biased_std(const std::vector<double>& x) {
   double mean = 0.0;
   for (double v : x) mean += v;
   mean /= static_cast<double>(x.size());
   double ss = 0.0;
   for (double v : x) ss += (v - mean) * (v - mean);
-  return std::sqrt(ss / static_cast<double>(x.size() - 1));
+  return std::sqrt(ss / static_cast<double>(x.size()));
 }
 
 // ALTI's contributions of one layer, rows normalised ([n * n]). For query i, the attention block's
 // output before LayerNorm is sum_j v_ij + b_O with v_ij = sum_h alpha_hij f_h(x_j) + [i == j] x_i;
 // LayerNorm's linear part maps v_ij to T_i(x_j) = (v_ij - mean(v_ij)) * gamma / s_i and the whole
 // to y_i = (sum_j (v_ij - mean) * gamma + (b_O - mean(b_O)) * gamma) / s_i + beta, where s_i is the
-// reference's scale: the unbiased std of the pre-LayerNorm state (contributions.py's
-// (pre_ln_states + eps).std(-1); the eps shifts every element and leaves the std as it is).
+// reference's scale: the biased std of the pre-LayerNorm state (contributions.py's
+// (pre_ln_states + eps).std(-1, unbiased=False); the eps shifts every element and leaves the std as
+// it is, so LayerNorm's own eps inside the square root is not part of it).
 // c_ij = max(0, ||y_i||_1 - ||T_i(x_j) - y_i + 1e-6||_1) (F.pairwise_distance adds its eps to the
 // difference), divided by the row's sum.
 std::vector<double> alti_layer(const BertModel& m, const Result& run, int layer) {
@@ -96,7 +97,7 @@ std::vector<double> alti_layer(const BertModel& m, const Result& run, int layer)
       for (int j = 0; j < n; ++j) s += v[static_cast<size_t>(j) * hidden + o];
       pre[static_cast<size_t>(o)] = s;
     }
-    const double scale = 1.0 / unbiased_std(pre);
+    const double scale = 1.0 / biased_std(pre);
     // v_ij -> T_i(x_j) in place; y_i accumulates them.
     for (int j = 0; j < n; ++j) {
       double* vij = v.data() + static_cast<size_t>(j) * hidden;
