@@ -86,6 +86,7 @@ bench: build model tools/.venv/bin/python
 	@scripts/install_wheel.sh >/dev/null
 	@tools/.venv/bin/python bench/serve_bench.py --attnlab $(BUILD_DIR)/attnlab --package-python "$$(scripts/test_venv.sh)" \
 		--engine-call-bench $(BUILD_DIR)/bench/attnlab_engine_call_bench
+	@python3 bench/classroom_bench.py --attnlab $(BUILD_DIR)/attnlab --model models/all-MiniLM-L6-v2
 
 clean:
 	rm -rf $(BUILD_DIR) build-debug build-asan build-tsan build-fuzz

@@ -20,7 +20,7 @@ pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo)  # figure text
 find_package(CURL REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # sha256 of Hub downloads (libcrypto)
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # test server for the downloader
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # tests only: the fake Hub and the HTTP clients of the server tests
 if(ATTNLAB_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -7,8 +7,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"; jobs="${2:-2}"
 build=build-fuzz
-declare -A max_len=([safetensors]=8192 [config]=4096 [tokenizer_files]=8192 [encode]=4096 [hub_headers]=4096 [api_request]=4096)
-targets=(safetensors config tokenizer_files encode hub_headers api_request)
+declare -A max_len=([safetensors]=8192 [config]=4096 [tokenizer_files]=8192 [encode]=4096 [hub_headers]=4096 [api_request]=4096 [http_request]=4096)
+targets=(safetensors config tokenizer_files encode hub_headers api_request http_request)
 [ $# -gt 2 ] && targets=("${@:3}")  # run_fuzzers.sh SECONDS JOBS TARGET...: only these
 mkdir -p "$build/artifacts" "$build/logs"
 

@@ -1,7 +1,5 @@
-// `attnlab serve` (server.h) on cpp-httplib.
+// `attnlab serve` (server.h): routes, guards and the API over the event loop of http_server.h.
 #include "server/server.h"
-
-#include <httplib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -19,6 +17,7 @@
 #include "attnlab/version.h"
 #include "attnlab/viewer.h"
 #include "server/api.h"
+#include "server/http_server.h"
 #include "server/response_cache.h"
 
 namespace attnlab::server {
@@ -142,23 +141,57 @@ std::string lower(std::string s) {
   return s;
 }
 
-// When the request being served on this thread arrived (set before routing).
-thread_local Clock::time_point request_started{};
-
-const char* status_text(int status) {
-  switch (status) {
-    case 400: return "bad request";
-    case 404: return "not found";
-    case 408: return "request timeout";
-    case 413: return "request body too large";
-    case 414: return "request URI too long";
-    case 431: return "request headers too large";
-    default: return status >= 500 ? "server error" : "request refused";
-  }
-}
-
 const char* const kApiRoutes[] = {"/api/tokenize", "/api/attention", "/api/view"};
 const char* const kPageRoutes[] = {"/", "/toy", "/healthz", "/api/models"};
+
+// API requests are tokenized, answered from the cache or sent to the worker, and formatted on these
+// threads (never on the event loop's); each mostly waits for the worker. Jobs run in arrival order.
+class HandlerPool {
+ public:
+  explicit HandlerPool(int threads) {
+    for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { loop(); });
+  }
+  ~HandlerPool() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  void submit(std::function<void()> job) {
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+void set_content(HttpResponse& res, std::string body, std::string_view type) {
+  res.body = std::move(body);
+  res.set_header("Content-Type", std::string(type));
+}
 
 }  // namespace
 
@@ -168,19 +201,27 @@ bool is_loopback_host(const std::string& host) {
 }
 
 struct Server::Impl {
+  // An API request on its way through the handler pool.
+  struct Job {
+    HttpRequest request;
+    Reply reply;
+    Clock::time_point arrived;
+  };
+
   std::vector<ServedModel> models;
   ServeOptions options;
-  httplib::Server http;
   Worker worker;
   ResponseCache cache;
-  int port = 0;
   std::string app_page, toy_page, models_json;
+  std::unique_ptr<HttpServer> http;
+  HandlerPool pool;  // last: its threads stop first, while everything they use still exists
 
   Impl(std::vector<ServedModel> m, ServeOptions o)
       : models(std::move(m)),
         options(std::move(o)),
         worker(options.max_waiting, options.max_batch),
-        cache(options.cache_bytes) {}
+        cache(options.cache_bytes),
+        pool(options.handler_threads) {}
 
   const ServedModel& model_for(const std::string& name) const {
     if (name.empty()) return models.front();
@@ -193,8 +234,8 @@ struct Server::Impl {
 
   // Host must name this server: a page elsewhere that rebinds its own DNS name to 127.0.0.1 sends
   // its own name here. Bound to a wildcard address, any name is accepted (--allow-remote says so).
-  bool host_allowed(const httplib::Request& req) const {
-    const std::string host = lower(host_name(req.get_header_value("Host")));
+  bool host_allowed(const HttpRequest& req) const {
+    const std::string host = lower(host_name(req.header("host")));
     if (host.empty()) return false;
     if (is_loopback_host(options.host)) return is_loopback_host(host);
     if (options.host == "0.0.0.0" || options.host == "::") return true;
@@ -203,15 +244,41 @@ struct Server::Impl {
                              host.compare(1, bound.size(), bound) == 0 && host.back() == ']');
   }
 
-  void send_error(httplib::Response& res, int status, std::string_view message) {
+  static void send_error(HttpResponse& res, int status, std::string_view message) {
     res.status = status;
-    res.set_content(error_json(status, message), "application/json");
+    set_content(res, error_json(status, message), "application/json");
+  }
+
+  // Every answer's security headers; the access log line; then out.
+  void finish(const HttpRequest* req, HttpResponse& res, Clock::time_point started) {
+    const bool page = res.header("Content-Type").rfind("text/html", 0) == 0;
+    if (!page) res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Cache-Control", "no-store");
+    log(req, res, std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+  }
+
+  void log(const HttpRequest* req, const HttpResponse& res, double ms) {
+    char line[512];
+    std::snprintf(line, sizeof line, "%s %s %d %.1f ms %zu bytes", req ? req->method.c_str() : "-",
+                  req ? printable(req->path.substr(0, 200)).c_str() : "-", res.status, ms, res.body.size());
+    std::string text = line;
+    if (req && options.log_text && !req->body.empty()) {
+      const nlohmann::json doc = nlohmann::json::parse(req->body, nullptr, false);
+      if (doc.is_object() && doc.contains("text") && doc["text"].is_string())
+        text += " text=" + printable(doc["text"].get<std::string>().substr(0, 200));
+    }
+    if (options.log) options.log(text);
+    else std::fprintf(stderr, "%s\n", text.c_str());
   }
 
   // The forward pass of a request, through the worker; 503 with Retry-After when the queue is full
   // or the deadline passes.
-  Result forward(const ServedModel& model, const Encoding& encoding, bool qkv, httplib::Response& res) {
-    std::optional<Result> out = worker.run(model.engine, encoding, qkv, Clock::now() + options.deadline);
+  Result forward(const ServedModel& model, const Encoding& encoding, bool qkv, Clock::time_point deadline,
+                 HttpResponse& res) {
+    std::optional<Result> out = worker.run(model.engine, encoding, qkv, deadline);
     if (!out) {
       res.set_header("Retry-After", "1");
       throw ApiError(503, "the server is busy; retry in a second");
@@ -219,13 +286,34 @@ struct Server::Impl {
     return std::move(*out);
   }
 
-  // Runs a JSON API call: parse, answer; every failure is a JSON error. Tokenizing and formatting
-  // run on the connection's thread, only the forward pass on the worker. A request the cache has
-  // seen (same route, model and body) gets the kept answer.
-  void api(const httplib::Request& req, httplib::Response& res,
-           const std::function<std::string(const ServedModel&, const ApiRequest&)>& answer) {
+  // The API routes' answers (on a pool thread).
+  std::string answer(const HttpRequest& req, const ServedModel& m, const ApiRequest& r, Clock::time_point deadline,
+                     HttpResponse& res) {
+    if (req.path == "/api/tokenize") return tokenize_json(m.engine->info(), encode_request(*m.engine, r));
+    if (req.path == "/api/attention") {
+      const Result out = forward(m, encode_request(*m.engine, r), r.qk, deadline, res);
+      return attention_json(m.engine->info(), r, out);
+    }
+    const Result out = forward(m, encode_request(*m.engine, r), true, deadline, res);  // /api/view
+    const ViewerInput input{r.text, r.pair, &out};
+    ViewerOptions view;
+    view.layers = r.layers;
+    std::sort(view.layers.begin(), view.layers.end());
+    return viewer_data_json(m.engine->info(), std::span<const ViewerInput>(&input, 1), view);
+  }
+
+  // Runs a JSON API call: parse, answer; every failure is a JSON error. A request the cache has seen
+  // (same route, model and body) gets the kept answer.
+  void api(Job& job) {
+    const HttpRequest& req = job.request;
+    HttpResponse res;
+    const Clock::time_point deadline = job.arrived + options.deadline;
     try {
-      const std::string type = lower(req.get_header_value("Content-Type"));
+      if (Clock::now() >= deadline) {
+        res.set_header("Retry-After", "1");
+        throw ApiError(503, "the server is busy; retry in a second");
+      }
+      const std::string type = lower(req.header("content-type"));
       if (type.rfind("application/json", 0) != 0)
         throw ApiError(415, "send the request as Content-Type: application/json");
       const ApiRequest request = parse_request(req.body, options.max_body_bytes);
@@ -233,12 +321,12 @@ struct Server::Impl {
       check_selection(request, model.engine->info());
       const std::string key = req.path + '\n' + model.name + '\n' + req.body;
       if (std::optional<std::string> kept = cache.find(key)) {
-        res.set_content(std::move(*kept), "application/json");
-        return;
+        set_content(res, std::move(*kept), "application/json");
+      } else {
+        std::string body = answer(req, model, request, deadline, res);
+        cache.keep(key, body);
+        set_content(res, std::move(body), "application/json");
       }
-      std::string body = answer(model, request);
-      cache.keep(key, body);
-      res.set_content(std::move(body), "application/json");
     } catch (const ApiError& e) {
       send_error(res, e.status, e.what());
     } catch (const std::bad_alloc&) {
@@ -246,118 +334,55 @@ struct Server::Impl {
       send_error(res, 503, "out of memory for this request");
     } catch (const Error& e) {
       send_error(res, 500, e.what());
-    }
-  }
-
-  void routes() {
-    http.Get("/", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(app_page, std::string(kViewerPageMediaType));
-    });
-    http.Get("/toy", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(toy_page, std::string(kViewerPageMediaType));
-    });
-    http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("{\"status\": \"ok\"}", "application/json");
-    });
-    http.Get("/api/models", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(models_json, "application/json");
-    });
-    http.Post("/api/tokenize", [this](const httplib::Request& req, httplib::Response& res) {
-      api(req, res, [](const ServedModel& m, const ApiRequest& r) {
-        return tokenize_json(m.engine->info(), encode_request(*m.engine, r));
-      });
-    });
-    http.Post("/api/attention", [this](const httplib::Request& req, httplib::Response& res) {
-      api(req, res, [this, &res](const ServedModel& m, const ApiRequest& r) {
-        const Result out = forward(m, encode_request(*m.engine, r), r.qk, res);
-        return attention_json(m.engine->info(), r, out);
-      });
-    });
-    http.Post("/api/view", [this](const httplib::Request& req, httplib::Response& res) {
-      api(req, res, [this, &res](const ServedModel& m, const ApiRequest& r) {
-        const Result out = forward(m, encode_request(*m.engine, r), true, res);
-        const ViewerInput input{r.text, r.pair, &out};
-        ViewerOptions view;
-        view.layers = r.layers;
-        std::sort(view.layers.begin(), view.layers.end());
-        return viewer_data_json(m.engine->info(), std::span<const ViewerInput>(&input, 1), view);
-      });
-    });
-    // Anything else: 405 on a known path (with Allow), else 404; never the file system.
-    const auto fallback = [this](const httplib::Request& req, httplib::Response& res) {
-      const bool api_route = std::find(std::begin(kApiRoutes), std::end(kApiRoutes), req.path) != std::end(kApiRoutes);
-      const bool page_route = std::find(std::begin(kPageRoutes), std::end(kPageRoutes), req.path) != std::end(kPageRoutes);
-      if (api_route || page_route) {
-        res.set_header("Allow", api_route ? "POST" : "GET, HEAD");
-        send_error(res, 405, req.method + " is not allowed on " + req.path);
-      } else {
-        send_error(res, 404, "no such page or API route");
-      }
-    };
-    http.Get(".*", fallback);
-    http.Post(".*", fallback);
-    http.Put(".*", fallback);
-    http.Delete(".*", fallback);
-    http.Patch(".*", fallback);
-    http.Options(".*", fallback);
-  }
-
-  void guards() {
-    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      request_started = Clock::now();
-      if (req.headers.size() > options.max_headers) {
-        send_error(res, 431, "too many request headers (at most " + std::to_string(options.max_headers) + ")");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      if (!host_allowed(req)) {
-        send_error(res, 421, "the Host header must name this server (" + options.host + ")");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      // No cross-origin caller: a request that says where it comes from must come from here.
-      if (req.has_header("Origin")) {
-        const std::string origin = lower(req.get_header_value("Origin"));
-        if (origin != "http://" + lower(req.get_header_value("Host"))) {
-          send_error(res, 403, "cross-origin requests are refused");
-          return httplib::Server::HandlerResponse::Handled;
-        }
-      }
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
-    http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
-      const bool page = res.get_header_value("Content-Type").rfind("text/html", 0) == 0;
-      if (!page) res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-      res.set_header("X-Content-Type-Options", "nosniff");
-      res.set_header("Referrer-Policy", "no-referrer");
-      res.set_header("X-Frame-Options", "DENY");
-      res.set_header("Cache-Control", "no-store");
-    });
-    // httplib's own refusals (a body over the cap, a malformed request line) get a JSON body too.
-    http.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
-      if (res.body.empty()) send_error(res, res.status, status_text(res.status));
-    });
-    http.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    } catch (const std::exception&) {
       send_error(res, 500, "internal error");
-    });
+    }
+    finish(&req, res, job.arrived);
+    job.reply.send(std::move(res));
   }
 
-  void logging() {
-    http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-      char line[512];
-      const double ms = request_started == Clock::time_point{}
-                            ? 0.0
-                            : std::chrono::duration<double, std::milli>(Clock::now() - request_started).count();
-      request_started = Clock::time_point{};
-      std::snprintf(line, sizeof line, "%s %s %d %.1f ms %zu bytes", req.method.c_str(),
-                    printable(req.path.substr(0, 200)).c_str(), res.status, ms, res.body.size());
-      std::string text = line;
-      if (options.log_text && !req.body.empty()) {
-        const nlohmann::json doc = nlohmann::json::parse(req.body, nullptr, false);
-        if (doc.is_object() && doc.contains("text") && doc["text"].is_string())
-          text += " text=" + printable(doc["text"].get<std::string>().substr(0, 200));
-      }
-      if (options.log) options.log(text);
-      else std::fprintf(stderr, "%s\n", text.c_str());
-    });
+  // On the event loop's thread: guards, then pages at once and API calls to the pool.
+  void on_request(HttpRequest req, Reply reply) {
+    const Clock::time_point arrived = Clock::now();
+    HttpResponse res;
+    const bool api_route = std::find(std::begin(kApiRoutes), std::end(kApiRoutes), req.path) != std::end(kApiRoutes);
+    const bool page_route = std::find(std::begin(kPageRoutes), std::end(kPageRoutes), req.path) != std::end(kPageRoutes);
+    const bool get = req.method == "GET" || req.method == "HEAD";
+    if (!host_allowed(req)) {
+      send_error(res, 421, "the Host header must name this server (" + options.host + ")");
+    } else if (req.has_header("origin") && lower(req.header("origin")) != "http://" + lower(req.header("host"))) {
+      // No cross-origin caller: a request that says where it comes from must come from here.
+      send_error(res, 403, "cross-origin requests are refused");
+    } else if (api_route && req.method == "POST") {
+      pool.submit([this, job = std::make_shared<Job>(Job{std::move(req), std::move(reply), arrived})] { api(*job); });
+      return;
+    } else if (page_route && get) {
+      if (req.path == "/") set_content(res, app_page, kViewerPageMediaType);
+      else if (req.path == "/toy") set_content(res, toy_page, kViewerPageMediaType);
+      else if (req.path == "/healthz") set_content(res, "{\"status\": \"ok\"}", "application/json");
+      else set_content(res, models_json, "application/json");
+    } else if (api_route || page_route) {
+      // Anything else: 405 on a known path (with Allow), else 404; never the file system.
+      res.set_header("Allow", api_route ? "POST" : "GET, HEAD");
+      send_error(res, 405, req.method + " is not allowed on " + req.path);
+    } else {
+      send_error(res, 404, "no such page or API route");
+    }
+    finish(&req, res, arrived);
+    reply.send(std::move(res));
+  }
+
+  HttpHandlers handlers() {
+    HttpHandlers h;
+    h.on_request = [this](HttpRequest req, Reply reply) { on_request(std::move(req), std::move(reply)); };
+    h.error_response = [this](int status, const std::string& message) {
+      HttpResponse res;
+      send_error(res, status, message);
+      finish(nullptr, res, Clock::now());  // headers only: the log line comes from on_answer
+      return res;
+    };
+    h.on_answer = [this](const HttpRequest* req, const HttpResponse& res, double ms) { log(req, res, ms); };
+    return h;
   }
 };
 
@@ -383,29 +408,22 @@ Server::Server(std::vector<ServedModel> models, ServeOptions options)
   const ContextTest context = run_context_test(toy.parameters, toy.input, 0, 1.0f);
   s.toy_page = viewer_page(toy_viewer_data(toy_json(toy, context, "103", 1.0f)), "attnlab: toy attention");
 
-  const int threads = s.options.http_threads;
-  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  s.http.set_payload_max_length(s.options.max_body_bytes);
-  s.http.set_read_timeout(s.options.read_timeout);
-  s.http.set_write_timeout(std::chrono::seconds(10));
-  s.http.set_keep_alive_max_count(1000);
-  s.routes();
-  s.guards();
-  s.logging();
-  if (s.options.port == 0) {
-    s.port = s.http.bind_to_any_port(s.options.host);
-  } else {
-    s.port = s.http.bind_to_port(s.options.host, s.options.port) ? s.options.port : -1;
-  }
-  if (s.port <= 0)
-    throw Error("serve: cannot listen on " + s.options.host + " port " + std::to_string(s.options.port) +
-                    " (in use, or not an address of this machine)",
-                kExitIo);
+  HttpServerOptions http;
+  http.host = s.options.host;
+  http.port = s.options.port;
+  http.limits.max_headers = s.options.max_headers;
+  http.limits.max_body = s.options.max_body_bytes;
+  http.max_connections = s.options.max_connections;
+  http.max_connections_per_peer = s.options.max_connections_per_peer;
+  http.head_timeout = s.options.read_timeout;
+  http.body_timeout = s.options.body_timeout;
+  http.idle_timeout = s.options.idle_timeout;
+  s.http = std::make_unique<HttpServer>(std::move(http), s.handlers());
 }
 
 Server::~Server() = default;
-int Server::port() const { return impl_->port; }
-void Server::run() { impl_->http.listen_after_bind(); }
-void Server::stop() { impl_->http.stop(); }
+int Server::port() const { return impl_->http->port(); }
+void Server::run() { impl_->http->run(); }
+void Server::stop() { impl_->http->stop(); }
 
 }  // namespace attnlab::server

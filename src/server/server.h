@@ -1,6 +1,8 @@
 // `attnlab serve`: the viewer as a local web app plus a JSON API, over one or more loaded engines.
 // Safe by default: loopback only, Host header checked (no DNS rebinding), no CORS, capped bodies and
-// headers, a bounded work queue, security headers, nothing served from the file system.
+// headers, capped connections, strict HTTP framing, a bounded work queue, security headers, nothing
+// served from the file system. Connections live on one event loop (http_server.h): idle ones hold no
+// thread, so a classroom of browsers keeping keep-alive connections open costs nothing.
 #pragma once
 
 #include <chrono>
@@ -21,8 +23,12 @@ struct ServeOptions {
   int max_waiting = 64;                   // requests waiting for the engine beyond this: 503 + Retry-After
   int max_batch = 32;                     // waiting requests run together in one batch, at most this many
   std::chrono::milliseconds deadline{30000};  // a request still waiting after this: 503
-  std::chrono::seconds read_timeout{5};   // a client silent this long is dropped
-  int http_threads = 24;                  // connections served at once
+  std::chrono::milliseconds read_timeout{5000};   // a request's head must be in this long after its first byte
+  std::chrono::milliseconds body_timeout{30000};  // and its body this long after the head
+  std::chrono::milliseconds idle_timeout{60000};  // an idle keep-alive connection is closed after this
+  size_t max_connections = 4096;          // open at once; at the cap the longest-idle one is closed
+  size_t max_connections_per_peer = 1024; // from one address; beyond, when none is idle: 503
+  int handler_threads = 32;               // API requests tokenized and formatted at once (more wait in turn)
   bool log_text = false;                  // the access log never shows texts unless asked
   size_t cache_bytes = 32 << 20;          // answers of recent identical API requests kept; 0: none
   std::function<void(const std::string&)> log;  // one line per request; default: stderr

@@ -1,7 +1,7 @@
 // attnlab serve's web app and JSON API through a real HTTP client on 127.0.0.1: every route, every
 // error status, hostile requests, and a bounded load test whose answers must equal single requests.
 #include "server/response_cache.h"
-#include "server/server.h"
+#include "served.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "../cli/cli_run.h"
 #include "attnlab/viewer.h"
 
 namespace attnlab::server {
@@ -23,47 +22,8 @@ using nlohmann::json;
 using testing::kMinilm;
 using testing::kTiny;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-
-// A server on a free loopback port, serving until the fixture ends.
-class Served {
- public:
-  explicit Served(ServeOptions options = {}, std::vector<std::string> models = {kTiny.string()}) {
-    std::vector<ServedModel> served;
-    for (const std::string& m : models) served.push_back({m, std::make_shared<const Engine>(Engine::open(m))});
-    options.port = 0;
-    options.log = [this](const std::string& line) {
-      std::lock_guard lock(log_mutex_);
-      log_ += line + "\n";
-    };
-    server_ = std::make_unique<Server>(std::move(served), options);
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~Served() {
-    server_->stop();
-    thread_.join();
-  }
-  int port() const { return server_->port(); }
-  httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port());
-    c.set_read_timeout(std::chrono::seconds(60));
-    return c;
-  }
-  std::string log() {
-    std::lock_guard lock(log_mutex_);
-    return log_;
-  }
-
- private:
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  std::mutex log_mutex_;
-  std::string log_;
-};
+using testing_support::kSanitized;
+using testing_support::Served;
 
 httplib::Result post(httplib::Client& c, const std::string& path, const std::string& body) {
   return c.Post(path.c_str(), body, "application/json");
