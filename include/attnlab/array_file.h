@@ -48,6 +48,16 @@ class ArrayFileWriter {
   void add(std::string_view name, std::span<const std::int32_t> data, const std::vector<std::int64_t>& shape);
   void add(std::string_view name, std::span<const std::int64_t> data, const std::vector<std::int64_t>& shape);
 
+  // One float32 array streamed in pieces, as a forward pass makes them (a layer at a time): its
+  // name and shape, then every element in order over any number of append() calls, then
+  // end_array(), which checks that the shape's elements all came. .npz only (its members are written
+  // in turn; the CRC in the member's header is filled in at end_array()); .safetensors, whose header
+  // lists every array's offset before any data, refuses it (kExitFailure). Nothing else may be
+  // added between begin_floats() and end_array().
+  void begin_floats(std::string_view name, const std::vector<std::int64_t>& shape);
+  void append(std::span<const float> data);
+  void end_array();
+
   // Finishes the file and renames it onto the target. Adding after commit() is an error.
   void commit();
 

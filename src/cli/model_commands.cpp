@@ -1,8 +1,13 @@
 // `attnlab tokenize` and `attnlab attention`: the notebook's real-BERT cell (step 3) for any
 // BERT-family checkpoint, printed like the notebook or as JSON with every layer and head.
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/notebook_text.h"
@@ -195,6 +200,69 @@ void run_attention_method(const AttentionOptions& o) {
   write_stdout(bert_example_text(text, pair, enc.tokens, o.query, a.row(o.query, o.layer, o.head), o.method + where));
 }
 
+// The attentions of a .npz output, written a layer at a time on a thread of their own while the
+// forward pass computes the next layer: the engine hands each layer's [heads, seq, seq] block as it
+// is final (RunOptions::on_layer; with attentions kept, the views point into Result::attentions,
+// alive as long as the result). finish() waits for the last layer and rethrows a write error.
+class LayerStream {
+ public:
+  LayerStream(ArrayFileWriter& file, const std::vector<std::int64_t>& shape) : file_(file) {
+    file_.begin_floats("attentions", shape);
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~LayerStream() {
+    close();
+    if (thread_.joinable()) thread_.join();
+  }
+  void push(std::span<const float> layer) {
+    {
+      std::lock_guard lock(mutex_);
+      pending_.push_back(layer);
+    }
+    cv_.notify_one();
+  }
+  void finish() {
+    close();
+    thread_.join();
+    if (error_) std::rethrow_exception(error_);
+    file_.end_array();
+  }
+
+ private:
+  void close() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    cv_.notify_one();
+  }
+  void loop() {
+    for (;;) {
+      std::span<const float> layer;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return closed_ || !pending_.empty(); });
+        if (pending_.empty()) return;
+        layer = pending_.front();
+        pending_.pop_front();
+      }
+      if (error_) continue;  // a failed write stops the writing, not the pass
+      try {
+        file_.append(layer);
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+    }
+  }
+  ArrayFileWriter& file_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::span<const float>> pending_;
+  bool closed_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
 void run_attention(const AttentionOptions& o) {
   if (!o.method.empty()) return run_attention_method(o);
   // Figure paths are checked before any work is done.
@@ -208,7 +276,16 @@ void run_attention(const AttentionOptions& o) {
   const auto [engine, text, pair, enc] = open_and_encode(o);
   const ModelInfo& info = engine.info();
   const int seq = static_cast<int>(enc.size());
-  const Result out = engine.run(enc);
+  std::optional<LayerStream> stream;
+  RunOptions run;
+  if (arrays && array_file_format(o.output) == ArrayFileFormat::kNpz) {
+    stream.emplace(*arrays, std::vector<std::int64_t>{info.num_layers, info.num_heads, seq, seq});
+    run.on_layer = [&stream](std::span<const LayerView> views) {
+      stream->push({views[0].attention.data, views[0].attention.size()});
+    };
+  }
+  const Result out = engine.run(enc, run);
+  if (stream) stream->finish();
   const AttentionTensor& att = out.attentions;
 
   const std::string where = "Layer " + std::to_string(o.layer) + ", head " + std::to_string(o.head);
@@ -229,7 +306,7 @@ void run_attention(const AttentionOptions& o) {
     const int l = att.layers(), h = att.heads();
     const std::vector<std::int64_t> ids(enc.input_ids.begin(), enc.input_ids.end());
     const std::vector<std::int64_t> types(enc.token_type_ids.begin(), enc.token_type_ids.end());
-    arrays->add("attentions", att.view().span(), {l, h, seq, seq});
+    if (!stream) arrays->add("attentions", att.view().span(), {l, h, seq, seq});
     arrays->add("input_ids", ids, {seq});
     arrays->add("token_type_ids", types, {seq});
     arrays->add("last_hidden_state", out.last_hidden_state, {seq, out.hidden});

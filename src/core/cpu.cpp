@@ -86,6 +86,11 @@ const char* isa_name(Isa isa) {
 
 bool isa_supported(Isa isa) { return built(isa) && cpu_has(isa); }
 
+bool cpu_has_clmul() {
+  static const bool yes = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+  return yes;
+}
+
 Isa isa_from_setting(std::string_view value) {
   if (value.empty()) return best_supported();
   const std::string what = "ATTNLAB_ISA=" + std::string(value);

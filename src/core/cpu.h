@@ -20,6 +20,9 @@ const char* isa_name(Isa isa);
 // a compiler that accepts the AVX-512 flags).
 bool isa_supported(Isa isa);
 
+// Carry-less multiplication (PCLMULQDQ) and SSE4.1: the CRC-32 folding of io/crc32.cpp.
+bool cpu_has_clmul();
+
 // The build kernels use: the best supported one, unless $ATTNLAB_ISA names another or set_isa()
 // chose one. Decided on the first call; an unknown $ATTNLAB_ISA, or one this CPU lacks, is an
 // attnlab::Error with exit code kExitUsage ("ATTNLAB_ISA=avx512: this CPU does not support

@@ -64,6 +64,19 @@ void OutputFile::write(const void* data, std::size_t size) {
   offset_ += size;
 }
 
+void OutputFile::patch(std::uint64_t offset, const void* data, std::size_t size) {
+  errno = 0;
+  if (std::fflush(file_) != 0) fail("write failed", errno);
+  const ssize_t n = ::pwrite(::fileno(file_), data, size, static_cast<off_t>(offset));
+  if (n != static_cast<ssize_t>(size)) fail("write failed", errno);
+}
+
+void ArrayFormatWriter::begin(const ArrayEntry& entry) {
+  throw Error("array " + in_quotes(entry.name) + ": this file format cannot stream an array (use .npz)");
+}
+void ArrayFormatWriter::append(std::span<const std::uint8_t>) { throw Error("no streamed array begun"); }
+void ArrayFormatWriter::end() { throw Error("no streamed array begun"); }
+
 void OutputFile::commit() {
   errno = 0;
   const int rc = std::fclose(file_);
@@ -88,10 +101,7 @@ struct ArrayFileWriter::Impl {
   void add(std::string_view name, ArrayDType dtype, const void* data, std::size_t count,
            const std::vector<std::int64_t>& shape) {
     const std::string where = in_quotes(file.target().string()) + ": array " + in_quotes(std::string(name));
-    if (committed) throw Error(where + " added after commit()");
-    if (name.empty() || name.find('/') != std::string_view::npos || name == "__metadata__")
-      throw Error(where + ": a name must be non-empty, without '/', and not __metadata__");
-    if (!names.insert(std::string(name)).second) throw Error(where + " is added twice");
+    check_name(where, name);
     std::int64_t elements = 1;
     for (std::int64_t d : shape) {
       if (d < 0) throw Error(where + ": negative dimension " + std::to_string(d));
@@ -104,10 +114,18 @@ struct ArrayFileWriter::Impl {
                            {static_cast<const std::uint8_t*>(data), count * dtype_info(dtype).bytes}});
   }
 
+  void check_name(const std::string& where, std::string_view name) {
+    if (committed) throw Error(where + " added after commit()");
+    if (streaming) throw Error(where + " added while another array is streamed (end_array() first)");
+    if (name.empty() || name.find('/') != std::string_view::npos || name == "__metadata__")
+      throw Error(where + ": a name must be non-empty, without '/', and not __metadata__");
+    if (!names.insert(std::string(name)).second) throw Error(where + " is added twice");
+  }
+
   OutputFile file;
   std::unique_ptr<ArrayFormatWriter> writer;
   std::set<std::string> names;
-  bool committed = false;
+  bool committed = false, streaming = false;
 };
 
 ArrayFileWriter::ArrayFileWriter(const fs::path& path) : ArrayFileWriter(path, array_file_format(path)) {}
@@ -127,7 +145,29 @@ void ArrayFileWriter::add(std::string_view name, std::span<const std::int64_t> d
   impl_->add(name, ArrayDType::kI64, data.data(), data.size(), shape);
 }
 
+void ArrayFileWriter::begin_floats(std::string_view name, const std::vector<std::int64_t>& shape) {
+  Impl& s = *impl_;
+  const std::string where = in_quotes(s.file.target().string()) + ": array " + in_quotes(std::string(name));
+  s.check_name(where, name);
+  for (std::int64_t d : shape)
+    if (d < 0) throw Error(where + ": negative dimension " + std::to_string(d));
+  s.writer->begin(ArrayEntry{std::string(name), ArrayDType::kF32, shape, {}});
+  s.streaming = true;
+}
+
+void ArrayFileWriter::append(std::span<const float> data) {
+  if (!impl_->streaming) throw Error(in_quotes(impl_->file.target().string()) + ": append() without begin_floats()");
+  impl_->writer->append({reinterpret_cast<const std::uint8_t*>(data.data()), data.size_bytes()});
+}
+
+void ArrayFileWriter::end_array() {
+  if (!impl_->streaming) throw Error(in_quotes(impl_->file.target().string()) + ": end_array() without begin_floats()");
+  impl_->writer->end();
+  impl_->streaming = false;
+}
+
 void ArrayFileWriter::commit() {
+  if (impl_->streaming) throw Error(in_quotes(impl_->file.target().string()) + ": commit() while an array is streamed");
   if (impl_->committed) throw Error(in_quotes(impl_->file.target().string()) + ": commit() called twice");
   impl_->writer->finish();
   impl_->file.commit();

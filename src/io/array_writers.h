@@ -41,6 +41,8 @@ class OutputFile {
 
   void write(const void* data, std::size_t size);
   void write(std::string_view bytes) { write(bytes.data(), bytes.size()); }
+  // Overwrites size bytes at an offset already written (a header field known only later).
+  void patch(std::uint64_t offset, const void* data, std::size_t size);
   std::uint64_t offset() const { return offset_; }  // bytes written so far
   void commit();
   const std::filesystem::path& target() const { return target_; }
@@ -57,6 +59,11 @@ class ArrayFormatWriter {
  public:
   virtual ~ArrayFormatWriter() = default;
   virtual void add(const ArrayEntry& entry) = 0;
+  // One array streamed: begin (entry's bytes unused), its bytes in order over any number of appends,
+  // end. Formats that must know every array's data before writing refuse it.
+  virtual void begin(const ArrayEntry& entry);
+  virtual void append(std::span<const std::uint8_t> bytes);
+  virtual void end();
   virtual void finish() = 0;  // everything written; the caller then commits the file
 };
 
@@ -66,7 +73,11 @@ inline constexpr std::uint64_t kZip64Limit = 0xFFFFFFFFu;
 std::unique_ptr<ArrayFormatWriter> make_npz_writer(OutputFile& file, std::uint64_t zip64_threshold = kZip64Limit);
 std::unique_ptr<ArrayFormatWriter> make_safetensors_writer(OutputFile& file);
 
-// CRC-32 (ZIP's, polynomial 0xEDB88320) of data, continuing from crc; large inputs in parallel.
+// CRC-32 (ZIP's, polynomial 0xEDB88320) of data, continuing from crc; PCLMULQDQ folding where the
+// CPU has it, large inputs in parallel (io/crc32.cpp).
 std::uint32_t crc32(std::span<const std::uint8_t> data, std::uint32_t crc = 0);
+std::uint32_t crc32_one_thread(std::span<const std::uint8_t> data, std::uint32_t crc = 0);
+// The portable twin (slicing-by-8 tables), which every other path must equal.
+std::uint32_t crc32_portable(std::span<const std::uint8_t> data, std::uint32_t crc = 0);
 
 }  // namespace attnlab

@@ -10,66 +10,9 @@
 
 #include "attnlab/error.h"
 #include "io/array_writers.h"
-#include "ops/thread_pool.h"
 
 namespace attnlab {
 namespace {
-
-constexpr std::uint32_t kCrcPoly = 0xEDB88320u;
-
-// Slicing-by-8 tables: kCrcTables[k][b] = CRC of byte b followed by k zero bytes.
-constexpr auto kCrcTables = [] {
-  std::array<std::array<std::uint32_t, 256>, 8> t{};
-  for (std::uint32_t b = 0; b < 256; ++b) {
-    std::uint32_t c = b;
-    for (int i = 0; i < 8; ++i) c = c & 1 ? (c >> 1) ^ kCrcPoly : c >> 1;
-    t[0][b] = c;
-  }
-  for (std::size_t k = 1; k < 8; ++k)
-    for (std::size_t b = 0; b < 256; ++b) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xff];
-  return t;
-}();
-
-std::uint32_t crc32_serial(const std::uint8_t* p, std::size_t n, std::uint32_t crc) {
-  crc = ~crc;
-  for (; n >= 8; n -= 8, p += 8) {
-    std::uint32_t lo, hi;
-    std::memcpy(&lo, p, 4);
-    std::memcpy(&hi, p + 4, 4);
-    lo ^= crc;
-    crc = kCrcTables[7][lo & 0xff] ^ kCrcTables[6][(lo >> 8) & 0xff] ^ kCrcTables[5][(lo >> 16) & 0xff] ^
-          kCrcTables[4][lo >> 24] ^ kCrcTables[3][hi & 0xff] ^ kCrcTables[2][(hi >> 8) & 0xff] ^
-          kCrcTables[1][(hi >> 16) & 0xff] ^ kCrcTables[0][hi >> 24];
-  }
-  for (; n > 0; --n, ++p) crc = (crc >> 8) ^ kCrcTables[0][(crc ^ *p) & 0xff];
-  return ~crc;
-}
-
-// a * b modulo the CRC polynomial, bit-reflected (zlib's multmodp).
-std::uint32_t multmodp(std::uint32_t a, std::uint32_t b) {
-  std::uint32_t m = 1u << 31, p = 0;
-  for (;;) {
-    if (a & m) {
-      p ^= b;
-      if ((a & (m - 1)) == 0) break;
-    }
-    m >>= 1;
-    b = b & 1 ? (b >> 1) ^ kCrcPoly : b >> 1;
-  }
-  return p;
-}
-
-// CRC of A followed by B, from CRC(A), CRC(B) and B's length: CRC(A) * x^(8 len_b) + CRC(B) (zlib's
-// crc32_combine).
-std::uint32_t crc32_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b) {
-  std::uint32_t x2n = 1u << 30;  // x^1, then x^2, x^4, ... by squaring
-  std::uint32_t p = 1u << 31;    // x^0
-  for (std::uint64_t n = len_b * 8; n; n >>= 1) {
-    if (n & 1) p = multmodp(x2n, p);
-    x2n = multmodp(x2n, x2n);
-  }
-  return multmodp(p, crc_a) ^ crc_b;
-}
 
 void put16(std::string& s, std::uint32_t v) {
   s += static_cast<char>(v & 0xff);
@@ -112,15 +55,26 @@ class NpzWriter : public ArrayFormatWriter {
  public:
   NpzWriter(OutputFile& file, std::uint64_t zip64_threshold) : file_(file), threshold_(zip64_threshold) {}
 
+  // Whole arrays take the CRC over the kernel pool; streamed pieces (append) on the calling thread
+  // alone, which runs beside a forward pass that must keep the pool.
   void add(const ArrayEntry& e) override {
+    begin(e);
+    write_data(e.bytes, crc32(e.bytes, members_.back().crc));
+    end();
+  }
+
+  // The local header goes out first with a zero CRC, patched in end() once the data has passed.
+  void begin(const ArrayEntry& e) override {
     Member m;
     m.name = e.name + ".npy";
     if (m.name.size() > 0xffff)
       throw Error(file_.target().string() + ": array name too long for a ZIP member: " + e.name);
     const std::string header = npy_header(e);
-    m.size = header.size() + e.bytes.size();
+    std::uint64_t data_bytes = dtype_info(e.dtype).bytes;
+    for (std::int64_t d : e.shape) data_bytes *= static_cast<std::uint64_t>(d);
+    m.size = header.size() + data_bytes;
     m.offset = file_.offset();
-    m.crc = crc32(e.bytes, crc32({reinterpret_cast<const std::uint8_t*>(header.data()), header.size()}));
+    m.crc = crc32({reinterpret_cast<const std::uint8_t*>(header.data()), header.size()});
     m.zip64_size = m.size >= threshold_;
 
     std::string local;
@@ -130,7 +84,7 @@ class NpzWriter : public ArrayFormatWriter {
     put16(local, 0);                        // stored
     put16(local, kDosTime);
     put16(local, kDosDate);
-    put32(local, m.crc);
+    put32(local, 0);                        // CRC-32, patched by end()
     put32(local, m.zip64_size ? 0xFFFFFFFFu : static_cast<std::uint32_t>(m.size));  // compressed
     put32(local, m.zip64_size ? 0xFFFFFFFFu : static_cast<std::uint32_t>(m.size));  // uncompressed
     put16(local, static_cast<std::uint32_t>(m.name.size()));
@@ -143,8 +97,30 @@ class NpzWriter : public ArrayFormatWriter {
       put64(local, m.size);
     }
     file_.write(local + header);
-    file_.write(e.bytes.data(), e.bytes.size());
     members_.push_back(std::move(m));
+    remaining_ = data_bytes;
+  }
+
+  void append(std::span<const std::uint8_t> bytes) override {
+    if (bytes.size() > remaining_)
+      throw Error(file_.target().string() + ": array " + members_.back().name + " given more bytes than its shape holds");
+    write_data(bytes, crc32_one_thread(bytes, members_.back().crc));
+  }
+
+  void write_data(std::span<const std::uint8_t> bytes, std::uint32_t crc) {
+    members_.back().crc = crc;
+    file_.write(bytes.data(), bytes.size());
+    remaining_ -= bytes.size();
+  }
+
+  void end() override {
+    const Member& m = members_.back();
+    if (remaining_ != 0)
+      throw Error(file_.target().string() + ": array " + m.name + " ended " + std::to_string(remaining_) +
+                  " bytes short of its shape");
+    std::string crc;
+    put32(crc, m.crc);
+    file_.patch(m.offset + 14, crc.data(), crc.size());
   }
 
   void finish() override {
@@ -226,27 +202,10 @@ class NpzWriter : public ArrayFormatWriter {
   OutputFile& file_;
   std::uint64_t threshold_;
   std::vector<Member> members_;
+  std::uint64_t remaining_ = 0;  // bytes the array begun last still expects
 };
 
 }  // namespace
-
-std::uint32_t crc32(std::span<const std::uint8_t> data, std::uint32_t crc) {
-  constexpr std::size_t kPiece = std::size_t{4} << 20;  // below this, one thread
-  if (data.size() < 2 * kPiece) return crc32_serial(data.data(), data.size(), crc);
-  const std::size_t pieces = std::min<std::size_t>(data.size() / kPiece, 64);
-  const std::size_t step = data.size() / pieces;
-  std::vector<std::uint32_t> crcs(pieces);
-  parallel_for(static_cast<int>(pieces), [&](int i) {
-    const std::size_t begin = static_cast<std::size_t>(i) * step;
-    const std::size_t end = static_cast<std::size_t>(i) + 1 == pieces ? data.size() : begin + step;
-    crcs[static_cast<std::size_t>(i)] = crc32_serial(data.data() + begin, end - begin, 0);
-  });
-  for (std::size_t i = 0; i < pieces; ++i) {
-    const std::size_t len = i + 1 == pieces ? data.size() - i * step : step;
-    crc = crc32_combine(crc, crcs[i], len);
-  }
-  return crc;
-}
 
 std::unique_ptr<ArrayFormatWriter> make_npz_writer(OutputFile& file, std::uint64_t zip64_threshold) {
   return std::make_unique<NpzWriter>(file, zip64_threshold);

@@ -4,6 +4,7 @@
 #include "attnlab/array_file.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <sys/resource.h>
 
@@ -15,8 +16,10 @@
 #include <random>
 
 #include "attnlab/error.h"
+#include "core/cpu.h"
 #include "io/array_writers.h"
 #include "io/safetensors.h"
+#include "../support/fixtures.h"
 #include "../support/subprocess.h"
 #include "../support/temp_dir.h"
 
@@ -95,6 +98,46 @@ TEST(ArrayFile, NpzReadByNumpy) {
   w.commit();
   EXPECT_TRUE(only_file_in(dir.path(), dir / "out.npz"));
   expect_all(read_with_numpy(dir / "out.npz"), a);
+}
+
+// An array streamed in uneven pieces gives the bytes add() gives (numpy's zipfile checks the CRC
+// patched into the member's header); misuse is a clear error.
+TEST(ArrayFile, NpzStreamedArrayEqualsAddedOne) {
+  testing::TempDir dir;
+  const Arrays a;
+  {
+    ArrayFileWriter w(dir / "streamed.npz");
+    w.begin_floats("attentions", {2, 3, 5, 5});
+    const std::span<const float> all(a.attentions);
+    for (std::size_t i = 0, step = 1; i < all.size(); i += step, step = step * 2 + 1)
+      w.append(all.subspan(i, std::min(step, all.size() - i)));
+    w.end_array();
+    w.add("small_ints", a.small_ints, {3});
+    w.add("input_ids", a.ids, {1, 5});
+    w.add("scalar", a.scalar, {});
+    w.add("empty", a.empty, {0, 4});
+    w.commit();
+  }
+  {
+    ArrayFileWriter w(dir / "added.npz");
+    add_all(w, a);
+    w.commit();
+  }
+  EXPECT_EQ(testing::read_text((dir / "streamed.npz").string()), testing::read_text((dir / "added.npz").string()));
+  expect_all(read_with_numpy(dir / "streamed.npz"), a);
+
+  ArrayFileWriter short_stream(dir / "short.npz");
+  short_stream.begin_floats("attentions", {2, 3, 5, 5});
+  short_stream.append(std::span<const float>(a.attentions).first(10));
+  EXPECT_THROW(short_stream.add("small_ints", a.small_ints, {3}), Error);  // another array mid-stream
+  EXPECT_THROW(short_stream.commit(), Error);
+  EXPECT_THROW(short_stream.end_array(), Error);  // 140 elements short
+  ArrayFileWriter long_stream(dir / "long.npz");
+  long_stream.begin_floats("x", {2});
+  EXPECT_THROW(long_stream.append(std::span<const float>(a.attentions).first(3)), Error);
+  ArrayFileWriter st(dir / "x.safetensors");
+  EXPECT_THROW(st.begin_floats("attentions", {2}), Error);
+  EXPECT_THROW(st.append(std::span<const float>(a.attentions).first(2)), Error);
 }
 
 // Members, offsets and the directory past 4 GiB take ZIP64 records; forced here on a small file.
@@ -232,6 +275,26 @@ TEST(ArrayFile, Crc32MatchesTheStandardAndSplitsAnywhere) {
     serial = crc32(all.subspan(i, std::min<std::size_t>(1 << 20, data.size() - i)), serial);
   EXPECT_EQ(whole, serial);
   EXPECT_EQ(crc32(all.subspan(5), crc32(all.first(5))), whole);
+}
+
+// The PCLMULQDQ folding (where this CPU has it) against zlib's crc32 and the portable tables, at
+// every length from 0 to 300 and some large ones, at every alignment, continuing from a running CRC.
+TEST(ArrayFile, Crc32FoldingEqualsZlibAndThePortableTables) {
+  std::vector<std::uint8_t> data((std::size_t{1} << 20) + 77);
+  std::mt19937 rng(7);
+  for (auto& b : data) b = static_cast<std::uint8_t>(rng());
+  std::vector<std::size_t> lengths;
+  for (std::size_t n = 0; n <= 300; ++n) lengths.push_back(n);
+  for (std::size_t n : {1023u, 1024u, 4099u, 65536u, 1048576u}) lengths.push_back(n);
+  for (const std::size_t n : lengths)
+    for (std::size_t align = 0; align < 16 && align + n <= data.size(); align += (n < 300 ? 1 : 5)) {
+      const std::span<const std::uint8_t> s(data.data() + align, n);
+      const std::uint32_t start = static_cast<std::uint32_t>(rng());
+      const auto want = static_cast<std::uint32_t>(::crc32(start, s.data(), static_cast<uInt>(n)));
+      ASSERT_EQ(crc32_one_thread(s, start), want) << "length " << n << " offset " << align;
+      ASSERT_EQ(crc32_portable(s, start), want) << "length " << n << " offset " << align;
+    }
+  std::printf("[ crc32 ] PCLMULQDQ folding %s on this CPU\n", cpu_has_clmul() ? "used" : "not available");
 }
 
 }  // namespace
