@@ -55,50 +55,19 @@ class NpzWriter : public ArrayFormatWriter {
  public:
   NpzWriter(OutputFile& file, std::uint64_t zip64_threshold) : file_(file), threshold_(zip64_threshold) {}
 
-  // Whole arrays take the CRC over the kernel pool; streamed pieces (append) on the calling thread
+  // A whole array's CRC is known before its header goes out (taken over the kernel pool); a streamed
+  // one's header carries a zero CRC that end() patches, its pieces' CRCs taken on the calling thread
   // alone, which runs beside a forward pass that must keep the pool.
   void add(const ArrayEntry& e) override {
-    begin(e);
-    write_data(e.bytes, crc32(e.bytes, members_.back().crc));
-    end();
+    const std::string header = npy_header(e);
+    write_local_header(e, header, crc32(e.bytes, crc32(as_bytes(header))));
+    write_data(e.bytes, members_.back().crc);
   }
 
-  // The local header goes out first with a zero CRC, patched in end() once the data has passed.
   void begin(const ArrayEntry& e) override {
-    Member m;
-    m.name = e.name + ".npy";
-    if (m.name.size() > 0xffff)
-      throw Error(file_.target().string() + ": array name too long for a ZIP member: " + e.name);
     const std::string header = npy_header(e);
-    std::uint64_t data_bytes = dtype_info(e.dtype).bytes;
-    for (std::int64_t d : e.shape) data_bytes *= static_cast<std::uint64_t>(d);
-    m.size = header.size() + data_bytes;
-    m.offset = file_.offset();
-    m.crc = crc32({reinterpret_cast<const std::uint8_t*>(header.data()), header.size()});
-    m.zip64_size = m.size >= threshold_;
-
-    std::string local;
-    put32(local, 0x04034b50);
-    put16(local, m.zip64_size ? 45 : 20);  // version needed to extract
-    put16(local, 0);                        // flags
-    put16(local, 0);                        // stored
-    put16(local, kDosTime);
-    put16(local, kDosDate);
-    put32(local, 0);                        // CRC-32, patched by end()
-    put32(local, m.zip64_size ? 0xFFFFFFFFu : static_cast<std::uint32_t>(m.size));  // compressed
-    put32(local, m.zip64_size ? 0xFFFFFFFFu : static_cast<std::uint32_t>(m.size));  // uncompressed
-    put16(local, static_cast<std::uint32_t>(m.name.size()));
-    put16(local, m.zip64_size ? 20 : 0);  // extra field length
-    local += m.name;
-    if (m.zip64_size) {  // ZIP64 extended information: original size, then compressed size
-      put16(local, 0x0001);
-      put16(local, 16);
-      put64(local, m.size);
-      put64(local, m.size);
-    }
-    file_.write(local + header);
-    members_.push_back(std::move(m));
-    remaining_ = data_bytes;
+    write_local_header(e, header, 0);
+    members_.back().crc = crc32(as_bytes(header));
   }
 
   void append(std::span<const std::uint8_t> bytes) override {
@@ -120,7 +89,7 @@ class NpzWriter : public ArrayFormatWriter {
                   " bytes short of its shape");
     std::string crc;
     put32(crc, m.crc);
-    file_.patch(m.offset + 14, crc.data(), crc.size());
+    file_.patch(m.offset + 14, crc.data(), crc.size());  // the local header's CRC-32 field
   }
 
   void finish() override {
@@ -199,6 +168,47 @@ class NpzWriter : public ArrayFormatWriter {
     std::uint32_t crc = 0;
     bool zip64_size = false;
   };
+
+  static std::span<const std::uint8_t> as_bytes(const std::string& s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+  }
+
+  // The member's local header and the npy header; the data (e's shape's bytes) is to follow.
+  void write_local_header(const ArrayEntry& e, const std::string& header, std::uint32_t crc) {
+    Member m;
+    m.name = e.name + ".npy";
+    if (m.name.size() > 0xffff)
+      throw Error(file_.target().string() + ": array name too long for a ZIP member: " + e.name);
+    std::uint64_t data_bytes = dtype_info(e.dtype).bytes;
+    for (std::int64_t d : e.shape) data_bytes *= static_cast<std::uint64_t>(d);
+    m.size = header.size() + data_bytes;
+    m.offset = file_.offset();
+    m.crc = crc;
+    m.zip64_size = m.size >= threshold_;
+
+    std::string local;
+    put32(local, 0x04034b50);
+    put16(local, m.zip64_size ? 45 : 20);  // version needed to extract
+    put16(local, 0);                        // flags
+    put16(local, 0);                        // stored
+    put16(local, kDosTime);
+    put16(local, kDosDate);
+    put32(local, m.crc);                    // offset 14: CRC-32 (end() patches a streamed one's)
+    put32(local, m.zip64_size ? 0xFFFFFFFFu : static_cast<std::uint32_t>(m.size));  // compressed
+    put32(local, m.zip64_size ? 0xFFFFFFFFu : static_cast<std::uint32_t>(m.size));  // uncompressed
+    put16(local, static_cast<std::uint32_t>(m.name.size()));
+    put16(local, m.zip64_size ? 20 : 0);  // extra field length
+    local += m.name;
+    if (m.zip64_size) {  // ZIP64 extended information: original size, then compressed size
+      put16(local, 0x0001);
+      put16(local, 16);
+      put64(local, m.size);
+      put64(local, m.size);
+    }
+    file_.write(local + header);
+    members_.push_back(std::move(m));
+    remaining_ = data_bytes;
+  }
   OutputFile& file_;
   std::uint64_t threshold_;
   std::vector<Member> members_;

@@ -13,12 +13,6 @@ bool iequal(std::string_view a, std::string_view b) {
          });
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // RFC 9110 5.6.2: token characters.
 bool is_tchar(unsigned char c) {
   return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
@@ -76,7 +70,7 @@ bool strip_cr(std::string_view* line) {
 constexpr size_t kMaxChunkLine = 1024;  // a chunk-size line with its extensions
 constexpr uint64_t kTooLong = UINT64_MAX;
 
-// 1*DIGIT, or kTooLong past 15 digits; nullopt-like 'bad' through the flag.
+// 1*DIGIT (*ok false otherwise); kTooLong past 15 significant digits.
 uint64_t parse_decimal(std::string_view s, bool* ok) {
   *ok = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!*ok) return 0;
@@ -88,6 +82,12 @@ uint64_t parse_decimal(std::string_view s, bool* ok) {
 }
 
 }  // namespace
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 std::string HttpRequest::header(std::string_view name) const {
   for (const auto& [k, v] : headers)
@@ -299,7 +299,7 @@ RequestParser::Status RequestParser::parse_head(std::string_view head) {
       return fail(400, "a header value holds a control character");
     if (request_.headers.size() == limits_.max_headers)
       return fail(431, "more than " + std::to_string(limits_.max_headers) + " request headers");
-    request_.headers.emplace_back(lower(line.substr(0, colon)), std::string(value));
+    request_.headers.emplace_back(ascii_lower(line.substr(0, colon)), std::string(value));
   }
 
   const bool http10 = request_.version == "HTTP/1.0";
@@ -324,7 +324,7 @@ RequestParser::Status RequestParser::parse_head(std::string_view head) {
       }
     } else if (name == "transfer-encoding") {
       has_te = true;
-      for (const std::string_view e : list_elements(value)) codings.push_back(lower(e));
+      for (const std::string_view e : list_elements(value)) codings.push_back(ascii_lower(e));
     } else if (name == "connection") {
       for (const std::string_view e : list_elements(value)) {
         if (iequal(e, "close")) close = true;

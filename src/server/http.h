@@ -39,6 +39,9 @@ struct HttpResponse {
 
 // Status line, headers, Content-Length, "Connection: close" when `close`; the body unless `head_only`
 // (a HEAD request: same headers, no body).
+// ASCII lower case (header names, hosts, media types).
+std::string ascii_lower(std::string_view s);
+
 std::string serialize_response(const HttpResponse& response, bool close, bool head_only);
 const char* reason_phrase(int status);
 

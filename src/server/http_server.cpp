@@ -451,10 +451,8 @@ struct HttpServer::Impl {
       }
     }
     if (c.phase == Phase::kClosed) return;
-    if ((events & EPOLLOUT) && !c.out.empty() && c.phase != Phase::kWriting && !flush(c, now)) {
-      if (c.phase != Phase::kClosed) watch(c, c.events);
-      return;
-    }
+    // A 100 Continue still going out while the body is read; the answer's own writes are advance()'s.
+    if ((events & EPOLLOUT) && !c.out.empty() && c.phase != Phase::kWriting && !flush(c, now)) return;
     advance(c, now);
   }
 
@@ -469,7 +467,7 @@ struct HttpServer::Impl {
       if (it == conns.end()) continue;
       Conn& c = *it->second;
       if (c.phase != Phase::kHandling || c.seq != item.seq) continue;
-      answer(c, item.response, stop_begun, now);
+      answer(c, item.response, false, now);  // begin_stop() already set close_after
       touched.push_back(c.id);
     }
   }

@@ -136,11 +136,6 @@ std::string host_name(const std::string& host_header) {
   return host_header.substr(0, host_header.find(':'));
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 const char* const kApiRoutes[] = {"/api/tokenize", "/api/attention", "/api/view"};
 const char* const kPageRoutes[] = {"/", "/toy", "/healthz", "/api/models"};
 
@@ -196,7 +191,7 @@ void set_content(HttpResponse& res, std::string body, std::string_view type) {
 }  // namespace
 
 bool is_loopback_host(const std::string& host) {
-  const std::string h = lower(host);
+  const std::string h = ascii_lower(host);
   return h == "localhost" || h == "127.0.0.1" || h == "[::1]" || h == "::1";
 }
 
@@ -235,11 +230,11 @@ struct Server::Impl {
   // Host must name this server: a page elsewhere that rebinds its own DNS name to 127.0.0.1 sends
   // its own name here. Bound to a wildcard address, any name is accepted (--allow-remote says so).
   bool host_allowed(const HttpRequest& req) const {
-    const std::string host = lower(host_name(req.header("host")));
+    const std::string host = ascii_lower(host_name(req.header("host")));
     if (host.empty()) return false;
     if (is_loopback_host(options.host)) return is_loopback_host(host);
     if (options.host == "0.0.0.0" || options.host == "::") return true;
-    const std::string bound = lower(options.host);
+    const std::string bound = ascii_lower(options.host);
     return host == bound || (host.size() == bound.size() + 2 && host.front() == '[' &&
                              host.compare(1, bound.size(), bound) == 0 && host.back() == ']');
   }
@@ -249,15 +244,21 @@ struct Server::Impl {
     set_content(res, error_json(status, message), "application/json");
   }
 
-  // Every answer's security headers; the access log line; then out.
-  void finish(const HttpRequest* req, HttpResponse& res, Clock::time_point started) {
+  // Every answer's security headers.
+  static void secure(HttpResponse& res) {
     const bool page = res.header("Content-Type").rfind("text/html", 0) == 0;
     if (!page) res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Referrer-Policy", "no-referrer");
     res.set_header("X-Frame-Options", "DENY");
     res.set_header("Cache-Control", "no-store");
-    log(req, res, std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+  }
+
+  // A routed request's answer: headers, its access-log line, then out.
+  void finish(const HttpRequest& req, HttpResponse res, Clock::time_point started, Reply& reply) {
+    secure(res);
+    log(&req, res, std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+    reply.send(std::move(res));
   }
 
   void log(const HttpRequest* req, const HttpResponse& res, double ms) {
@@ -313,7 +314,7 @@ struct Server::Impl {
         res.set_header("Retry-After", "1");
         throw ApiError(503, "the server is busy; retry in a second");
       }
-      const std::string type = lower(req.header("content-type"));
+      const std::string type = ascii_lower(req.header("content-type"));
       if (type.rfind("application/json", 0) != 0)
         throw ApiError(415, "send the request as Content-Type: application/json");
       const ApiRequest request = parse_request(req.body, options.max_body_bytes);
@@ -337,8 +338,7 @@ struct Server::Impl {
     } catch (const std::exception&) {
       send_error(res, 500, "internal error");
     }
-    finish(&req, res, job.arrived);
-    job.reply.send(std::move(res));
+    finish(req, std::move(res), job.arrived, job.reply);
   }
 
   // On the event loop's thread: guards, then pages at once and API calls to the pool.
@@ -350,7 +350,7 @@ struct Server::Impl {
     const bool get = req.method == "GET" || req.method == "HEAD";
     if (!host_allowed(req)) {
       send_error(res, 421, "the Host header must name this server (" + options.host + ")");
-    } else if (req.has_header("origin") && lower(req.header("origin")) != "http://" + lower(req.header("host"))) {
+    } else if (req.has_header("origin") && ascii_lower(req.header("origin")) != "http://" + ascii_lower(req.header("host"))) {
       // No cross-origin caller: a request that says where it comes from must come from here.
       send_error(res, 403, "cross-origin requests are refused");
     } else if (api_route && req.method == "POST") {
@@ -368,17 +368,16 @@ struct Server::Impl {
     } else {
       send_error(res, 404, "no such page or API route");
     }
-    finish(&req, res, arrived);
-    reply.send(std::move(res));
+    finish(req, std::move(res), arrived, reply);
   }
 
   HttpHandlers handlers() {
     HttpHandlers h;
     h.on_request = [this](HttpRequest req, Reply reply) { on_request(std::move(req), std::move(reply)); };
-    h.error_response = [this](int status, const std::string& message) {
+    h.error_response = [](int status, const std::string& message) {
       HttpResponse res;
       send_error(res, status, message);
-      finish(nullptr, res, Clock::now());  // headers only: the log line comes from on_answer
+      secure(res);  // the loop logs it through on_answer
       return res;
     };
     h.on_answer = [this](const HttpRequest* req, const HttpResponse& res, double ms) { log(req, res, ms); };

@@ -347,6 +347,22 @@ TEST(ServerConnections, AmbiguousFramingIsRefused) {
   }
 }
 
+// The server's own refusals get one access-log line each, like routed requests.
+TEST(ServerConnections, RefusalsAreLoggedOnce) {
+  Served s;
+  Sock k(s.port());
+  ASSERT_TRUE(k.send("GET /healthz HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n"));
+  ASSERT_EQ(k.answers(1).size(), 1u);
+  Sock ok(s.port());
+  ASSERT_TRUE(ok.send(kHealthz));
+  ASSERT_EQ(ok.answers(1).size(), 1u);
+  const std::string log = s.log();
+  size_t refusals = 0;
+  for (size_t at = 0; (at = log.find("- - 505 ", at)) != std::string::npos; ++at) ++refusals;
+  EXPECT_EQ(refusals, 1u) << log;
+  EXPECT_TRUE(testing::has_line_matching(log, R"(^GET /healthz 200 [0-9.]+ ms [0-9]+ bytes$)")) << log;
+}
+
 // Fifty pipelined requests on one connection: fifty answers, in order. A Connection: close among
 // them is answered with Connection: close, and nothing after it.
 TEST(ServerConnections, PipelinedRequestsAreAnsweredInOrder) {
