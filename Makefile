@@ -87,6 +87,8 @@ bench: build model tools/.venv/bin/python
 	@tools/.venv/bin/python bench/serve_bench.py --attnlab $(BUILD_DIR)/attnlab --package-python "$$(scripts/test_venv.sh)" \
 		--engine-call-bench $(BUILD_DIR)/bench/attnlab_engine_call_bench
 	@python3 bench/classroom_bench.py --attnlab $(BUILD_DIR)/attnlab --model models/all-MiniLM-L6-v2
+	@tools/.venv/bin/python -c "import tokenizers" 2>/dev/null || tools/.venv/bin/pip install --quiet tokenizers
+	@tools/.venv/bin/python bench/tokenize_bench.py --driver $(BUILD_DIR)/bench/attnlab_tokenize_bench
 
 clean:
 	rm -rf $(BUILD_DIR) build-debug build-asan build-tsan build-fuzz

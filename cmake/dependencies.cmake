@@ -15,6 +15,7 @@ unset(__pkg_config_checked_OPENBLAS CACHE)
 unset(pkgcfg_lib_OPENBLAS_openblas CACHE)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)  # tokenizer.json regexes (src/text/regex.cpp)
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
 pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo)  # figure text: shaping, font fallback
 find_package(CURL REQUIRED)

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   nlohmann-json3-dev libcli11-dev libutf8proc-dev
+  libpcre2-dev  # tokenizer.json regexes (src/text/regex.cpp): PCRE2 with its JIT
   libcairo2-dev libpango1.0-dev fonts-dejavu-core
   libcurl4-openssl-dev libcpp-httplib-dev zlib1g-dev
   libopenblas-dev libopenblas-serial-dev  # the serial build: no BLAS worker threads (cmake/dependencies.cmake)

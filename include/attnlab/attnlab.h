@@ -19,6 +19,7 @@
 //   corpus.h       corpus runs: input lines, per-layer reductions, exact totals that merge across shards
 //   figure.h       the notebook's figures as PNG, SVG and PDF
 //   text_format.h  Python's and PyTorch's printed forms, to diff against a notebook
+//   tokenizer.h    HfTokenizer: any tokenizer.json, encoded exactly as Hugging Face tokenizers does
 //   json_writer.h  streaming JSON
 //   array_file.h   .npz and .safetensors files
 //   atomic_file.h  a file written whole or not at all (temporary file, then rename)
@@ -41,6 +42,7 @@
 #include "attnlab/matrix.h"
 #include "attnlab/observations.h"
 #include "attnlab/text_format.h"
+#include "attnlab/tokenizer.h"
 #include "attnlab/toy.h"
 #include "attnlab/toy_checks.h"
 #include "attnlab/version.h"

@@ -8,7 +8,8 @@
 namespace attnlab::cli {
 
 void add_toy_command(CLI::App& app);
-void add_model_commands(CLI::App& app);  // tokenize, attention
+void add_model_commands(CLI::App& app);  // attention
+void add_tokenize_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_view_command(CLI::App& app);
 void add_serve_command(CLI::App& app);

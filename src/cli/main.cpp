@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   });
   app.footer("Run 'attnlab COMMAND --help' for a command's flags.");
   attnlab::cli::add_toy_command(app);
+  attnlab::cli::add_tokenize_command(app);
   attnlab::cli::add_model_commands(app);
   attnlab::cli::add_demo_command(app);
   attnlab::cli::add_view_command(app);

@@ -1,4 +1,4 @@
-// `attnlab tokenize` and `attnlab attention`: the notebook's real-BERT cell (step 3) for any
+// `attnlab attention`: the notebook's real-BERT cell (step 3) for any
 // BERT-family checkpoint, printed like the notebook or as JSON with every layer and head.
 #include <algorithm>
 #include <condition_variable>
@@ -45,30 +45,6 @@ std::optional<std::string> read_pair(const TextOptions& o) {
   if (!o.pair) return std::nullopt;
   if (*o.pair == "-" && o.text == "-") throw Error("TEXT and --pair cannot both read standard input", kExitUsage);
   return read_text_argument(*o.pair);
-}
-
-void run_tokenize(const TextOptions& o) {
-  EngineOptions options;
-  options.tokenizer_only = true;
-  const Engine engine = open_engine(o.model, options);
-  const std::string text = read_text_argument(o.text);
-  const Encoding enc = encode_text(engine, text, read_pair(o), truncate_unless(o.no_truncate));
-  if (o.json) {
-    JsonWriter w;
-    w.begin_object().key("model").value(engine.info().name);
-    w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("token_type_ids").ints(enc.token_type_ids);
-    w.end_object();
-    write_stdout(w.str() + "\n");
-    return;
-  }
-  std::string out = "Tokens: " + python_list_repr(enc.tokens) + "\n";
-  std::string ids = "[", types = "[";
-  for (size_t i = 0; i < enc.input_ids.size(); ++i) {
-    ids += (i ? ", " : "") + std::to_string(enc.input_ids[i]);
-    types += (i ? ", " : "") + std::to_string(enc.token_type_ids[i]);
-  }
-  out += "input_ids: " + ids + "]\ntoken_type_ids: " + types + "]\n";
-  write_stdout(out);
 }
 
 struct AttentionOptions : TextOptions {
@@ -354,12 +330,6 @@ void run_attention(const AttentionOptions& o) {
 }  // namespace
 
 void add_model_commands(CLI::App& app) {
-  auto tok = std::make_shared<TextOptions>();
-  CLI::App* t = app.add_subcommand("tokenize", "Tokenize text exactly as Hugging Face's BertTokenizer(Fast) does");
-  add_text_options(t, *tok);
-  t->add_flag("--json", tok->json, "Print one JSON object: model, tokens, input_ids, token_type_ids");
-  t->callback([tok] { run_tokenize(*tok); });
-
   auto att = std::make_shared<AttentionOptions>();
   CLI::App* a = app.add_subcommand(
       "attention",

@@ -1,8 +1,7 @@
-// BertTokenizer: loading a Hugging Face model directory and the encode pipeline of tokenizers'
-// TokenizerImpl::encode (added tokens -> normalizer -> pre-tokenizer -> WordPiece -> truncation -> template).
+// BertTokenizer: loading a Hugging Face model directory into the tokenizer.json pipeline, then
+// tokenizers' TokenizerImpl::encode (pipeline -> truncation -> [CLS] A [SEP] B [SEP]).
 #include "text/bert_tokenizer.h"
 
-#include <utf8proc.h>
 
 #include <algorithm>
 #include <charconv>
@@ -12,6 +11,7 @@
 #include "attnlab/error.h"
 #include "core/file_error.h"
 #include "io/text_file.h"
+#include "text/tokenizer.h"
 #include "text/utf8.h"
 
 namespace attnlab {
@@ -77,37 +77,6 @@ AddedToken parse_added_token(const json& j, int id) {
   t.special = j.value("special", false);
   return t;
 }
-
-// The regex crate's Unicode \w: Alphabetic, marks, decimal digits, connector punctuation, joiners.
-bool is_word_char(char32_t c) {
-  if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-  if (c == 0x200C || c == 0x200D) return true;
-  // Other_Alphabetic symbols (circled and squared Latin letters).
-  if ((c >= 0x24B6 && c <= 0x24E9) || (c >= 0x1F130 && c <= 0x1F149) || (c >= 0x1F150 && c <= 0x1F169) ||
-      (c >= 0x1F170 && c <= 0x1F189))
-    return true;
-  switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_PC:
-      return true;
-    default:
-      return false;
-  }
-}
-
-struct Segment {
-  size_t begin, end;
-  int added;  // index into the added tokens, -1 for plain text
-};
 
 }  // namespace
 
@@ -245,12 +214,26 @@ BertTokenizer BertTokenizer::from_directory(const fs::path& dir) {
 void BertTokenizer::finish_loading(const std::string& source) {
   model_.unk_id = model_.find(model_.unk_token);
   if (model_.unk_id < 0) throw_file_error(source, "vocabulary has no unknown token '" + model_.unk_token + "'");
-  for (const AddedToken& t : added_) {
+  json normalizer;
+  if (has_normalizer_)
+    normalizer = {{"type", "BertNormalizer"},
+                  {"clean_text", normalizer_.clean_text},
+                  {"handle_chinese_chars", normalizer_.handle_chinese_chars},
+                  {"strip_accents", normalizer_.strip_accents},
+                  {"lowercase", normalizer_.lowercase}};
+  std::vector<AddedTokenSpec> specs;
+  for (const AddedToken& t : added_)
+    specs.push_back({t.content, t.single_word, t.lstrip, t.rstrip, t.normalized, t.special});
+  pipeline_ = std::make_shared<const Tokenizer>(
+      Tokenizer::from_wordpiece(normalizer, json{{"type", "BertPreTokenizer"}}, model_, specs, source));
+  // Added tokens take the ids tokenizers gives them (the vocabulary's, else the next free one), as the
+  // pipeline does; the ids written in tokenizer.json are not read, as tokenizers does not read them.
+  for (AddedToken& t : added_) {
+    const int id = pipeline_->added_tokens().token_to_id(t.content);
+    if (id >= 0) t.id = id;
     if (t.id < 0) throw_file_error(source, "added token '" + t.content + "' has a bad id");
     if (t.id >= model_.id_end) model_.id_end = t.id + 1;
     if (std::string& slot = model_.id_to_token[t.id]; slot.empty()) slot = t.content;
-    const std::u32string content = decode_utf8_lossy(t.content);
-    added_patterns_.push_back(t.normalized && has_normalizer_ ? bert_normalize(content, normalizer_) : content);
   }
   cls_id_ = token_to_id(cls_token_);
   sep_id_ = token_to_id(sep_token_);
@@ -292,81 +275,9 @@ const std::string& BertTokenizer::id_to_token(int id) const {
 // ---------------------------------------------------------------------------------------------------------
 // Encoding
 
-namespace {
-
-// tokenizers' AddedVocabulary::find_matches: leftmost-longest literal matches of the added tokens (only
-// those whose `normalized` flag equals `normalized`), honouring single_word, lstrip and rstrip.
-std::vector<Segment> find_added(std::u32string_view s, const std::vector<AddedToken>& added,
-                                const std::vector<std::u32string>& patterns, bool normalized) {
-  std::vector<Segment> out;
-  size_t start_offset = 0;  // end of the previous emitted segment
-  size_t search = 0;        // where the matcher resumes (end of the previous raw match)
-  while (search < s.size()) {
-    size_t best_at = std::u32string_view::npos, best_len = 0;
-    int best = -1;
-    for (size_t i = search; i < s.size() && best < 0; ++i) {
-      for (size_t k = 0; k < added.size(); ++k) {
-        const std::u32string& p = patterns[k];
-        if (added[k].normalized != normalized || p.empty() || p.size() <= best_len || p[0] != s[i]) continue;
-        if (s.substr(i, p.size()) == p) best_at = i, best_len = p.size(), best = static_cast<int>(k);
-      }
-    }
-    if (best < 0) break;
-    size_t start = best_at, stop = best_at + best_len;
-    search = stop;
-    const AddedToken& t = added[best];
-    if (t.single_word) {
-      const bool space_before = start == 0 || !is_word_char(s[start - 1]);
-      const bool space_after = stop == s.size() || !is_word_char(s[stop]);
-      if (!space_before || !space_after) continue;
-    }
-    if (t.lstrip) {
-      size_t newstart = start;
-      while (newstart > 0 && is_bert_whitespace(s[newstart - 1])) --newstart;
-      start = std::max(newstart, start_offset);
-    }
-    if (t.rstrip) {
-      while (stop < s.size() && is_bert_whitespace(s[stop])) ++stop;
-    }
-    if (start_offset < start) out.push_back({start_offset, start, -1});
-    out.push_back({start, stop, best});
-    start_offset = stop;
-  }
-  if (start_offset < s.size()) out.push_back({start_offset, s.size(), -1});
-  return out;
-}
-
-}  // namespace
-
 BertTokenizer::Pieces BertTokenizer::split(std::string_view text) const {
-  Pieces out;
-  int word = 0;
-  const std::u32string raw = decode_utf8_lossy(text);
-  for (const Segment& seg : find_added(raw, added_, added_patterns_, /*normalized=*/false)) {
-    const std::u32string_view piece = std::u32string_view(raw).substr(seg.begin, seg.end - seg.begin);
-    if (seg.added >= 0) {
-      out.tokens.push_back(to_utf8(piece));
-      out.ids.push_back(added_[seg.added].id);
-      out.words.push_back(word++);
-      continue;
-    }
-    const std::u32string norm = has_normalizer_ ? bert_normalize(piece, normalizer_) : std::u32string(piece);
-    for (const Segment& sub : find_added(norm, added_, added_patterns_, /*normalized=*/true)) {
-      const std::u32string_view part = std::u32string_view(norm).substr(sub.begin, sub.end - sub.begin);
-      if (sub.added >= 0) {
-        out.tokens.push_back(to_utf8(part));
-        out.ids.push_back(added_[sub.added].id);
-        out.words.push_back(word++);
-        continue;
-      }
-      // Every pre-tokenized word is one word of word_ids, whatever WordPiece makes of it.
-      for (std::u32string_view text_word : bert_pre_tokenize(part)) {
-        model_.tokenize(to_utf8(text_word), out.tokens, out.ids);
-        out.words.resize(out.ids.size(), word++);
-      }
-    }
-  }
-  return out;
+  TokenEncoding e = pipeline_->encode_one(text);
+  return {std::move(e.tokens), std::move(e.ids), std::move(e.word_ids)};
 }
 
 std::vector<std::string> BertTokenizer::tokenize(std::string_view text) const { return split(text).tokens; }

@@ -1,5 +1,7 @@
-// BERT tokenizer identical to Hugging Face's BertTokenizerFast (the `tokenizers` library): added/special
-// tokens, BertNormalizer, BertPreTokenizer, WordPiece, the [CLS] A [SEP] B [SEP] template and truncation.
+// BERT tokenizer identical to Hugging Face's BertTokenizerFast (the `tokenizers` library): one
+// composition of the tokenizer.json pipeline (text/tokenizer.h: added tokens, BertNormalizer,
+// BertPreTokenizer, WordPiece) read from a model directory, plus the [CLS] A [SEP] B [SEP] template and
+// transformers' truncation.
 //
 // Input text may hold any bytes. Invalid UTF-8 is decoded like Python's bytes.decode("utf-8",
 // errors="replace") (one U+FFFD per maximal invalid subsequence), which the normalizer's clean_text
@@ -7,16 +9,25 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "attnlab/encoding.h"
-#include "text/bert_normalizer.h"
 #include "text/wordpiece.h"
 
 namespace attnlab {
+
+class Tokenizer;
+
+struct BertNormalizerOptions {
+  bool clean_text = true;            // drop NUL, U+FFFD and control chars; any whitespace -> ' '
+  bool handle_chinese_chars = true;  // put spaces around CJK ideographs
+  bool strip_accents = true;         // NFD, then drop nonspacing marks (tokenizer.json null: = lowercase)
+  bool lowercase = true;             // Rust char::to_lowercase, per character (İ -> i + U+0307)
+};
 
 // A token matched literally in the text before WordPiece (tokenizer.json "added_tokens").
 struct AddedToken {
@@ -68,7 +79,7 @@ class BertTokenizer {
   BertNormalizerOptions normalizer_;
   bool has_normalizer_ = true;
   std::vector<AddedToken> added_;
-  std::vector<std::u32string> added_patterns_;  // content, normalized when `normalized`
+  std::shared_ptr<const Tokenizer> pipeline_;  // normalizer, pre-tokenizer, WordPiece, added tokens
   std::string cls_token_ = "[CLS]", sep_token_ = "[SEP]", pad_token_ = "[PAD]";
   int cls_id_ = -1, sep_id_ = -1, pad_id_ = -1;
 };

@@ -18,7 +18,8 @@ expect() {  # expect CODE PATTERN COMMAND...: exit code CODE and PATTERN in stdo
     failed=1
   fi
 }
-for b in attnlab_bench attnlab_methods_bench attnlab_engine_call_bench attnlab_gemm_bench; do
+for b in attnlab_bench attnlab_methods_bench attnlab_engine_call_bench attnlab_gemm_bench attnlab_regex_bench \
+    attnlab_tokenize_bench; do
   expect 0 "^usage: $b" "$dir/$b" --help
 done
 expect 2 "missing --model" "$dir/attnlab_bench"
@@ -26,4 +27,6 @@ expect 2 "missing --inputs" "$dir/attnlab_methods_bench" --model models/none
 printf '{' >"$tmp/bad.json"
 expect 1 "$tmp/bad.json: not valid JSON" "$dir/attnlab_bench" --model models/none --inputs "$tmp/bad.json"
 expect 1 "$tmp/none.json: cannot read" "$dir/attnlab_bench" --model models/none --inputs "$tmp/none.json"
+expect 2 "missing --input" "$dir/attnlab_tokenize_bench" --tokenizer x.json
+expect 1 "$tmp/none.txt: cannot read" "$dir/attnlab_tokenize_bench" --tokenizer x.json --input "$tmp/none.txt"
 exit $failed
