@@ -1,0 +1,57 @@
+// What a model family is, as data the one decoder forward reads: CTranslate2's specs
+// (LlamaConfig -> TransformerDecoderModelSpec(pre_norm=True, ffn_glu=True, rms_norm=True, ...)) and
+// gemma.cpp's per-layer configs (a window per layer). A family is a spec and a tensor-name table.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace attnlab {
+
+enum class NormKind { kLayerNorm, kRmsNorm };
+enum class FfnActivation { kGeluErf, kGeluTanh, kSilu };
+
+// Rotary position embedding and its scaling, as transformers' rope_parameters (modeling_rope_utils.py).
+struct RopeSpec {
+  std::string type = "default";  // default, linear, dynamic, yarn, llama3
+  double theta = 10000.0;        // 1e5 for SmolLM2-135M, 5e5 for Llama 3
+  double factor = 1.0;           // linear, dynamic, yarn, llama3
+  // llama3
+  double low_freq_factor = 1.0, high_freq_factor = 4.0;
+  int original_max_position_embeddings = 0;  // llama3, yarn
+  // yarn (attention_factor < 0: from factor, mscale and mscale_all_dim as transformers infers it)
+  double attention_factor = -1.0, beta_fast = 32.0, beta_slow = 1.0, mscale = 0.0, mscale_all_dim = 0.0;
+  bool truncate = true;
+};
+
+struct ModelSpec {
+  std::string family;          // "llama", "mistral", "qwen2", "qwen3"
+  int vocab_size = 0;          // 49152 for SmolLM2-135M
+  int hidden = 0;              // 576
+  int layers = 0;              // 30
+  int heads = 0;               // 9 query heads
+  int kv_heads = 0;            // 3 key/value heads: query head h reads kv head h / (heads / kv_heads)
+  int head_dim = 0;            // 64 (not always hidden / heads: Qwen3 sets it)
+  int intermediate = 0;        // 1536
+  int max_positions = 0;       // 8192 (max_position_embeddings)
+  NormKind norm = NormKind::kRmsNorm;
+  double norm_eps = 1e-5;
+  bool pre_norm = true;        // norm before attention and MLP, residual after (Llama); false: BERT's post-LN
+  FfnActivation activation = FfnActivation::kSilu;
+  bool gated_ffn = true;       // down(act(gate x) * up x)
+  bool causal = true;
+  RopeSpec rope;
+  std::vector<int> window;     // per layer: keys a query sees including itself; 0 = every earlier key
+  bool qkv_bias = false;       // Qwen2; Llama's attention_bias (o_proj too)
+  bool o_bias = false;
+  bool mlp_bias = false;
+  bool qk_norm = false;        // Qwen3: RMSNorm over head_dim on q and k before RoPE
+  bool tied_embeddings = true; // lm_head is embed_tokens
+  std::vector<int> eos_token_ids;  // generation_config.json / config.json
+  int bos_token_id = -1;
+
+  int q_dim() const { return heads * head_dim; }
+  int kv_dim() const { return kv_heads * head_dim; }
+};
+
+}  // namespace attnlab

@@ -1,0 +1,195 @@
+// The Llama-architecture decoders against transformers' eager fp32 forward (fixtures:
+// tools/make_llama_fixtures.py): attentions (1e-5), hidden states (1e-4), logits (1e-4), the top-k next
+// tokens in the same order; plus the config reader's and the loader's refusals.
+// GCC 12 sees a null dereference inside nlohmann::json's object construction here (not ours).
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "../support/fixtures.h"
+#include "attnlab/error.h"
+#include "model/decoder.h"
+
+namespace attnlab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kDir = fs::path(ATTNLAB_FIXTURES) / "decoders";
+
+std::vector<std::string> decoder_fixtures() {
+  std::vector<std::string> names;
+  if (!fs::exists(kDir)) return names;
+  for (const auto& e : fs::directory_iterator(kDir))
+    if (fs::exists(e.path() / "cases.json")) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+struct Floats {
+  std::vector<float> all;
+  std::vector<float> get(const json& entry) const {
+    size_t n = 1;
+    for (const json& d : entry["shape"]) n *= d.get<size_t>();
+    const size_t off = entry["offset"].get<size_t>();
+    return {all.begin() + static_cast<long>(off), all.begin() + static_cast<long>(off + n)};
+  }
+};
+
+Floats read_bin(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  Floats f;
+  in.seekg(0, std::ios::end);
+  f.all.resize(static_cast<size_t>(in.tellg()) / sizeof(float));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(f.all.data()), static_cast<std::streamsize>(f.all.size() * sizeof(float)));
+  return f;
+}
+
+class DecoderGolden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DecoderGolden, MatchesTransformersEager) {
+  const fs::path dir = kDir / GetParam();
+  const json fx = json::parse(testing::read_text((dir / "cases.json").string()));
+  const Floats bin = read_bin(dir / "cases.bin");
+  const fs::path model_dir = dir / "model";
+  const DecoderModel model = load_decoder_model(fs::exists(model_dir / "config.json") ? model_dir : dir);
+  ASSERT_FALSE(fx["cases"].empty());
+  for (const json& c : fx["cases"]) {
+    const std::vector<int> ids = c["input_ids"].get<std::vector<int>>();
+    DecoderOptions o;
+    o.hidden_states = c.contains("hidden_states");
+    o.all_logits = true;
+    const DecoderOutput out = decoder_forward(model, ids, o);
+    const std::string what = GetParam() + "/" + c.value("name", std::string("case"));
+    std::vector<float> att(out.attentions.data(), out.attentions.data() + out.attentions.size());
+    testing::expect_close(att, bin.get(c["attentions"]), 1e-5, what + " attentions");
+    if (c.contains("hidden_states")) testing::expect_close(out.hidden_states, bin.get(c["hidden_states"]), 1e-4, what + " hidden_states");
+    testing::expect_close(out.logits, bin.get(c["logits"]), 1e-4, what + " logits");
+    // Causal: above the diagonal exactly 0.
+    const int n = out.seq_len;
+    for (int l = 0; l < out.num_layers; ++l)
+      for (int h = 0; h < out.num_heads; ++h)
+        for (int i = 0; i < n; ++i)
+          for (int j = i + 1; j < n; ++j)
+            ASSERT_EQ(out.attentions.data()[((static_cast<size_t>(l) * out.num_heads + h) * n + i) * n + j], 0.0f);
+    if (c.contains("top_k")) {
+      const json& tk = c["top_k"];
+      const std::vector<int> want = tk.contains("ids") ? tk["ids"].get<std::vector<int>>() : std::vector<int>{};
+      const float* last = out.logits.data() + static_cast<size_t>(n - 1) * out.vocab;
+      std::vector<int> order(static_cast<size_t>(out.vocab));
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return last[a] > last[b]; });
+      order.resize(want.size());
+      EXPECT_EQ(order, want) << what << " top-k";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, DecoderGolden, ::testing::ValuesIn(decoder_fixtures()),
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                           std::string s = p.param;
+                           std::replace(s.begin(), s.end(), '-', '_');
+                           return s;
+                         });
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DecoderGolden);
+
+class DecoderConfig : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("attnlab_decoder_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void expect_refused(const json& config, const std::string& needle) {
+    std::ofstream(dir_ / "config.json") << config.dump();
+    try {
+      read_decoder_config(dir_ / "config.json");
+      ADD_FAILURE() << "accepted " << config.dump();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.exit_code(), kExitInput);
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("config.json"), std::string::npos) << e.what();
+    }
+  }
+  static json base() {
+    return {{"model_type", "llama"},       {"vocab_size", 100},          {"hidden_size", 64},
+            {"intermediate_size", 128},    {"num_hidden_layers", 2},     {"num_attention_heads", 4},
+            {"num_key_value_heads", 2},    {"max_position_embeddings", 64}, {"rms_norm_eps", 1e-5}};
+  }
+  fs::path dir_;
+};
+
+TEST_F(DecoderConfig, ReadsAValidConfig) {
+  std::ofstream(dir_ / "config.json") << base().dump();
+  const ModelSpec s = read_decoder_config(dir_ / "config.json");
+  EXPECT_EQ(s.head_dim, 16);
+  EXPECT_EQ(s.kv_heads, 2);
+  EXPECT_EQ(s.rope.type, "default");
+}
+
+TEST_F(DecoderConfig, RefusesHostileConfigs) {
+  json c = base();
+  c["model_type"] = "gpt_neox";
+  expect_refused(c, "model_type: 'gpt_neox' is not a decoder family");
+  c = base();
+  c["hidden_size"] = "64";
+  expect_refused(c, "hidden_size: expected an integer");
+  c = base();
+  c["num_attention_heads"] = 0;
+  expect_refused(c, "num_attention_heads: expected an integer in [1, 4096]");
+  c = base();
+  c["num_key_value_heads"] = 3;
+  expect_refused(c, "num_key_value_heads: 3 does not divide num_attention_heads 4");
+  c = base();
+  c["num_attention_heads"] = 5;
+  c["num_key_value_heads"] = 5;
+  expect_refused(c, "5 does not divide hidden_size 64");
+  c = base();
+  c["vocab_size"] = 1LL << 40;
+  expect_refused(c, "vocab_size: expected an integer");
+  c = base();
+  c["rope_scaling"] = {{"rope_type", "longrope"}, {"factor", 2.0}};
+  expect_refused(c, "unknown RoPE scaling 'longrope'");
+  c = base();
+  c["rope_parameters"] = {{"rope_type", "llama3"}, {"factor", 8.0}, {"rope_theta", 500000.0}};
+  expect_refused(c, "low_freq_factor");
+  c = base();
+  c["hidden_act"] = "gelu";
+  expect_refused(c, "hidden_act: 'gelu' is not supported");
+}
+
+TEST_F(DecoderConfig, RefusesHostileShardIndexes) {
+  std::ofstream(dir_ / "config.json") << base().dump();
+  auto expect_load_refused = [&](const json& index, const std::string& needle) {
+    std::ofstream(dir_ / "model.safetensors.index.json") << index.dump();
+    try {
+      load_decoder_model(dir_);
+      ADD_FAILURE() << "accepted " << index.dump();
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_load_refused({{"weight_map", {{"model.embed_tokens.weight", "../outside.safetensors"}}}},
+                      "is not a file name in the model's folder");
+  expect_load_refused({{"weight_map", {{"model.embed_tokens.weight", "/etc/passwd"}}}}, "is not a file name");
+  expect_load_refused({{"weight_map", {{"model.embed_tokens.weight", "model-00001-of-00002.safetensors"}}}},
+                      "is missing");
+  expect_load_refused({{"weight_map", 3}}, "weight_map: expected an object");
+  fs::remove(dir_ / "model.safetensors.index.json");
+  try {
+    load_decoder_model(dir_);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("missing model weights"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace attnlab
