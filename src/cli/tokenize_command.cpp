@@ -60,17 +60,19 @@ std::string python_ints(const std::vector<int>& v) {
   return out + "]";
 }
 
+std::optional<std::string> read_pair(const TokenizeOptions& o) {
+  if (!o.pair) return std::nullopt;
+  if (*o.pair == "-" && o.text == "-") throw Error("TEXT and --pair cannot both read standard input", kExitUsage);
+  return read_text_argument(*o.pair);
+}
+
 void run_with_model(const TokenizeOptions& o) {
   if (!o.input.empty()) throw Error("--input needs --tokenizer (a tokenizer.json); --model tokenizes one text", kExitUsage);
   EngineOptions options;
   options.tokenizer_only = true;
   const Engine engine = open_engine(o.model, options);
   const std::string text = read_text_argument(o.text);
-  std::optional<std::string> pair;
-  if (o.pair) {
-    if (*o.pair == "-" && o.text == "-") throw Error("TEXT and --pair cannot both read standard input", kExitUsage);
-    pair = read_text_argument(*o.pair);
-  }
+  const std::optional<std::string> pair = read_pair(o);
   const Encoding enc = encode_text(engine, text, pair, truncate_unless(o.no_truncate));
   if (o.json) {
     JsonWriter w;
@@ -86,11 +88,7 @@ void run_with_model(const TokenizeOptions& o) {
 
 void run_one_text(const TokenizeOptions& o, const HfTokenizer& tok) {
   const std::string text = read_text_argument(o.text);
-  std::optional<std::string> pair;
-  if (o.pair) {
-    if (*o.pair == "-" && o.text == "-") throw Error("TEXT and --pair cannot both read standard input", kExitUsage);
-    pair = read_text_argument(*o.pair);
-  }
+  const std::optional<std::string> pair = read_pair(o);
   const TokenizedText t = tok.encode(text, pair, !o.no_special_tokens);
   if (o.json) {
     JsonWriter w;

@@ -112,12 +112,6 @@ void rope_tables(const ModelSpec& s, int seq, std::vector<float>& cos, std::vect
     }
 }
 
-// Each head_dim segment of the first `heads` heads of every row, in place: Qwen3's q_norm / k_norm.
-void head_rms_norm(float* x, int rows, int heads, int head_dim, int ld, const float* weight, float eps) {
-  for (int r = 0; r < rows; ++r) rms_norm_rows(x + static_cast<size_t>(r) * ld, heads, head_dim, weight, eps,
-                                               x + static_cast<size_t>(r) * ld);
-}
-
 constexpr double kMaxAttentionBytes = 8.0 * (uint64_t{1} << 30);
 
 }  // namespace
@@ -171,8 +165,8 @@ DecoderOutput decoder_forward(const DecoderModel& m, std::span<const int> ids, c
     float* k = q + s.q_dim();
     float* v = k + s.kv_dim();
     if (s.qk_norm) {
-      head_rms_norm(q, n, s.heads, s.head_dim, qkv_ld, L.q_norm.data, eps);
-      head_rms_norm(k, n, s.kv_heads, s.head_dim, qkv_ld, L.k_norm.data, eps);
+      rms_norm_heads(q, n, s.heads, s.head_dim, qkv_ld, L.q_norm.data, eps);
+      rms_norm_heads(k, n, s.kv_heads, s.head_dim, qkv_ld, L.k_norm.data, eps);
     }
     apply_rope(q, n, s.heads, s.head_dim, qkv_ld, cos.data(), sin.data());
     apply_rope(k, n, s.kv_heads, s.head_dim, qkv_ld, cos.data(), sin.data());

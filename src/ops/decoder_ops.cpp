@@ -21,16 +21,31 @@ void for_chunks(long n, F&& fn) {
 
 }  // namespace
 
+namespace {
+
+// One vector: out = weight * (x * rsqrt(mean(x^2) + eps)).
+void rms_norm_one(const float* x, int cols, const float* weight, float eps, float* out) {
+  double sum = 0;
+  for (int i = 0; i < cols; ++i) sum += static_cast<double>(x[i]) * x[i];
+  const float variance = static_cast<float>(sum / cols);
+  const float inv = 1.0f / std::sqrt(variance + eps);
+  for (int i = 0; i < cols; ++i) out[i] = weight[i] * (x[i] * inv);
+}
+
+}  // namespace
+
 void rms_norm_rows(const float* x, int rows, int cols, const float* weight, float eps, float* out) {
   for_chunks(rows, [&](long first, long last) {
-    for (long r = first; r < last; ++r) {
-      const float* xr = x + static_cast<size_t>(r) * cols;
-      float* o = out + static_cast<size_t>(r) * cols;
-      double sum = 0;
-      for (int i = 0; i < cols; ++i) sum += static_cast<double>(xr[i]) * xr[i];
-      const float variance = static_cast<float>(sum / cols);
-      const float inv = 1.0f / std::sqrt(variance + eps);
-      for (int i = 0; i < cols; ++i) o[i] = weight[i] * (xr[i] * inv);
+    for (long r = first; r < last; ++r)
+      rms_norm_one(x + static_cast<size_t>(r) * cols, cols, weight, eps, out + static_cast<size_t>(r) * cols);
+  });
+}
+
+void rms_norm_heads(float* x, int rows, int heads, int head_dim, int ld, const float* weight, float eps) {
+  for_chunks(static_cast<long>(rows) * heads, [&](long first, long last) {
+    for (long t = first; t < last; ++t) {
+      float* v = x + static_cast<size_t>(t / heads) * ld + static_cast<size_t>(t % heads) * head_dim;
+      rms_norm_one(v, head_dim, weight, eps, v);
     }
   });
 }

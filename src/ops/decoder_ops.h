@@ -9,6 +9,10 @@ namespace attnlab {
 // (the weight multiplied after the normalised value is rounded). out may be x.
 void rms_norm_rows(const float* x, int rows, int cols, const float* weight, float eps, float* out);
 
+// x: [rows, ld] whose first `heads` head_dim segments per row are each RMS-normed in place (Qwen3's
+// q_norm / k_norm over head_dim).
+void rms_norm_heads(float* x, int rows, int heads, int head_dim, int ld, const float* weight, float eps);
+
 // gate_up: [rows, 2 inter] holding [gate | up] per row -> out: [rows, inter] = silu(gate) * up.
 void silu_gate(const float* gate_up, int rows, int inter, float* out);
 

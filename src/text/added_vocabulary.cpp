@@ -121,11 +121,6 @@ const std::string* AddedVocabulary::id_to_token(int id) const {
   return n != normalized_cache_.end() ? &n->second : &it->second.content;
 }
 
-const AddedTokenSpec* AddedVocabulary::token(int id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : &it->second;
-}
-
 std::vector<AddedVocabulary::Match> AddedVocabulary::find_matches(std::string_view sentence, const Trie& trie) const {
   if (sentence.empty()) return {{-1, {0, 0}}};
   if (trie.empty()) return {{-1, {0, sentence.size()}}};

@@ -41,7 +41,6 @@ class AddedVocabulary {
   // tokenizers' simple_id_to_token: the content (normalized when the token is), or nullptr.
   const std::string* id_to_token(int id) const;
   bool is_special(std::string_view token) const { return special_.count(std::string(token)) != 0; }
-  const AddedTokenSpec* token(int id) const;
   size_t size() const { return by_id_.size(); }
   const std::unordered_map<int, AddedTokenSpec>& tokens() const { return by_id_; }
   int max_id() const { return max_id_; }

@@ -32,8 +32,6 @@ char32_t single_char(const json& v, const Where& w) {
   return step.code_point;
 }
 
-bool is_bert_whitespace_split(char32_t c) { return is_rust_whitespace(c); }
-
 // The Whitespace pre-tokenizer's regex \w+|[^\w\s]+, inverted and removed: runs of word characters, runs
 // of other non-space characters; whitespace separates them.
 void whitespace_words(NormalizedString&& n, std::vector<NormalizedString>& out) {
@@ -165,7 +163,7 @@ void PreTokenizer::pre_tokenize(PreTokenizedString& p) const {
         break;
       case Kind::kWhitespaceSplit:
         p.split([](NormalizedString&& n, std::vector<NormalizedString>& out) {
-          out = n.split(Pattern::of_predicate(is_bert_whitespace_split), SplitBehavior::kRemoved);
+          out = n.split(Pattern::of_predicate(is_rust_whitespace), SplitBehavior::kRemoved);
         });
         break;
       case Kind::kBert:

@@ -478,7 +478,7 @@ std::vector<Enc> run_template(const TemplateProc& t, std::vector<Enc> encs, bool
                               const std::string& where) {
   if (encs.size() != 1 && encs.size() != 2)
     throw Error(where + ": a TemplateProcessing given " + std::to_string(encs.size()) +
-                    " encodings by the processors before it (tokenizers panics: not implemented)",
+                    " encodings by the processors before it: refused, as tokenizers cannot encode it either (its apply_template panics there)",
                 kExitInput);
   const bool pair = encs.size() == 2;
   const std::vector<Piece>& pieces = pair ? t.pair : t.single;

@@ -251,11 +251,6 @@ size_t Tokenizer::vocab_size() const {
 
 std::string Tokenizer::model_type() const { return model_->type; }
 
-std::vector<std::string> Tokenizer::decode_tokens(const std::vector<std::string>& tokens) const {
-  if (decoder_) return decoder_->decode_chain(tokens);
-  return tokens;
-}
-
 std::string Tokenizer::decode(const std::vector<int>& ids, bool skip_special_tokens) const {
   std::vector<std::string> tokens;
   tokens.reserve(ids.size());

@@ -51,12 +51,10 @@ class Tokenizer {
   // tokenizers' decode: ids to tokens (added tokens first), optionally without special tokens, through
   // the decoder (or joined with spaces when there is none).
   std::string decode(const std::vector<int>& ids, bool skip_special_tokens = false) const;
-  std::vector<std::string> decode_tokens(const std::vector<std::string>& tokens) const;  // decode_chain
 
   int token_to_id(std::string_view token) const;      // -1 if absent
   const std::string* id_to_token(int id) const;        // nullptr if absent
   size_t vocab_size() const;                           // model + added tokens (tokenizers' get_vocab_size(true))
-  bool is_special(std::string_view token) const { return added_.is_special(token); }
   const AddedVocabulary& added_tokens() const { return added_; }
   std::string model_type() const;                      // "BPE" or "WordPiece"
   const std::string& source() const { return source_; }
