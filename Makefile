@@ -89,6 +89,8 @@ bench: build model tools/.venv/bin/python
 	@python3 bench/classroom_bench.py --attnlab $(BUILD_DIR)/attnlab --model models/all-MiniLM-L6-v2
 	@tools/.venv/bin/python -c "import tokenizers" 2>/dev/null || tools/.venv/bin/pip install --quiet tokenizers
 	@tools/.venv/bin/python bench/tokenize_bench.py --driver $(BUILD_DIR)/bench/attnlab_tokenize_bench
+	@tools/.venv/bin/python bench/decoder_bench.py --driver $(BUILD_DIR)/bench/attnlab_decoder_bench \
+		--machine-bench $(BUILD_DIR)/bench/attnlab_bench
 
 clean:
 	rm -rf $(BUILD_DIR) build-debug build-asan build-tsan build-fuzz

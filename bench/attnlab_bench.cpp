@@ -18,12 +18,12 @@
 
 #include "attnlab/error.h"
 #include "bench_args.h"
-#include "fma_ceiling.h"
 #include "core/cpu.h"
 #include "core/float_buffer.h"
-#include "model/bert.h"
+#include "core/thread_pool.h"
+#include "fma_ceiling.h"
+#include "model/transformer.h"
 #include "ops/packed_linear.h"
-#include "ops/thread_pool.h"
 #include "text/bert_tokenizer.h"
 
 namespace {
@@ -141,7 +141,7 @@ int main(int argc, char** argv) try {
   const auto inputs = attnlab::bench::read_json(attnlab::bench::required(argc, argv, "--inputs", kUsage));
 
   const auto t_load = Clock::now();
-  const attnlab::BertModel model = attnlab::load_bert_model(model_dir);
+  const attnlab::TransformerModel model = attnlab::load_model(model_dir);
   const attnlab::BertTokenizer tokenizer = attnlab::BertTokenizer::from_directory(model_dir);
   result["load_seconds"] = seconds_since(t_load);
 
@@ -150,12 +150,12 @@ int main(int argc, char** argv) try {
   for (const auto& [name, ids_json] : inputs["latency"].items()) {
     const auto ids = ids_json.get<std::vector<int>>();
     const std::vector<int> types(ids.size(), 0);
-    (void)attnlab::bert_forward(model, ids, types);  // warm-up
+    (void)attnlab::forward(model, ids, types);  // warm-up
     std::vector<double> times;
     const int reps = ids.size() > 256 ? std::max(3, repeats / 4) : repeats;
     for (int r = 0; r < reps; ++r) {
       const auto t0 = Clock::now();
-      const auto out = attnlab::bert_forward(model, ids, types);
+      const auto out = attnlab::forward(model, ids, types);
       times.push_back(seconds_since(t0));
       if (out.attentions.empty()) return 1;
     }
@@ -170,35 +170,33 @@ int main(int argc, char** argv) try {
   size_t checksum = 0;
   constexpr size_t kBatch = 32;
   for (size_t i = 0; i < corpus.size(); i += kBatch) {
-    std::vector<attnlab::BertInput> batch;
-    for (size_t j = i; j < std::min(corpus.size(), i + kBatch); ++j) {
-      auto enc = tokenizer.encode(corpus[j], std::nullopt, model.config.max_position_embeddings);
-      batch.push_back({std::move(enc.input_ids), std::move(enc.token_type_ids)});
-    }
-    for (const auto& out : attnlab::bert_forward_batch(model, batch)) checksum += out.attentions.size();
+    std::vector<attnlab::Encoding> batch;
+    for (size_t j = i; j < std::min(corpus.size(), i + kBatch); ++j)
+      batch.push_back(tokenizer.encode(corpus[j], std::nullopt, model.spec.max_positions));
+    for (const auto& out : attnlab::forward_batch(model, batch)) checksum += out.attentions.view().size();
   }
   const double corpus_s = seconds_since(t0);
   // Reduced precision (--bf16): the notebook sentence's latency and the attention error it causes
   // (--no-bf16 skips it, e.g. to profile the float32 passes alone).
   if (!flag(argc, argv, "--no-bf16")) {
-    const attnlab::BertModel half = attnlab::load_bert_model(model_dir, attnlab::LoadOptions{true});
+    const attnlab::TransformerModel half = attnlab::load_model(model_dir, attnlab::LoadOptions{true});
     std::string name = inputs["latency"].begin().key();
     for (const auto& [key, value] : inputs["latency"].items())
       if (key.find("notebook") != std::string::npos) name = key;
     const auto ids = inputs["latency"][name].get<std::vector<int>>();
     const std::vector<int> types(ids.size(), 0);
-    const auto ref = attnlab::bert_forward(model, ids, types);
-    (void)attnlab::bert_forward(half, ids, types);
+    const auto ref = attnlab::forward(model, ids, types);
+    (void)attnlab::forward(half, ids, types);
     std::vector<double> times;
-    attnlab::BertOutput out;
+    attnlab::Result out;
     for (int r = 0; r < repeats; ++r) {
       const auto t1 = Clock::now();
-      out = attnlab::bert_forward(half, ids, types);
+      out = attnlab::forward(half, ids, types);
       times.push_back(seconds_since(t1));
     }
     double max_err = 0;
-    for (size_t i = 0; i < out.attentions.size(); ++i)
-      max_err = std::max(max_err, static_cast<double>(std::abs(out.attentions[i] - ref.attentions[i])));
+    const auto got = out.attentions.view().span(), want = ref.attentions.view().span();
+    for (size_t i = 0; i < got.size(); ++i) max_err = std::max(max_err, static_cast<double>(std::abs(got[i] - want[i])));
     result["bf16"] = {{"input", name}, {"median_ms", median(times) * 1e3},
                       {"min_ms", *std::min_element(times.begin(), times.end()) * 1e3},
                       {"max_attention_error_vs_fp32", max_err}};

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/cpu.h"
-#include "ops/thread_pool.h"
+#include "core/thread_pool.h"
 
 namespace attnlab::bench {
 

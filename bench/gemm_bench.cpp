@@ -15,9 +15,9 @@
 
 #include "bench_args.h"
 #include "core/cpu.h"
+#include "core/thread_pool.h"
 #include "fma_ceiling.h"
 #include "ops/packed_linear.h"
-#include "ops/thread_pool.h"
 
 namespace {
 

@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/utf8.h"
 #include "text/regex.h"
-#include "text/utf8.h"
 
 namespace {
 

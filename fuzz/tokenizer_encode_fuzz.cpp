@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "attnlab/error.h"
+#include "core/utf8.h"
 #include "fuzz_util.h"
 #include "text/tokenizer.h"
-#include "text/utf8.h"
 
 namespace {
 

@@ -17,7 +17,6 @@
 
 #include "attnlab/analysis.h"
 #include "attnlab/engine.h"
-#include "attnlab/figure.h"
 #include "attnlab/head_stats.h"
 
 namespace attnlab {
@@ -167,8 +166,7 @@ std::vector<double> attention_received(const ArrayView<3>& attention);
 std::string head_stats_csv(const CorpusTotals& totals);
 // token_attention.csv: layer,rank,token,id,count,mean_received.
 std::string token_attention_csv(const CorpusTotals& totals);
-// A layer x head heatmap of statistic `stat` (kHeadStatNames order) of the token-weighted means.
-Figure head_stats_figure(const CorpusTotals& totals, int stat, const std::string& model);
+// The layer x head heatmaps of these means are drawn by head_stats_figure (attnlab/figure.h).
 
 // ---- Running.
 

@@ -1,4 +1,5 @@
-// The attnlab engine: open a BERT-family model, tokenize, run it, read every attention matrix.
+// The attnlab engine: open a model of any family attnlab reads (BERT encoders; Llama, Mistral, Qwen2,
+// Qwen3 decoders), tokenize, run it, read every attention matrix.
 // Every front end (CLI, viewer, server, Python) is built on this header and nothing below it.
 //
 // Thread safety: an Engine is immutable after open(). Any number of threads may call encode(),
@@ -46,13 +47,20 @@ struct ModelInfo {
   std::string name;              // the model argument, or the default's name ("bert-base-uncased")
   std::filesystem::path dir;     // local directory it was loaded from
   std::string notice;            // non-empty when the default model was replaced (say it to the user)
+  std::string family;            // the name table: "bert" or "llama" (model/families.h)
+  std::string model_type;        // config.json's: "bert", "llama", "mistral", "qwen2", "qwen3"
   int num_layers = 0;            // 12 for bert-base
-  int num_heads = 0;             // 12
+  int num_heads = 0;             // 12 query heads
+  int num_kv_heads = 0;          // key/value heads: query head h reads h / (num_heads / num_kv_heads)
   int hidden = 0;                // 768
   int head_dim = 0;              // 64
   int max_tokens = 0;            // max_position_embeddings: 512
   int vocab_size = 0;            // 30522
+  bool causal = false;           // a decoder: token i attends to tokens 0..i only
+  bool pre_norm = false;         // norm before each sub-layer (decoders); false: BERT's post-LN
   bool has_pooler = false;
+  bool has_lm_head = false;      // next-token logits (Result::logits)
+  std::vector<int> windows;      // per layer: sliding window in tokens, 0 = none
   Precision precision = Precision::kFloat32;
 };
 
@@ -141,6 +149,10 @@ struct RunOptions {
   // Result::last_hidden_state and pooler_output; false leaves them empty (on_layer already saw the
   // last layer's output) and skips the pooler.
   bool last_hidden = true;
+  // A model with a language-model head: Result::logits of the last position (all_logits: of every
+  // position). false skips the head (a vocab x hidden product per row).
+  bool logits = true;
+  bool all_logits = false;
   // Called once after each layer (0, 1, ...), on the calling thread, with that layer's view of every
   // input of the batch, in input order (one view for run()). The views are valid during the call:
   // a caller may reduce them in parallel without copying them.
@@ -154,10 +166,15 @@ struct Result {
   std::vector<float> pooler_output;      // [hidden]; empty when the checkpoint has no pooler
   // Only when asked for in RunOptions (empty otherwise):
   std::vector<float> hidden_states;  // [layers + 1, seq, hidden], [0] = embeddings (HF's hidden_states)
-  // [layers, heads, seq, head_dim] each: the projected query, key and value vectors (bias added,
-  // before scaling), as modeling_bert's query_layer / key_layer / value_layer.
+  // The projected query, key and value vectors (bias added, before scaling), as modeling_bert's
+  // query_layer / key_layer / value_layer; for rotary models after QK-norm and rotation (the vectors the
+  // scores are computed from). query: [layers, heads, seq, head_dim]; key, value: [layers,
+  // kv_heads, seq, head_dim] (query head h uses key/value head h / (heads / kv_heads)).
   std::vector<float> query, key, value;
-  int num_layers = 0, num_heads = 0, hidden = 0, head_dim = 0;
+  // Next-token logits of a model with a language-model head: [vocab] of the last position, or [seq,
+  // vocab] with RunOptions::all_logits. Empty for encoders.
+  std::vector<float> logits;
+  int num_layers = 0, num_heads = 0, num_kv_heads = 0, hidden = 0, head_dim = 0, vocab_size = 0;
 
   int seq_len() const { return static_cast<int>(encoding.size()); }
   ArrayView<2> last_hidden_view() const {
@@ -166,13 +183,18 @@ struct Result {
   ArrayView<3> hidden_states_view() const {
     return {hidden_states.data(), {hidden_states.empty() ? 0 : size_t(num_layers) + 1, size_t(seq_len()), size_t(hidden)}};
   }
-  ArrayView<4> query_view() const { return qkv_view(query); }
-  ArrayView<4> key_view() const { return qkv_view(key); }
-  ArrayView<4> value_view() const { return qkv_view(value); }
+  ArrayView<4> query_view() const { return qkv_view(query, num_heads); }
+  ArrayView<4> key_view() const { return qkv_view(key, num_kv_heads); }
+  ArrayView<4> value_view() const { return qkv_view(value, num_kv_heads); }
+  // The last position's logits ([vocab]), whether all_logits was asked or not; empty without a head.
+  std::span<const float> last_logits() const {
+    if (logits.empty()) return {};
+    return {logits.data() + logits.size() - static_cast<size_t>(vocab_size), static_cast<size_t>(vocab_size)};
+  }
 
  private:
-  ArrayView<4> qkv_view(const std::vector<float>& v) const {
-    return {v.data(), {v.empty() ? 0 : size_t(num_layers), size_t(num_heads), size_t(seq_len()), size_t(head_dim)}};
+  ArrayView<4> qkv_view(const std::vector<float>& v, int heads) const {
+    return {v.data(), {v.empty() ? 0 : size_t(num_layers), size_t(heads), size_t(seq_len()), size_t(head_dim)}};
   }
 };
 
@@ -186,11 +208,29 @@ class Engine {
 
   const ModelInfo& info() const;
 
-  // Tokenizes exactly as Hugging Face's BertTokenizerFast, with special tokens. Text may hold any
-  // bytes (invalid UTF-8 is replaced, then dropped, as tokenizers does). An empty pair ("") is no
-  // pair, as in transformers' tokenizer(text, ""): [CLS] text [SEP], every type id 0.
+  // Tokenizes exactly as the model's Hugging Face tokenizer (tokenizer.json through the `tokenizers`
+  // pipeline; BERT's vocab.txt as BertTokenizerFast), with special tokens. Text may hold any bytes
+  // (invalid UTF-8 is replaced as tokenizers does). An empty pair ("") is no pair, as in transformers'
+  // tokenizer(text, ""): [CLS] text [SEP], every type id 0.
   Encoding encode(std::string_view text, std::optional<std::string_view> pair = std::nullopt,
                   const TruncationOptions& truncation = {}) const;
+
+  // Exactly these ids, as transformers' input_ids (no tokenizer runs): tokens spelled from the
+  // vocabulary, special-token roles from the tokenizer's. Error (kExitInput) for an id outside the
+  // vocabulary or more ids than the model accepts.
+  Encoding encode_ids(std::span<const int> ids) const;
+
+  // The k most probable next tokens from a Result's last position: softmax over the logits in
+  // float32, as torch.softmax(logits, -1).topk(k); ties keep the lower id first. Empty without logits.
+  struct NextToken {
+    int id = 0;
+    std::string token;
+    float prob = 0.0f;
+    float logit = 0.0f;
+  };
+  std::vector<NextToken> top_next_tokens(const Result& result, int k) const;
+  // One token's text as the tokenizer's decoder writes it (" Paris" for SmolLM2's "ĠParis").
+  std::string decode(std::span<const int> ids) const;
 
   // One forward pass. Throws attnlab::Error (kExitInput) for ids outside the vocabulary or inputs
   // longer than the model accepts.

@@ -15,6 +15,8 @@
 
 namespace attnlab {
 
+class CorpusTotals;  // attnlab/corpus.h
+
 enum class ImageFormat { kPng, kSvg, kPdf };
 
 // "png" | "svg" | "pdf"; anything else is Error(kExitUsage) listing the known names.
@@ -74,6 +76,10 @@ Figure heatmap_figure(HeatmapPanel panel);
 // the tokens on both axes.
 BarPanel attention_row_panel(const Result& result, int layer, int head, int query, std::string title);
 HeatmapPanel attention_head_panel(const Result& result, int layer, int head, std::string title);
+
+// A corpus run's layer x head heatmap of statistic `stat` (kHeadStatNames order, attnlab/head_stats.h)
+// of the token-weighted means (CorpusTotals::head_means), titled with the text count and `model`.
+Figure head_stats_figure(const CorpusTotals& totals, int stat, const std::string& model);
 
 // The notebook's figures: cell 3's three panels side by side (20 x 6 in: the toy non-attention
 // outputs, the toy attention weights, then `cls`, BERT's [CLS] row), and cell 5's single bar chart

@@ -1,5 +1,6 @@
 // Per-head attention statistics after Clark et al. 2019 ("What does BERT look at?"): how much each
-// head attends to [CLS], [SEP], punctuation, the token itself, its neighbours, and how broadly.
+// head attends to [CLS] (a decoder's bos or first token), [SEP] (eos), punctuation, the token itself,
+// its neighbours, and how broadly.
 #pragma once
 
 #include <span>
@@ -30,8 +31,10 @@ inline constexpr int kNumHeadStats = 7;
 double head_stat(const HeadStats& s, int k);
 
 // One layer as it is produced: attention [heads, seq, seq] (LayerView::attention) and the input's
-// tokens (seq of them, Encoding::tokens) -> [heads]. Error when the sizes disagree. Thread-safe.
-std::vector<HeadStats> layer_head_stats(const ArrayView<3>& attention, std::span<const std::string> tokens);
+// encoding (seq tokens) -> [heads]. Columns by role: "cls" is [CLS] or bos (or, with neither, the
+// first token: a decoder's attention sink), "sep" is [SEP] or eos. Error when the sizes disagree.
+// Thread-safe.
+std::vector<HeadStats> layer_head_stats(const ArrayView<3>& attention, const Encoding& encoding);
 
 // Every head of a run: [layers * heads], layer-major (index layer * heads + head). The run must keep
 // its attentions (RunOptions::attentions); Error otherwise.

@@ -51,6 +51,7 @@ class HfTokenizer {
   std::string decode(const std::vector<int>& ids, bool skip_special_tokens = false) const;
 
   int token_to_id(std::string_view token) const;  // -1 when absent
+  bool is_special(int id) const;                  // an added token marked "special": true
   std::optional<std::string> id_to_token(int id) const;
   size_t vocab_size() const;
   std::string model_type() const;  // "BPE" or "WordPiece"

@@ -4,7 +4,7 @@
 #include "analysis/attribution_methods.h"
 #include "api/engine_access.h"
 #include "attnlab/error.h"
-#include "ops/thread_pool.h"
+#include "core/thread_pool.h"
 
 namespace attnlab {
 
@@ -68,6 +68,13 @@ Attribution attention_attribution(const AttentionTensor& attentions, Method meth
 Attribution analyze(const Engine& engine, const Encoding& input, Method method, const AnalysisOptions& options) {
   const int n = static_cast<int>(input.size());
   if (method == Method::kFlow) check_flow_length(n, options);
+  if ((method == Method::kAlti || method == Method::kAltiRollout) && engine.info().pre_norm)
+    throw Error(method_name(method) + ": ALTI (Ferrando et al. 2022) decomposes a post-LN encoder layer, whose "
+                                      "LayerNorm follows the residual sum, as its reference code does; " +
+                    engine.info().name + " is a pre-LN " + engine.info().model_type +
+                    " model, for which no published decomposition is implemented here. Use norm, norm-heads, "
+                    "value-zeroing, rollout, rollout-noresidual or flow",
+                kExitUsage);
   const bool decomposes = method == Method::kNorm || method == Method::kNormHeads || method == Method::kAlti ||
                           method == Method::kAltiRollout;
   RunOptions run_options;
@@ -78,7 +85,7 @@ Attribution analyze(const Engine& engine, const Encoding& input, Method method, 
     ScopedThreads threads(EngineAccess::threads(engine));
     return attention_attribution(run.attentions, method, options);
   }
-  const BertModel& model = EngineAccess::model(engine);
+  const TransformerModel& model = EngineAccess::model(engine);
   ScopedThreads threads(EngineAccess::threads(engine));
   switch (method) {
     case Method::kNorm:

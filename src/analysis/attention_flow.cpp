@@ -5,7 +5,7 @@
 
 #include "analysis/attribution_methods.h"
 #include "attnlab/error.h"
-#include "ops/thread_pool.h"
+#include "core/thread_pool.h"
 
 namespace attnlab {
 namespace {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "attnlab/analysis.h"
-#include "model/bert.h"
+#include "model/transformer.h"
 
 namespace attnlab {
 
@@ -18,11 +18,11 @@ Attribution make_attribution(Method method, std::vector<size_t> shape, const std
 
 // Norm-based analysis (Kobayashi et al. 2020) and ALTI (Ferrando et al. 2022). `run` holds the
 // attentions, hidden_states and value vectors of `model` on one input.
-Attribution norm_analysis(const BertModel& model, const Result& run, bool per_head);
+Attribution norm_analysis(const TransformerModel& model, const Result& run, bool per_head);
 // ALTI's per-layer contributions [layers][n * n] (rows normalised).
-std::vector<std::vector<double>> alti_contributions(const BertModel& model, const Result& run);
+std::vector<std::vector<double>> alti_contributions(const TransformerModel& model, const Result& run);
 
 // Value zeroing (Mohebbi et al. 2023): [layers][n * n], rows normalised. `run` holds hidden_states.
-std::vector<std::vector<double>> value_zeroing_scores(const BertModel& model, const Result& run);
+std::vector<std::vector<double>> value_zeroing_scores(const TransformerModel& model, const Result& run);
 
 }  // namespace attnlab

@@ -12,7 +12,7 @@
 
 #include "attnlab/error.h"
 #include "attnlab/json_writer.h"
-#include "ops/thread_pool.h"
+#include "core/thread_pool.h"
 
 namespace attnlab {
 
@@ -186,7 +186,7 @@ unsigned parse_corpus_reductions(std::string_view list) {
 std::string corpus_reduction_list(unsigned reductions) {
   std::string out;
   for (const auto& r : kReductions)
-    if (reductions & r.second) out += (out.empty() ? "" : ",") + std::string(r.first);
+    if (reductions & r.second) out.append(out.empty() ? "" : ",").append(r.first);
   return out;
 }
 
@@ -477,23 +477,6 @@ std::string token_attention_csv(const CorpusTotals& totals) {
   return out;
 }
 
-Figure head_stats_figure(const CorpusTotals& totals, int stat, const std::string& model) {
-  static const char* const kTitles[] = {"Attention to [CLS]",          "Attention to [SEP]",
-                                        "Attention to \".\" and \",\"", "Attention to the token itself",
-                                        "Attention to the previous token", "Attention to the next token",
-                                        "Attention entropy (nats)"};
-  const std::vector<HeadStats> means = totals.head_means();
-  HeatmapPanel p;
-  p.values = Matrix(totals.layers(), totals.heads());
-  for (int l = 0; l < totals.layers(); ++l)
-    for (int h = 0; h < totals.heads(); ++h)
-      p.values.at(l, h) = static_cast<float>(head_stat(means[static_cast<size_t>(l * totals.heads() + h)], stat));
-  for (int h = 0; h < totals.heads(); ++h) p.x_labels.push_back("head " + std::to_string(h));
-  for (int l = 0; l < totals.layers(); ++l) p.y_labels.push_back("layer " + std::to_string(l));
-  p.title = std::string(kTitles[stat]) + ", token-weighted mean over " + std::to_string(totals.texts()) + " texts\n" + model;
-  return heatmap_figure(std::move(p));
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Running.
 
@@ -541,7 +524,7 @@ void CorpusRunner::run_inputs(std::vector<Pending*>& inputs) {
   auto reduce = [&](size_t i, const ArrayView<3>& attention) {
     if (!rollouts.empty()) rollouts[i].add_layer(attention);
     Pending& p = *inputs[i];
-    const std::vector<HeadStats> stats = layer_head_stats(attention, encodings[i].tokens);
+    const std::vector<HeadStats> stats = layer_head_stats(attention, encodings[i]);
     p.heads.insert(p.heads.end(), stats.begin(), stats.end());
     const std::vector<double> received = attention_received(attention);
     p.received.insert(p.received.end(), received.begin(), received.end());

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "analysis/attribution_methods.h"
-#include "ops/thread_pool.h"
+#include "core/thread_pool.h"
 
 namespace attnlab {
 namespace {
@@ -32,16 +32,18 @@ struct Transformed {
   const double* at(int head, int j) const { return f.data() + (static_cast<size_t>(head) * n + j) * hidden; }
 };
 
-Transformed transform(const BertModel& m, const Result& run, int layer) {
+Transformed transform(const TransformerModel& m, const Result& run, int layer) {
   const int heads = run.num_heads, n = run.seq_len(), hidden = run.hidden, dh = run.head_dim;
-  const std::vector<double> wo = unpack(m.weights.layers[static_cast<size_t>(layer)].attn_out_p);
+  const int kv_heads = run.num_kv_heads, group = heads / kv_heads, q_dim = heads * dh;
+  // W_O: [hidden, q_dim]; query head h's columns h * head_dim ..; its value head h / group (GQA).
+  const std::vector<double> wo = unpack(m.weights.layers[static_cast<size_t>(layer)].o_p);
   Transformed t{heads, n, hidden, std::vector<double>(static_cast<size_t>(heads) * n * hidden)};
   parallel_for(heads * n, [&](int task) {
     const int h = task / n, j = task % n;
-    const float* v = run.value.data() + ((static_cast<size_t>(layer) * heads + h) * n + j) * dh;
+    const float* v = run.value.data() + ((static_cast<size_t>(layer) * kv_heads + h / group) * n + j) * dh;
     double* out = t.f.data() + static_cast<size_t>(task) * hidden;
     for (int o = 0; o < hidden; ++o) {
-      const double* w = wo.data() + static_cast<size_t>(o) * hidden + static_cast<size_t>(h) * dh;
+      const double* w = wo.data() + static_cast<size_t>(o) * q_dim + static_cast<size_t>(h) * dh;
       double s = 0.0;
       for (int d = 0; d < dh; ++d) s += static_cast<double>(v[d]) * w[d];
       out[o] = s;
@@ -69,11 +71,11 @@ double biased_std(const std::vector<double>& x) {
 // it is, so LayerNorm's own eps inside the square root is not part of it).
 // c_ij = max(0, ||y_i||_1 - ||T_i(x_j) - y_i + 1e-6||_1) (F.pairwise_distance adds its eps to the
 // difference), divided by the row's sum.
-std::vector<double> alti_layer(const BertModel& m, const Result& run, int layer) {
+std::vector<double> alti_layer(const TransformerModel& m, const Result& run, int layer) {
   const Transformed t = transform(m, run, layer);
   const int heads = t.heads, n = t.n, hidden = t.hidden;
   const LayerWeights& L = m.weights.layers[static_cast<size_t>(layer)];
-  const float *b_o = L.attn_out_b.data, *gamma = L.attn_ln_w.data, *beta = L.attn_ln_b.data;
+  const float *b_o = L.bo.data, *gamma = L.attn_norm_w.data, *beta = L.attn_norm_b.data;
   const float* x = run.hidden_states.data() + static_cast<size_t>(layer) * n * hidden;
   double b_mean = 0.0;
   for (int o = 0; o < hidden; ++o) b_mean += b_o[o];
@@ -130,7 +132,7 @@ std::vector<double> alti_layer(const BertModel& m, const Result& run, int layer)
 
 }  // namespace
 
-Attribution norm_analysis(const BertModel& m, const Result& run, bool per_head) {
+Attribution norm_analysis(const TransformerModel& m, const Result& run, bool per_head) {
   const int layers = run.num_layers, heads = run.num_heads, n = run.seq_len();
   const size_t nn = static_cast<size_t>(n) * n;
   std::vector<double> scores(static_cast<size_t>(layers) * (per_head ? heads : 1) * nn);
@@ -172,7 +174,7 @@ Attribution norm_analysis(const BertModel& m, const Result& run, bool per_head) 
   return make_attribution(per_head ? Method::kNormHeads : Method::kNorm, std::move(shape), scores);
 }
 
-std::vector<std::vector<double>> alti_contributions(const BertModel& m, const Result& run) {
+std::vector<std::vector<double>> alti_contributions(const TransformerModel& m, const Result& run) {
   std::vector<std::vector<double>> layers;
   for (int l = 0; l < run.num_layers; ++l) layers.push_back(alti_layer(m, run, l));
   return layers;

@@ -60,17 +60,27 @@ HeadStats one_head(const float* a, int n, const std::vector<int>& key_role) {
 
 }  // namespace
 
-std::vector<HeadStats> layer_head_stats(const ArrayView<3>& attention, std::span<const std::string> tokens) {
+std::vector<HeadStats> layer_head_stats(const ArrayView<3>& attention, const Encoding& encoding) {
   const size_t heads = attention.shape[0], n = attention.shape[1];
+  const std::vector<std::string>& tokens = encoding.tokens;
   if (attention.shape[2] != n || tokens.size() != n)
     throw Error("layer_head_stats: attention is [" + std::to_string(heads) + ", " + std::to_string(n) + ", " +
                 std::to_string(attention.shape[2]) + "] for " + std::to_string(tokens.size()) +
                 " tokens; expected [heads, tokens, tokens]");
+  // By role, not spelling: [CLS] or bos counts as "cls", [SEP] or eos as "sep". An encoding that
+  // starts with neither (a decoder whose tokenizer adds no bos) counts its first token as "cls":
+  // that is where causal attention sinks. Without roles (hand-made encodings), the BERT spellings.
   std::vector<int> key_role(n, 0);
+  bool has_start = false;
   for (size_t j = 0; j < n; ++j) {
     const std::string& t = tokens[j];
-    key_role[j] = t == "[CLS]" ? 1 : t == "[SEP]" ? 2 : (t == "." || t == ",") ? 3 : 0;
+    const TokenRole r = encoding.role(j);
+    const bool start = encoding.roles.empty() ? t == "[CLS]" : r == TokenRole::kCls || r == TokenRole::kBos;
+    const bool end = encoding.roles.empty() ? t == "[SEP]" : r == TokenRole::kSep || r == TokenRole::kEos;
+    key_role[j] = start ? 1 : end ? 2 : (t == "." || t == ",") ? 3 : 0;
+    has_start = has_start || start;
   }
+  if (!has_start && !encoding.roles.empty() && n > 0 && key_role[0] == 0) key_role[0] = 1;
   std::vector<HeadStats> out;
   out.reserve(heads);
   for (size_t h = 0; h < heads; ++h)
@@ -87,7 +97,7 @@ std::vector<HeadStats> head_stats(const Result& result) {
   out.reserve(static_cast<size_t>(att.layers()) * heads);
   for (int layer = 0; layer < att.layers(); ++layer) {
     const ArrayView<3> view{att.head(layer, 0).data(), {heads, n, n}};
-    for (const HeadStats& s : layer_head_stats(view, result.encoding.tokens)) out.push_back(s);
+    for (const HeadStats& s : layer_head_stats(view, result.encoding)) out.push_back(s);
   }
   return out;
 }

@@ -27,7 +27,7 @@ double cosine_distance(const float* a, const float* b, int hidden, double norm_b
 
 }  // namespace
 
-std::vector<std::vector<double>> value_zeroing_scores(const BertModel& m, const Result& run) {
+std::vector<std::vector<double>> value_zeroing_scores(const TransformerModel& m, const Result& run) {
   const int n = run.seq_len(), hidden = run.hidden;
   const size_t state = static_cast<size_t>(n) * hidden;
   const int chunk = std::clamp(kRowsPerBatch / n, 1, n);
@@ -46,7 +46,7 @@ std::vector<std::vector<double>> value_zeroing_scores(const BertModel& m, const 
     std::vector<double> c(static_cast<size_t>(n) * n);
     for (int first = 0; first < n; first += chunk) {
       const int count = std::min(chunk, n - first);
-      encoder_layer_zeroing_values(m, l, x, n, first, count, zeroed.data());
+      layer_zeroing_values(m, l, x, n, first, count, zeroed.data());
       for (int k = 0; k < count; ++k)
         for (int i = 0; i < n; ++i)
           c[static_cast<size_t>(i) * n + first + k] =

@@ -2,22 +2,24 @@
 #include "attnlab/engine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
+#include "api/engine_access.h"
+#include "api/model_tokenizer.h"
 #include "attnlab/error.h"
 #include "core/cpu.h"
-#include "api/engine_access.h"
 #include "io/model_locator.h"
-#include "model/bert.h"
-#include "ops/thread_pool.h"
-#include "text/bert_tokenizer.h"
+#include "model/families.h"
+#include "model/transformer.h"
+#include "core/thread_pool.h"
 
 namespace attnlab {
 
 struct Engine::Impl {
   ModelInfo info;
-  BertTokenizer tokenizer;
-  std::optional<BertModel> model;
+  ModelTokenizer tokenizer;
+  std::optional<TransformerModel> model;
   int threads = 0;
 };
 
@@ -30,13 +32,28 @@ void check_text_size(std::string_view text, const char* what) {
                 kExitInput);
 }
 
+void describe(const ModelSpec& s, ModelInfo& info) {
+  info.family = s.family;
+  info.model_type = s.model_type;
+  info.num_layers = s.layers;
+  info.num_heads = s.heads;
+  info.num_kv_heads = s.kv_heads;
+  info.hidden = s.hidden;
+  info.head_dim = s.head_dim;
+  info.max_tokens = s.max_positions;
+  info.vocab_size = s.vocab_size;
+  info.causal = s.causal;
+  info.pre_norm = s.pre_norm;
+  info.has_lm_head = s.lm_head;
+  info.windows = s.window;
+}
+
 }  // namespace
 
 Engine Engine::open(const std::string& model, const EngineOptions& options) {
   auto impl = std::make_shared<Impl>();
   const LocatedModel where = locate_model(model, options.on_download_progress);
   const auto load = [&] {
-    impl->tokenizer = BertTokenizer::from_directory(where.dir);
     ModelInfo& info = impl->info;
     info.name = where.name;
     info.dir = where.dir;
@@ -44,19 +61,21 @@ Engine Engine::open(const std::string& model, const EngineOptions& options) {
     info.precision = options.precision;
     impl->threads = options.threads;
     if (!options.tokenizer_only) {
-      impl->model = load_bert_model(where.dir, LoadOptions{options.precision == Precision::kBFloat16});
-      const BertConfig& c = impl->model->config;
-      info.num_layers = c.num_hidden_layers;
-      info.num_heads = c.num_attention_heads;
-      info.hidden = c.hidden_size;
-      info.head_dim = c.head_dim();
-      info.max_tokens = c.max_position_embeddings;
-      info.vocab_size = c.vocab_size;
+      impl->model = load_model(where.dir, LoadOptions{options.precision == Precision::kBFloat16});
+      describe(impl->model->spec, info);
       info.has_pooler = impl->model->weights.has_pooler;
-    } else {
-      info.max_tokens = 512;  // without config.json's limit, BERT's usual one
-      info.vocab_size = impl->tokenizer.vocab_size();
+      impl->tokenizer = ModelTokenizer::open(where.dir, info.family);
+      return;
     }
+    // Tokenizing only: the config says which tokenizer, when there is one; a BERT vocabulary alone is BERT.
+    if (std::filesystem::exists(where.dir / "config.json")) {
+      describe(read_model_config(where.dir / "config.json"), info);
+    } else {
+      info.family = info.model_type = "bert";
+      info.max_tokens = 512;  // without config.json's limit, BERT's usual one
+    }
+    impl->tokenizer = ModelTokenizer::open(where.dir, info.family);
+    if (impl->tokenizer.vocab_size() > 0) info.vocab_size = impl->tokenizer.vocab_size();
   };
   try {
     load();
@@ -83,62 +102,55 @@ Encoding Engine::encode(std::string_view text, std::optional<std::string_view> p
   return enc;
 }
 
-std::vector<Result> Engine::run_batch(std::span<const Encoding> inputs, const RunOptions& options) const {
-  if (!impl_->model) throw Error(impl_->info.name + ": opened for tokenizing only (tokenizer_only); cannot run it");
-  const BertModel& m = *impl_->model;
+Encoding Engine::encode_ids(std::span<const int> ids) const {
   const ModelInfo& info = impl_->info;
-  std::vector<BertInput> batch(inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    batch[i].input_ids = inputs[i].input_ids;
-    batch[i].token_type_ids = inputs[i].token_type_ids;
+  if (ids.empty()) throw Error("no token ids: at least one is needed", kExitInput);
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] < 0 || ids[i] >= info.vocab_size)
+      throw Error("token id " + std::to_string(ids[i]) + " at position " + std::to_string(i) +
+                      " is outside the vocabulary (vocab_size " + std::to_string(info.vocab_size) + ")",
+                  kExitInput);
+  if (static_cast<int>(ids.size()) > info.max_tokens) throw InputTooLong(static_cast<int>(ids.size()), info.max_tokens);
+  return impl_->tokenizer.from_ids(ids);
+}
+
+std::vector<Engine::NextToken> Engine::top_next_tokens(const Result& result, int k) const {
+  const std::span<const float> logits = result.last_logits();
+  if (logits.empty() || k <= 0) return {};
+  // torch.softmax in float32: exp(x - max) / sum.
+  const float max = *std::max_element(logits.begin(), logits.end());
+  double sum = 0;
+  for (float x : logits) sum += std::exp(static_cast<double>(x - max));
+  std::vector<int> order(logits.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  const size_t take = std::min(order.size(), static_cast<size_t>(k));
+  std::partial_sort(order.begin(), order.begin() + static_cast<long>(take), order.end(), [&](int a, int b) {
+    return logits[static_cast<size_t>(a)] > logits[static_cast<size_t>(b)] ||
+           (logits[static_cast<size_t>(a)] == logits[static_cast<size_t>(b)] && a < b);
+  });
+  std::vector<NextToken> out;
+  for (size_t i = 0; i < take; ++i) {
+    const int id = order[i];
+    const float logit = logits[static_cast<size_t>(id)];
+    out.push_back({id, impl_->tokenizer.token(id), static_cast<float>(std::exp(static_cast<double>(logit - max)) / sum),
+                   logit});
   }
-  ForwardOptions f;
-  f.keep_attentions = options.attentions;
-  f.hidden_states = options.hidden_states;
-  f.qkv = options.qkv;
-  f.last_hidden = options.last_hidden;
-  std::vector<LayerView> views;
-  if (options.on_layer)
-    f.on_layer = [&](int layer, const std::vector<float*>& probs, const std::vector<const float*>& hidden) {
-      views.resize(inputs.size());
-      for (size_t s = 0; s < inputs.size(); ++s) {
-        const size_t n = inputs[s].size();
-        views[s] = {static_cast<int>(s), layer, {probs[s], {size_t(info.num_heads), n, n}},
-                    {hidden[s], {n, size_t(info.hidden)}}};
-      }
-      options.on_layer(views);
-    };
+  return out;
+}
+
+std::string Engine::decode(std::span<const int> ids) const { return impl_->tokenizer.decode(ids); }
+
+std::vector<Result> Engine::run_batch(std::span<const Encoding> inputs, const RunOptions& options) const {
+  const TransformerModel& m = EngineAccess::model(*this);
   ScopedThreads threads(impl_->threads);
-  std::vector<BertOutput> outs = bert_forward_batch(m, batch, f);
-  std::vector<Result> results(outs.size());
-  for (size_t i = 0; i < outs.size(); ++i) {
-    BertOutput& o = outs[i];
-    Result& r = results[i];
-    r.encoding = inputs[i];
-    r.num_layers = info.num_layers;
-    r.num_heads = info.num_heads;
-    r.hidden = info.hidden;
-    r.head_dim = info.head_dim;
-    if (options.attentions) {
-      auto block = std::make_shared<FloatBuffer>(std::move(o.attentions));
-      r.attentions = AttentionTensor(std::shared_ptr<const float>(block, block->data()), o.num_layers, o.num_heads,
-                                     o.seq_len);
-    }
-    r.last_hidden_state = std::move(o.last_hidden_state);
-    r.pooler_output = std::move(o.pooler_output);
-    r.hidden_states = std::move(o.hidden_states);
-    r.query = std::move(o.query);
-    r.key = std::move(o.key);
-    r.value = std::move(o.value);
-  }
-  return results;
+  return forward_batch(m, inputs, options);
 }
 
 Result Engine::run(const Encoding& input, const RunOptions& options) const {
   return std::move(run_batch(std::span<const Encoding>(&input, 1), options)[0]);
 }
 
-const BertModel& EngineAccess::model(const Engine& engine) {
+const TransformerModel& EngineAccess::model(const Engine& engine) {
   if (!engine.impl_->model)
     throw Error(engine.impl_->info.name + ": opened for tokenizing only (tokenizer_only); cannot run it");
   return *engine.impl_->model;

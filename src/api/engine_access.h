@@ -3,13 +3,13 @@
 #pragma once
 
 #include "attnlab/engine.h"
-#include "model/bert.h"
+#include "model/transformer.h"
 
 namespace attnlab {
 
 struct EngineAccess {
   // The loaded model; Error when the engine was opened tokenizer_only.
-  static const BertModel& model(const Engine& engine);
+  static const TransformerModel& model(const Engine& engine);
   // EngineOptions::threads the engine was opened with (0 = the default), for ScopedThreads.
   static int threads(const Engine& engine);
 };

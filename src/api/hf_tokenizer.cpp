@@ -50,6 +50,12 @@ std::string HfTokenizer::decode(const std::vector<int>& ids, bool skip_special_t
 
 int HfTokenizer::token_to_id(std::string_view token) const { return impl_->token_to_id(token); }
 
+bool HfTokenizer::is_special(int id) const {
+  const auto& added = impl_->added_tokens().tokens();
+  const auto it = added.find(id);
+  return it != added.end() && it->second.special;
+}
+
 std::optional<std::string> HfTokenizer::id_to_token(int id) const {
   const std::string* t = impl_->id_to_token(id);
   return t ? std::optional<std::string>(*t) : std::nullopt;

@@ -1,5 +1,5 @@
-// `attnlab attention`: the notebook's real-BERT cell (step 3) for any
-// BERT-family checkpoint, printed like the notebook or as JSON with every layer and head.
+// `attnlab attention`: the notebook's real-BERT cell (step 3) for any model attnlab reads (BERT
+// encoders, Llama-architecture decoders), printed like the notebook or as JSON with every layer and head.
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
@@ -16,6 +16,7 @@
 #include "attnlab/error.h"
 #include "attnlab/array_file.h"
 #include "attnlab/json_writer.h"
+#include "attnlab/result_json.h"
 #include "attnlab/figure.h"
 #include "attnlab/head_stats.h"
 #include "attnlab/text_format.h"
@@ -29,13 +30,15 @@ struct TextOptions {
   std::optional<std::string> pair;
   bool json = false;
   bool no_truncate = false;
+  const CLI::Option* text_option = nullptr;  // TEXT was given (it may be "")
+  bool has_text() const { return text_option && text_option->count() > 0; }
 };
 
 void add_text_options(CLI::App* cmd, TextOptions& o) {
   cmd->add_option("--model,-m", o.model,
                   "Model directory (Hugging Face layout) or Hub id such as bert-base-uncased. Default: "
                   "bert-base-uncased from the Hugging Face cache, else the offline all-MiniLM-L6-v2");
-  cmd->add_option("TEXT", o.text, "Text to analyse; '-' reads it from standard input")->required();
+  o.text_option = cmd->add_option("TEXT", o.text, "Text to analyse; '-' reads it from standard input (or --ids)");
   cmd->add_option("--pair", o.pair, "Second segment of a sentence pair ([CLS] A [SEP] B [SEP]); '-' reads stdin");
   cmd->add_flag("--no-truncate", o.no_truncate,
                 "Refuse inputs longer than max_position_embeddings instead of truncating them");
@@ -48,7 +51,11 @@ std::optional<std::string> read_pair(const TextOptions& o) {
 }
 
 struct AttentionOptions : TextOptions {
-  int layer = 0, head = 0, query = 0;
+  int layer = 0, head = 0;
+  std::optional<int> query;   // unset: the model's default (0 = [CLS] for encoders, the last token for decoders)
+  std::string ids;            // --ids 1,2,3: exactly these token ids, no tokenizer
+  int top_k = 10;             // next tokens shown / written (models with a language-model head)
+  bool all_logits = false;    // --output: logits of every position
   bool all = false;
   std::string plot, heatmap;  // figure paths; format from the extension
   std::string output;         // every array to .npz / .safetensors; format from the extension
@@ -72,19 +79,76 @@ struct AttentionInput {
   std::string text;
   std::optional<std::string> pair;
   Encoding enc;
+  int query = 0;  // --query, or the model's default
 };
 
+// "1,2,3" (spaces allowed) -> ids; a clear usage error naming the bad entry.
+std::vector<int> parse_ids(const std::string& list) {
+  std::vector<int> ids;
+  size_t i = 0;
+  while (i <= list.size()) {
+    size_t j = list.find(',', i);
+    if (j == std::string::npos) j = list.size();
+    std::string item = list.substr(i, j - i);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    size_t used = 0;
+    long long v = -1;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size() || v < 0 || v > 0x7fffffff)
+      throw Error("--ids: '" + item + "' is not a token id (expected comma-separated non-negative integers, e.g. 1,2,3)",
+                  kExitUsage);
+    ids.push_back(static_cast<int>(v));
+    i = j + 1;
+  }
+  return ids;
+}
+
 AttentionInput open_and_encode(const AttentionOptions& o) {
+  if (o.has_text() == !o.ids.empty())
+    throw Error(o.ids.empty() ? "give the TEXT to analyse (or --ids)" : "give either TEXT or --ids, not both",
+                kExitUsage);
+  if (!o.ids.empty() && o.pair) throw Error("--pair cannot be combined with --ids", kExitUsage);
   EngineOptions options;
   options.precision = o.bf16 ? Precision::kBFloat16 : Precision::kFloat32;
   Engine engine = open_engine(o.model, options);
   check_range("--layer", o.layer, engine.info().num_layers, "layers");
   check_range("--head", o.head, engine.info().num_heads, "heads");
-  std::string text = read_text_argument(o.text);
-  std::optional<std::string> pair = read_pair(o);
-  Encoding enc = encode_text(engine, text, pair, truncate_unless(o.no_truncate));
-  check_range("--query", o.query, static_cast<int>(enc.size()), "tokens in this input");
-  return {std::move(engine), std::move(text), std::move(pair), std::move(enc)};
+  std::string text;
+  std::optional<std::string> pair;
+  Encoding enc;
+  if (!o.ids.empty()) {
+    const std::vector<int> ids = parse_ids(o.ids);
+    enc = engine.encode_ids(ids);
+    text = engine.decode(ids);
+  } else {
+    text = read_text_argument(o.text);
+    pair = read_pair(o);
+    enc = encode_text(engine, text, pair, truncate_unless(o.no_truncate));
+  }
+  // A decoder's next-token prediction reads the last position: that row is what it looked at.
+  const int query = o.query ? *o.query : engine.info().causal ? static_cast<int>(enc.size()) - 1 : 0;
+  check_range("--query", query, static_cast<int>(enc.size()), "tokens in this input");
+  return {std::move(engine), std::move(text), std::move(pair), std::move(enc), query};
+}
+
+std::string example_title(const ModelInfo& info) {
+  return info.family == "bert" ? "BERT Attention Example" : "Attention Example (" + info.model_type + ")";
+}
+
+// The plain printout's last lines for a model with a language-model head: its top next tokens.
+std::string next_tokens_text(const Engine& engine, const Result& out, int k) {
+  const std::vector<Engine::NextToken> top = engine.top_next_tokens(out, k);
+  if (top.empty()) return "";
+  std::string s = "\nTop " + std::to_string(top.size()) + " next tokens:\n";
+  for (const Engine::NextToken& t : top)
+    s += python_repr(engine.decode(std::vector<int>{t.id})) + " (id " + std::to_string(t.id) + "): " +
+         python_fixed(t.prob, 4) + "\n";
+  return s;
 }
 
 // --method values: the attribution methods of attnlab/analysis.h, then head-stats (attnlab/head_stats.h).
@@ -155,7 +219,7 @@ void run_attention_method(const AttentionOptions& o) {
   }
   if (o.all || !o.output.empty() || !o.plot.empty() || !o.heatmap.empty())
     throw Error("--method cannot be combined with --all, --output, --plot or --heatmap", kExitUsage);
-  const auto [engine, text, pair, enc] = open_and_encode(o);
+  const auto [engine, text, pair, enc, query] = open_and_encode(o);
   const ModelInfo& info = engine.info();
   if (o.method == "head-stats") return print_head_stats(o, engine, text, pair, enc);
   const Method method = parse_method(o.method);
@@ -173,7 +237,8 @@ void run_attention_method(const AttentionOptions& o) {
   std::string where = " (all " + std::to_string(info.num_layers) + " layers): ";
   if (a.shape.size() >= 3) where = ", layer " + std::to_string(o.layer) + ": ";
   if (a.shape.size() == 4) where = ", layer " + std::to_string(o.layer) + ", head " + std::to_string(o.head) + ": ";
-  write_stdout(bert_example_text(text, pair, enc.tokens, o.query, a.row(o.query, o.layer, o.head), o.method + where));
+  write_stdout(bert_example_text(text, pair, enc.tokens, query, a.row(query, o.layer, o.head), o.method + where,
+                                 example_title(info)));
 }
 
 // The attentions of a .npz output, written a layer at a time on a thread of their own while the
@@ -249,11 +314,15 @@ void run_attention(const AttentionOptions& o) {
   }
   std::optional<ArrayFileWriter> arrays;  // opened now: a bad path fails before any work; renamed into place at the end
   if (!o.output.empty()) arrays.emplace(o.output);
-  const auto [engine, text, pair, enc] = open_and_encode(o);
+  const auto [engine, text, pair, enc, query] = open_and_encode(o);
   const ModelInfo& info = engine.info();
   const int seq = static_cast<int>(enc.size());
+  if (o.all_logits && !info.has_lm_head)
+    throw Error("--all-logits: " + info.name + " has no language-model head (a " + info.model_type + " encoder)",
+                kExitUsage);
   std::optional<LayerStream> stream;
   RunOptions run;
+  run.all_logits = o.all_logits && arrays.has_value();
   if (arrays && array_file_format(o.output) == ArrayFileFormat::kNpz) {
     stream.emplace(*arrays, std::vector<std::int64_t>{info.num_layers, info.num_heads, seq, seq});
     run.on_layer = [&stream](std::span<const LayerView> views) {
@@ -266,8 +335,8 @@ void run_attention(const AttentionOptions& o) {
 
   const std::string where = "Layer " + std::to_string(o.layer) + ", head " + std::to_string(o.head);
   if (!o.plot.empty()) {
-    const std::string title = enc.tokens[o.query] + " attention (" + where + ")\n" + info.name;
-    save_figure(bar_chart_figure(attention_row_panel(out, o.layer, o.head, o.query, title)), o.plot,
+    const std::string title = enc.tokens[query] + " attention (" + where + ")\n" + info.name;
+    save_figure(bar_chart_figure(attention_row_panel(out, o.layer, o.head, query, title)), o.plot,
                 image_format_from_path(o.plot));
     std::fprintf(stderr, "attnlab: saved %s\n", printable_line(o.plot).c_str());
   }
@@ -281,12 +350,17 @@ void run_attention(const AttentionOptions& o) {
   if (arrays) {
     const int l = att.layers(), h = att.heads();
     const std::vector<std::int64_t> ids(enc.input_ids.begin(), enc.input_ids.end());
-    const std::vector<std::int64_t> types(enc.token_type_ids.begin(), enc.token_type_ids.end());
+    std::vector<std::int64_t> types(enc.size());
+    for (size_t i = 0; i < enc.size(); ++i) types[i] = enc.type_id(i);
     if (!stream) arrays->add("attentions", att.view().span(), {l, h, seq, seq});
     arrays->add("input_ids", ids, {seq});
     arrays->add("token_type_ids", types, {seq});
     arrays->add("last_hidden_state", out.last_hidden_state, {seq, out.hidden});
     if (!out.pooler_output.empty()) arrays->add("pooler_output", out.pooler_output, {out.hidden});
+    if (!out.logits.empty()) {
+      if (o.all_logits) arrays->add("logits", out.logits, {seq, out.vocab_size});
+      else arrays->add("logits", out.logits, {out.vocab_size});
+    }
     arrays->commit();
     std::fprintf(stderr, "attnlab: saved %s\n", printable_line(o.output).c_str());
   }
@@ -295,15 +369,16 @@ void run_attention(const AttentionOptions& o) {
     JsonWriter w(stdout, "standard output", JsonOptions{o.digits});
     w.begin_object().key("model").value(info.name).key("sentence").value(text);
     if (pair) w.key("pair").value(*pair);
-    w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("token_type_ids").ints(enc.token_type_ids);
+    write_encoding_json(w, enc);
+    if (info.has_lm_head) write_top_k_json(w, engine.top_next_tokens(out, o.top_k));
     if (o.all) {
       w.key("attentions").floats(att.view().span(), att.view().shape);
       w.key("last_hidden_state").floats(out.last_hidden_state, seq, out.hidden);
       if (out.pooler_output.empty()) w.key("pooler_output").null();
       else w.key("pooler_output").floats(out.pooler_output);
     } else {
-      w.key("layer").value(o.layer).key("head").value(o.head).key("query").value(o.query);
-      w.key("attention").floats(att.row(o.layer, o.head, o.query));
+      w.key("layer").value(o.layer).key("head").value(o.head).key("query").value(query);
+      w.key("attention").floats(att.row(o.layer, o.head, query));
     }
     w.end_object().raw("\n").flush();
     return;
@@ -311,20 +386,22 @@ void run_attention(const AttentionOptions& o) {
 
   // The notebook's get_bert_cls_attention() prints, in its words.
   const auto label = [](int l, int h) { return "Layer " + std::to_string(l) + ", head " + std::to_string(h) + ": "; };
-  const auto row = [&](int l, int h) { return att.row(l, h, o.query); };
+  const auto row = [&](int l, int h) { return att.row(l, h, query); };
+  const std::string title = example_title(info);
   std::string s_out;
   if (!o.all) {
     const bool notebook_row = o.layer == 0 && o.head == 0;
-    s_out = bert_example_text(text, pair, enc.tokens, o.query, row(o.layer, o.head), notebook_row ? "" : label(o.layer, o.head));
+    s_out = bert_example_text(text, pair, enc.tokens, query, row(o.layer, o.head),
+                              notebook_row ? "" : label(o.layer, o.head), title);
   } else {
-    s_out = bert_example_text(text, pair, enc.tokens, o.query, row(0, 0), label(0, 0));
+    s_out = bert_example_text(text, pair, enc.tokens, query, row(0, 0), label(0, 0), title);
     for (int l = 0; l < att.layers(); ++l)
       for (int h = (l == 0 ? 1 : 0); h < att.heads(); ++h) {
-        s_out += "\n" + label(l, h) + enc.tokens[o.query] + " attention to each token:\n";
+        s_out += "\n" + label(l, h) + enc.tokens[query] + " attention to each token:\n";
         for (int k = 0; k < seq; ++k) s_out += enc.tokens[k] + ": " + python_fixed(row(l, h)[k], 4) + "\n";
       }
   }
-  write_stdout(s_out);
+  write_stdout(s_out + next_tokens_text(engine, out, o.top_k));
 }
 
 }  // namespace
@@ -333,12 +410,23 @@ void add_model_commands(CLI::App& app) {
   auto att = std::make_shared<AttentionOptions>();
   CLI::App* a = app.add_subcommand(
       "attention",
-      "Real BERT attention (the notebook's step 3): one row of one layer/head, printed like the notebook,\n"
-      "or every layer and head as JSON");
+      "A model's real attention (the notebook's step 3, for BERT encoders and Llama/Mistral/Qwen decoders):\n"
+      "one row of one layer/head, printed like the notebook, or every layer and head as JSON. Decoders\n"
+      "also print their top next tokens");
   add_text_options(a, *att);
   a->add_option("--layer", att->layer, "Layer to show (0-based)")->capture_default_str();
   a->add_option("--head", att->head, "Head to show (0-based)")->capture_default_str();
-  a->add_option("--query", att->query, "Query token whose attention row is shown (0 = [CLS])")->capture_default_str();
+  a->add_option("--query", att->query,
+                "Query token whose attention row is shown. Default: 0 ([CLS]) for encoders, the last token for "
+                "decoders (what the next-token prediction looked at)");
+  a->add_option("--ids", att->ids,
+                "Run exactly these token ids (comma-separated, as transformers' input_ids) instead of TEXT, "
+                "without the tokenizer");
+  a->add_option("--top-k", att->top_k, "Decoders: how many next tokens to print (and in JSON \"top_k\")")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  a->add_flag("--all-logits", att->all_logits,
+              "Decoders, with --output: logits of every position [n, vocab] instead of the last one's [vocab]");
   a->add_flag("--json", att->json,
               "Print JSON: the selected row, or with --all every attention matrix [layer][head][query][key], "
               "last_hidden_state [token][dim] and pooler_output (floats with 9 significant digits; see --digits), "
@@ -352,7 +440,8 @@ void add_model_commands(CLI::App& app) {
   a->add_option("--output", att->output,
                 "Also write every layer and head to FILE, .npz (numpy.load) or .safetensors by extension: "
                 "attentions [layer, head, query, key] and last_hidden_state float32, input_ids and "
-                "token_type_ids int64, pooler_output when the model has one");
+                "token_type_ids int64, pooler_output when the model has one, logits [vocab] of the last "
+                "position for decoders (--all-logits: [n, vocab])");
   a->add_option("--plot", att->plot,
                  "Also draw the selected row as a bar chart to FILE (.png, .svg or .pdf, by extension)");
   a->add_option("--heatmap", att->heatmap,

@@ -20,8 +20,8 @@ std::string toy_notebook_text(const std::string& seed_text, const Matrix& x, con
 
 std::string bert_example_text(const std::string& sentence, const std::optional<std::string>& pair,
                               const std::vector<std::string>& tokens, int query, std::span<const float> row,
-                              const std::string& row_label_prefix) {
-  std::string s = "\n=== BERT Attention Example ===\n";
+                              const std::string& row_label_prefix, const std::string& title) {
+  std::string s = "\n=== " + title + " ===\n";
   s += "Sentence: " + sentence + "\n";
   if (pair) s += "Pair: " + *pair + "\n";
   s += "Tokens: " + python_list_repr(tokens) + "\n";

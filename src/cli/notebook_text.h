@@ -20,6 +20,7 @@ std::string toy_notebook_text(const std::string& seed_text, const Matrix& x, con
 // goes in front of the row header when a row other than the notebook's is shown.
 std::string bert_example_text(const std::string& sentence, const std::optional<std::string>& pair,
                               const std::vector<std::string>& tokens, int query, std::span<const float> row,
-                              const std::string& row_label_prefix = "");
+                              const std::string& row_label_prefix = "",
+                              const std::string& title = "BERT Attention Example");
 
 }  // namespace attnlab::cli

@@ -10,8 +10,8 @@
 #include <immintrin.h>
 
 #include "core/cpu.h"
+#include "core/thread_pool.h"
 #include "io/array_writers.h"
-#include "ops/thread_pool.h"
 
 namespace attnlab {
 namespace {

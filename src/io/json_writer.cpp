@@ -12,8 +12,8 @@
 #include <cstring>
 
 #include "attnlab/error.h"
-#include "ops/thread_pool.h"
-#include "text/utf8.h"
+#include "core/thread_pool.h"
+#include "core/utf8.h"
 
 namespace attnlab {
 namespace {

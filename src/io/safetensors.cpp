@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "attnlab/error.h"
+#include "core/bf16.h"
 #include "core/file_error.h"
-#include "ops/packed_linear.h"
 
 namespace attnlab {
 namespace {

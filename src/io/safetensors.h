@@ -41,6 +41,11 @@ class SafetensorsFile {
   void release(const void* p, size_t n) const { file_.release(p, n); }    // see MappedFile::release
   void prefetch(const void* p, size_t n) const { file_.prefetch(p, n); }  // see MappedFile::prefetch
   void throw_if_changed() const { file_.throw_if_changed(); }              // see MappedFile
+  bool contains(const void* p) const {  // p points into this file's map
+    const auto b = file_.bytes();
+    const auto* q = static_cast<const uint8_t*>(p);
+    return q >= b.data() && q < b.data() + b.size();
+  }
 
  private:
   MappedFile file_;
@@ -51,6 +56,5 @@ class SafetensorsFile {
 void convert_to_f32(const TensorView& t, const std::filesystem::path& file, float* out);
 
 float f16_to_f32(uint16_t h);
-float bf16_to_f32(uint16_t b);
 
 }  // namespace attnlab

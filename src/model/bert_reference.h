@@ -7,13 +7,13 @@
 #include <span>
 #include <vector>
 
-#include "model/bert.h"
+#include "model/transformer.h"
 
 namespace attnlab {
 
 struct BertReferenceOutput {
   int seq_len = 0, num_layers = 0, num_heads = 0, hidden = 0;
-  std::vector<float> attentions;         // [layer][head][query][key], as BertOutput
+  std::vector<float> attentions;         // [layer][head][query][key], as Result::attentions
   std::vector<float> hidden_states;      // [num_layers + 1][seq_len][hidden]: the embeddings, then each layer's output
   std::vector<float> last_hidden_state;  // [seq_len][hidden]: the last of hidden_states
   std::vector<float> pooler_output;      // [hidden]; empty when the checkpoint has no pooler
@@ -28,7 +28,7 @@ struct BertReferenceOutput {
 // One sequence (special tokens included): input_ids, token_type_ids: [seq_len]. Error(kExitInput)
 // for bad ids, as bert_forward; Error when the model no longer holds an fp32 weight (a checkpoint
 // stored in F16/BF16 keeps only the packed copy after loading).
-BertReferenceOutput bert_forward_reference(const BertModel& model, std::span<const int> input_ids,
+BertReferenceOutput bert_forward_reference(const TransformerModel& model, std::span<const int> input_ids,
                                            std::span<const int> token_type_ids);
 
 }  // namespace attnlab

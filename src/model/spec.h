@@ -1,6 +1,7 @@
-// What a model family is, as data the one decoder forward reads: CTranslate2's specs
-// (LlamaConfig -> TransformerDecoderModelSpec(pre_norm=True, ffn_glu=True, rms_norm=True, ...)) and
-// gemma.cpp's per-layer configs (a window per layer). A family is a spec and a tensor-name table.
+// What a model family is, as data the one forward (model/transformer.h) reads: CTranslate2's specs
+// (BertConfig -> TransformerEncoderSpec(pre_norm=False, ...), LlamaConfig ->
+// TransformerDecoderModelSpec(pre_norm=True, ffn_glu=True, rms_norm=True, ...)) and gemma.cpp's
+// per-layer configs (a window per layer). A family is a spec and a tensor-name table (model/families.h).
 #pragma once
 
 #include <string>
@@ -10,6 +11,7 @@ namespace attnlab {
 
 enum class NormKind { kLayerNorm, kRmsNorm };
 enum class FfnActivation { kGeluErf, kGeluTanh, kSilu };
+enum class Positions { kLearned, kRope, kNone };
 
 // Rotary position embedding and its scaling, as transformers' rope_parameters (modeling_rope_utils.py).
 struct RopeSpec {
@@ -25,7 +27,8 @@ struct RopeSpec {
 };
 
 struct ModelSpec {
-  std::string family;          // "llama", "mistral", "qwen2", "qwen3"
+  std::string family;          // the name table: "bert" or "llama" (Llama, Mistral, Qwen2, Qwen3, SmolLM)
+  std::string model_type;      // config.json's: "bert", "llama", "mistral", "qwen2", "qwen3"
   int vocab_size = 0;          // 49152 for SmolLM2-135M
   int hidden = 0;              // 576
   int layers = 0;              // 30
@@ -34,12 +37,18 @@ struct ModelSpec {
   int head_dim = 0;            // 64 (not always hidden / heads: Qwen3 sets it)
   int intermediate = 0;        // 1536
   int max_positions = 0;       // 8192 (max_position_embeddings)
-  NormKind norm = NormKind::kRmsNorm;
+  NormKind norm = NormKind::kRmsNorm;  // LayerNorm has a bias, RMSNorm none
   double norm_eps = 1e-5;
   bool pre_norm = true;        // norm before attention and MLP, residual after (Llama); false: BERT's post-LN
+  bool embed_norm = false;     // a norm right after the embeddings (BERT)
+  bool final_norm = true;      // a norm after the last layer (pre-LN models)
   FfnActivation activation = FfnActivation::kSilu;
   bool gated_ffn = true;       // down(act(gate x) * up x)
   bool causal = true;
+  Positions positions = Positions::kRope;
+  int position_offset = 0;     // learned positions: row t + offset of the table for token t
+  int type_vocab = 0;          // token-type embeddings (BERT's 2); 0: none
+  double attention_scale = 0;  // scores times this; 0: head_dim ** -0.5
   RopeSpec rope;
   std::vector<int> window;     // per layer: keys a query sees including itself; 0 = every earlier key
   bool qkv_bias = false;       // Qwen2; Llama's attention_bias (o_proj too)
@@ -47,6 +56,8 @@ struct ModelSpec {
   bool mlp_bias = false;
   bool qk_norm = false;        // Qwen3: RMSNorm over head_dim on q and k before RoPE
   bool tied_embeddings = true; // lm_head is embed_tokens
+  bool lm_head = true;         // a language-model head gives next-token logits (decoders)
+  bool pooler = false;         // a pooler may follow (BERT: when the checkpoint has one)
   std::vector<int> eos_token_ids;  // generation_config.json / config.json
   int bos_token_id = -1;
 

@@ -1,88 +1,96 @@
-// The tensor table and the loader that walks it (see weights.h).
+// The checkpoint files and the loader that walks a family's name table (see weights.h).
 #include "model/weights.h"
 
-#include <cstring>
+#include <map>
 
 #include "attnlab/error.h"
+#include "model/json_file.h"
+#include "text/json_fields.h"
 
 namespace attnlab {
 
-std::vector<TensorSlot> tensor_table(const BertConfig& c, BertWeights& w) {
-  const int64_t h = c.hidden_size, inter = c.intermediate_size;
-  std::vector<TensorSlot> t = {
-      {"embeddings.word_embeddings.weight", {c.vocab_size, h}, &w.word_emb, true},
-      {"embeddings.position_embeddings.weight", {c.max_position_embeddings, h}, &w.pos_emb, true},
-      {"embeddings.token_type_embeddings.weight", {c.type_vocab_size, h}, &w.type_emb, true},
-      {"embeddings.LayerNorm.weight", {h}, &w.emb_ln_w, true},
-      {"embeddings.LayerNorm.bias", {h}, &w.emb_ln_b, true},
-  };
-  w.layers.resize(c.num_hidden_layers);
-  for (int l = 0; l < c.num_hidden_layers; ++l) {
-    LayerWeights& L = w.layers[l];
-    const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    const std::vector<TensorSlot> layer = {
-        {p + "attention.self.query.weight", {h, h}, &L.query_w, true},
-        {p + "attention.self.query.bias", {h}, &L.query_b, true},
-        {p + "attention.self.key.weight", {h, h}, &L.key_w, true},
-        {p + "attention.self.key.bias", {h}, &L.key_b, true},
-        {p + "attention.self.value.weight", {h, h}, &L.value_w, true},
-        {p + "attention.self.value.bias", {h}, &L.value_b, true},
-        {p + "attention.output.dense.weight", {h, h}, &L.attn_out_w, true},
-        {p + "attention.output.dense.bias", {h}, &L.attn_out_b, true},
-        {p + "attention.output.LayerNorm.weight", {h}, &L.attn_ln_w, true},
-        {p + "attention.output.LayerNorm.bias", {h}, &L.attn_ln_b, true},
-        {p + "intermediate.dense.weight", {inter, h}, &L.inter_w, true},
-        {p + "intermediate.dense.bias", {inter}, &L.inter_b, true},
-        {p + "output.dense.weight", {h, inter}, &L.out_w, true},
-        {p + "output.dense.bias", {h}, &L.out_b, true},
-        {p + "output.LayerNorm.weight", {h}, &L.out_ln_w, true},
-        {p + "output.LayerNorm.bias", {h}, &L.out_ln_b, true},
-    };
-    t.insert(t.end(), layer.begin(), layer.end());
-  }
-  t.push_back({"pooler.dense.weight", {h, h}, &w.pooler_w, false});
-  t.push_back({"pooler.dense.bias", {h}, &w.pooler_b, false});
-  return t;
+const TensorView* CheckpointFiles::find(const std::string& name, const SafetensorsFile** file) const {
+  for (const auto& f : files)
+    if (const TensorView* v = f->find(name)) {
+      *file = f.get();
+      return v;
+    }
+  return nullptr;
 }
 
-std::vector<std::string> checkpoint_names(const std::string& name) {
-  std::vector<std::string> names = {name, "bert." + name};
-  const auto legacy = [](std::string n) {
-    for (auto [from, to] : {std::pair{"LayerNorm.weight", "LayerNorm.gamma"}, {"LayerNorm.bias", "LayerNorm.beta"}}) {
-      const auto pos = n.rfind(from);
-      if (pos != std::string::npos && pos + std::strlen(from) == n.size()) n.replace(pos, std::strlen(from), to);
-    }
-    return n;
-  };
-  if (legacy(name) != name) {
-    names.push_back(legacy(name));
-    names.push_back("bert." + legacy(name));
+CheckpointFiles open_checkpoint(const std::filesystem::path& dir) {
+  CheckpointFiles c;
+  const auto single = dir / "model.safetensors";
+  const auto index = dir / "model.safetensors.index.json";
+  if (std::filesystem::exists(single)) {
+    c.files.push_back(std::make_unique<SafetensorsFile>(single));
+    c.description = single;
+    return c;
   }
-  return names;
+  if (!std::filesystem::exists(index)) {
+    std::string hint;
+    if (std::filesystem::exists(dir / "pytorch_model.bin"))
+      hint = " (this directory has only pytorch_model.bin; convert it with transformers: "
+             "AutoModel.from_pretrained(dir).save_pretrained(dir, safe_serialization=True))";
+    throw Error(single.string() + ": missing model weights (no model.safetensors or model.safetensors.index.json)" +
+                    hint,
+                kExitInput);
+  }
+  c.description = index;
+  using json_fields::Where;
+  const nlohmann::json j = read_json_object(index, uint64_t{64} << 20);
+  const Where w{index.string(), ""};
+  const nlohmann::json& map = json_fields::require(j, "weight_map", w);
+  if (!map.is_object()) w.key("weight_map").fail("expected an object of tensor: file");
+  std::map<std::string, const SafetensorsFile*> shards;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const std::string& file = json_fields::as_string(it.value(), w.key("weight_map").key(it.key()));
+    const std::filesystem::path rel(file);
+    if (file.empty() || rel.is_absolute() || rel.has_parent_path() || file == "." || file == "..")
+      w.key("weight_map").key(it.key()).fail("shard '" + file + "' is not a file name in the model's folder");
+    if (!shards.count(file)) {
+      const auto path = dir / rel;
+      if (!std::filesystem::is_regular_file(path)) w.key("weight_map").key(it.key()).fail("shard '" + file + "' is missing");
+      c.files.push_back(std::make_unique<SafetensorsFile>(path));
+      shards[file] = c.files.back().get();
+    }
+    if (!shards[file]->find(it.key()))
+      w.key("weight_map").key(it.key()).fail("shard '" + file + "' does not hold this tensor");
+  }
+  // A tensor stored in two shards is ambiguous: refuse it rather than pick one.
+  std::map<std::string, std::string> seen;
+  for (const auto& [file, shard] : shards)
+    for (const auto& [name, view] : shard->tensors()) {
+      auto [it, fresh] = seen.emplace(name, file);
+      if (!fresh)
+        throw Error(index.string() + ": tensor '" + name + "' is in two shards, '" + it->second + "' and '" + file + "'",
+                    kExitInput);
+    }
+  return c;
 }
 
 static std::string shape_text(const std::vector<int64_t>& s) {
   std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  for (size_t i = 0; i < s.size(); ++i) out.append(i ? ", " : "").append(std::to_string(s[i]));
   return out + "]";
 }
 
-void load_weights(const SafetensorsFile& file, const BertConfig& config, BertWeights& weights) {
-  bool pooler_seen = true;
-  for (TensorSlot& slot : tensor_table(config, weights)) {
+void load_tensors(const CheckpointFiles& checkpoint, std::vector<TensorSlot>& table,
+                  const std::function<std::vector<std::string>(const std::string&)>& aliases) {
+  for (TensorSlot& slot : table) {
     const TensorView* view = nullptr;
-    for (const auto& n : checkpoint_names(slot.name))
-      if ((view = file.find(n))) break;
+    const SafetensorsFile* file = nullptr;
+    const std::vector<std::string> names = aliases(slot.name);
+    for (const auto& n : names)
+      if ((view = checkpoint.find(n, &file))) break;
     if (!view) {
-      if (slot.required)
-        throw Error(file.path().string() + ": missing tensor '" + slot.name + "' (also looked for " +
-                        checkpoint_names(slot.name).back() + " and the other spellings)",
-                    kExitInput);
-      pooler_seen = false;
-      continue;
+      if (!slot.required) continue;
+      std::string also;
+      if (names.size() > 1) also = " (also looked for " + names.back() + " and the other spellings)";
+      throw Error(checkpoint.description.string() + ": missing tensor '" + slot.name + "'" + also, kExitInput);
     }
     if (view->shape != slot.shape)
-      throw Error(file.path().string() + ": tensor '" + view->name + "' has shape " + shape_text(view->shape) +
+      throw Error(file->path().string() + ": tensor '" + view->name + "' has shape " + shape_text(view->shape) +
                       ", config says " + shape_text(slot.shape),
                   kExitInput);
     Tensor& t = *slot.tensor;
@@ -92,44 +100,9 @@ void load_weights(const SafetensorsFile& file, const BertConfig& config, BertWei
       t.data = reinterpret_cast<const float*>(view->data);  // zero copy from the map
     } else {
       t.owned.resize(static_cast<size_t>(view->numel()));
-      convert_to_f32(*view, file.path(), t.owned.data());
+      convert_to_f32(*view, file->path(), t.owned.data());
       t.data = t.owned.data();
     }
-  }
-  weights.has_pooler = pooler_seen;
-}
-
-}  // namespace attnlab
-
-namespace attnlab {
-
-void pack_weights(const SafetensorsFile& file, const BertConfig& c, BertWeights& w, bool bf16) {
-  const int h = c.hidden_size, inter = c.intermediate_size;
-  const auto release = [&](Tensor& t) {
-    if (t.owned.empty()) {  // zero copy: the map's pages can go, the packed copy replaces them
-      file.release(t.data, t.bytes());
-    } else {
-      std::vector<float>().swap(t.owned);
-      t.data = nullptr;
-    }
-  };
-  const auto prefetch = [&](const Tensor& t) {
-    if (t.owned.empty()) file.prefetch(t.data, t.bytes());
-  };
-  for (LayerWeights& L : w.layers) {
-    for (const Tensor* t : {&L.query_w, &L.key_w, &L.value_w, &L.attn_out_w, &L.inter_w, &L.out_w}) prefetch(*t);
-    L.qkv_p = attnlab::pack_weights({{L.query_w.data, h}, {L.key_w.data, h}, {L.value_w.data, h}}, h, bf16);
-    L.qkv_b.assign(L.query_b.data, L.query_b.data + h);
-    L.qkv_b.insert(L.qkv_b.end(), L.key_b.data, L.key_b.data + h);
-    L.qkv_b.insert(L.qkv_b.end(), L.value_b.data, L.value_b.data + h);
-    L.attn_out_p = pack_weight(L.attn_out_w.data, h, h, bf16);
-    L.inter_p = pack_weight(L.inter_w.data, inter, h, bf16);
-    L.out_p = pack_weight(L.out_w.data, h, inter, bf16);
-    for (Tensor* t : {&L.query_w, &L.key_w, &L.value_w, &L.attn_out_w, &L.inter_w, &L.out_w}) release(*t);
-  }
-  if (w.has_pooler) {
-    w.pooler_p = pack_weight(w.pooler_w.data, h, h, bf16);
-    release(w.pooler_w);
   }
 }
 

@@ -1,9 +1,10 @@
-// BERT weights and the one table that names them. Every tensor the encoder uses appears once in
-// for_each_tensor() with its Hugging Face checkpoint name and expected shape; loading, validation
-// and error messages all walk that table.
+// A model's weights by role, and the loader that fills them from a family's name table
+// (model/families.h): every tensor appears once in the table with its checkpoint name and expected
+// shape; loading, validation and error messages all walk that table.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,7 +12,6 @@
 
 #include "io/safetensors.h"
 #include "ops/packed_linear.h"
-#include "model/config.h"
 
 namespace attnlab {
 
@@ -29,49 +29,61 @@ struct Tensor {
   }
 };
 
+// One layer's tensors by role; a role the family does not have stays empty (null data). Norm
+// placement follows the spec: attn_norm is the norm before attention (pre-LN: Llama's
+// input_layernorm) or after its residual (post-LN: BERT's attention.output.LayerNorm); ffn_norm the
+// one before the MLP (post_attention_layernorm) or after its residual (BERT's output.LayerNorm).
 struct LayerWeights {
-  Tensor query_w, query_b, key_w, key_b, value_w, value_b;  // [hidden, hidden], [hidden]
-  Tensor attn_out_w, attn_out_b;                            // [hidden, hidden], [hidden]
-  Tensor attn_ln_w, attn_ln_b;                              // [hidden]
-  Tensor inter_w, inter_b;                                  // [intermediate, hidden], [intermediate]
-  Tensor out_w, out_b;                                      // [hidden, intermediate], [hidden]
-  Tensor out_ln_w, out_ln_b;                                // [hidden]
+  Tensor attn_norm_w, attn_norm_b;          // [hidden]
+  Tensor wq, bq, wk, bk, wv, bv;            // [q_dim, hidden], [kv_dim, hidden] x2 and their biases
+  Tensor wo, bo;                            // [hidden, q_dim], [hidden]
+  Tensor q_norm, k_norm;                    // [head_dim] (Qwen3's QK-norm)
+  Tensor ffn_norm_w, ffn_norm_b;            // [hidden]
+  Tensor w_gate, b_gate, w_up, b_up;        // [inter, hidden], [inter] (gate: gated MLPs only)
+  Tensor w_down, b_down;                    // [hidden, inter], [hidden]
 
-  // The linear weights repacked for the kernel (ops/packed_linear.h); query, key and value are
-  // stacked into one [3 hidden, hidden] layer so x is read once for all three.
-  std::vector<float> qkv_b;                          // [3 hidden]
-  PackedWeight qkv_p, attn_out_p, inter_p, out_p;
+  // The linear weights repacked for the kernel (ops/packed_linear.h): [q | k | v] stacked into one
+  // layer so x is read once for all three, and [gate | up] likewise.
+  PackedWeight qkv_p, o_p, up_p, down_p;
+  std::vector<float> qkv_b, up_b;  // empty when the family has no such biases
 };
 
-struct BertWeights {
-  Tensor word_emb, pos_emb, type_emb;  // [vocab, hidden], [max_pos, hidden], [type_vocab, hidden]
-  Tensor emb_ln_w, emb_ln_b;           // [hidden]
+struct ModelWeights {
+  Tensor embed;                        // [vocab, hidden]
+  Tensor positions;                    // [max_positions, hidden] (learned positions)
+  Tensor types;                        // [type_vocab, hidden]
+  Tensor embed_norm_w, embed_norm_b;   // [hidden]
   std::vector<LayerWeights> layers;
-  Tensor pooler_w, pooler_b;           // [hidden, hidden], [hidden]; absent in some checkpoints
+  Tensor final_norm_w, final_norm_b;   // [hidden]
+  Tensor pooler_w, pooler_b;           // [hidden, hidden], [hidden]; absent in some BERT checkpoints
   bool has_pooler = false;
-  PackedWeight pooler_p;
+  Tensor lm_head;                      // [vocab, hidden]; empty when tied to embed
+  PackedWeight pooler_p, lm_head_p;
 };
 
 struct TensorSlot {
-  std::string name;             // modern Hugging Face name, e.g. "encoder.layer.0.attention.self.query.weight"
+  std::string name;             // Hugging Face name, e.g. "model.layers.0.self_attn.q_proj.weight"
   std::vector<int64_t> shape;   // what the config implies
   Tensor* tensor;
   bool required;
 };
 
-// The table: every tensor of BertModel, in checkpoint order.
-std::vector<TensorSlot> tensor_table(const BertConfig& config, BertWeights& weights);
+// Where each tensor of a checkpoint is: one file, or the shard a model.safetensors.index.json names.
+struct CheckpointFiles {
+  std::vector<std::unique_ptr<SafetensorsFile>> files;
+  std::filesystem::path description;  // the file errors name: model.safetensors or the index
+  const TensorView* find(const std::string& name, const SafetensorsFile** file) const;
+};
 
-// The names a tensor may carry in a checkpoint: the modern name, the "bert."-prefixed name of
-// BertFor* checkpoints, and the 2018 LayerNorm gamma/beta spelling of either.
-std::vector<std::string> checkpoint_names(const std::string& name);
+// Opens dir/model.safetensors, else the shards of dir/model.safetensors.index.json (every shard a
+// file in dir, present, holding the tensors the index says, no tensor in two shards).
+CheckpointFiles open_checkpoint(const std::filesystem::path& dir);
 
-// Repacks every linear weight for the kernels and lets the checkpoint's pages of the originals go,
-// so memory holds one copy of each weight. bf16: round them to bfloat16 (reduced-precision mode).
-void pack_weights(const SafetensorsFile& file, const BertConfig& config, BertWeights& weights, bool bf16);
-
-// Fills `weights` from an open checkpoint. Missing required tensors and shapes that disagree with
-// the config are errors naming the tensor; extra tensors (cls.*, position_ids, ...) are ignored.
-void load_weights(const SafetensorsFile& file, const BertConfig& config, BertWeights& weights);
+// Fills the table's tensors from the checkpoint: `aliases(name)` lists the names a tensor may carry
+// (the first is the one errors name). Missing required tensors and shapes that disagree with the
+// config are errors naming the tensor; extra tensors (cls.*, position_ids, ...) are ignored. F32
+// tensors point into the map (zero copy), F16/BF16 are converted into `owned`.
+void load_tensors(const CheckpointFiles& checkpoint, std::vector<TensorSlot>& table,
+                  const std::function<std::vector<std::string>(const std::string&)>& aliases);
 
 }  // namespace attnlab

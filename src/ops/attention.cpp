@@ -2,14 +2,20 @@
 // instruction set; here the dispatch and the scalar twin.
 #include "ops/attention.h"
 
+#include <algorithm>
+
 #include "ops/isa/kernels.h"
 #include "ops/softmax.h"
 
 namespace attnlab {
 
+void multi_head_attention(std::span<const AttentionSequence> batch, const AttentionShape& shape) {
+  kernels().multi_head_attention(batch, shape);
+}
+
 void multi_head_attention(std::span<const AttentionSequence> batch, int heads, int head_dim, int ld, float scaling,
                           int context_ld) {
-  kernels().multi_head_attention(batch, heads, head_dim, ld, scaling, context_ld);
+  multi_head_attention(batch, AttentionShape{heads, heads, head_dim, ld, scaling, context_ld, false, 0});
 }
 
 void multi_head_attention(const float* q, const float* k, const float* v, int seq, int heads, int head_dim, int ld,
@@ -20,23 +26,33 @@ void multi_head_attention(const float* q, const float* k, const float* v, int se
 
 void multi_head_attention_naive(const float* q, const float* k, const float* v, int seq, int heads, int head_dim,
                                 int ld, float scaling, float* probs, float* context, int context_ld) {
-  for (int h = 0; h < heads; ++h) {
-    float* p = probs + static_cast<size_t>(h) * seq * seq;
-    for (int i = 0; i < seq; ++i)
-      for (int j = 0; j < seq; ++j) {
+  multi_head_attention_naive(AttentionSequence{q, k, v, seq, probs, context},
+                             AttentionShape{heads, heads, head_dim, ld, scaling, context_ld, false, 0});
+}
+
+void multi_head_attention_naive(const AttentionSequence& a, const AttentionShape& shape) {
+  const int seq = a.seq, d = shape.head_dim, ld = shape.ld, group = shape.heads / shape.kv_heads;
+  for (int h = 0; h < shape.heads; ++h) {
+    const size_t qc = static_cast<size_t>(h) * d, kc = static_cast<size_t>(h / group) * d;
+    float* p = a.probs + static_cast<size_t>(h) * seq * seq;
+    for (int i = 0; i < seq; ++i) {
+      const int lo = shape.causal && shape.window > 0 ? std::max(0, i - shape.window + 1) : 0;
+      const int hi = shape.causal ? i + 1 : seq;  // keys [lo, hi)
+      float* row = p + static_cast<size_t>(i) * seq;
+      std::fill(row, row + seq, 0.0f);
+      for (int j = lo; j < hi; ++j) {
         double s = 0.0;
-        for (int e = 0; e < head_dim; ++e)
-          s += static_cast<double>(q[static_cast<size_t>(i) * ld + h * head_dim + e]) * k[static_cast<size_t>(j) * ld + h * head_dim + e];
-        p[static_cast<size_t>(i) * seq + j] = static_cast<float>(s) * scaling;
+        for (int e = 0; e < d; ++e)
+          s += static_cast<double>(a.q[static_cast<size_t>(i) * ld + qc + e]) * a.k[static_cast<size_t>(j) * ld + kc + e];
+        row[j] = static_cast<float>(s) * shape.scaling;
       }
-    softmax_rows_naive(p, seq, seq);
-    for (int i = 0; i < seq; ++i)
-      for (int e = 0; e < head_dim; ++e) {
+      softmax_rows_naive(row + lo, 1, hi - lo);
+      for (int e = 0; e < d; ++e) {
         double acc = 0.0;
-        for (int j = 0; j < seq; ++j)
-          acc += static_cast<double>(p[static_cast<size_t>(i) * seq + j]) * v[static_cast<size_t>(j) * ld + h * head_dim + e];
-        context[static_cast<size_t>(i) * context_ld + h * head_dim + e] = static_cast<float>(acc);
+        for (int j = lo; j < hi; ++j) acc += static_cast<double>(row[j]) * a.v[static_cast<size_t>(j) * ld + kc + e];
+        a.context[static_cast<size_t>(i) * shape.context_ld + qc + e] = static_cast<float>(acc);
       }
+    }
   }
 }
 

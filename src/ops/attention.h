@@ -1,5 +1,6 @@
 // Multi-head scaled dot-product attention on packed [seq, heads * head_dim] rows, writing the
-// probabilities out as a first-class result. Knows nothing of BERT.
+// probabilities out as a first-class result: bidirectional or causal, with grouped key/value heads
+// and an optional sliding window. Knows nothing of any model family.
 #pragma once
 
 #include <span>
@@ -15,7 +16,7 @@ void multi_head_attention(const float* q, const float* k, const float* v, int se
 // Several sequences at once (a packed batch) in one pass over the thread pool, not one each: a
 // short sequence is one task (all heads), a longer one a task per head and block of query rows.
 struct AttentionSequence {
-  const float *q, *k, *v;  // [seq, ld] each, as above
+  const float *q, *k, *v;  // [seq, ld] each, as above (k, v: kv_heads heads)
   int seq;
   float* probs;    // [heads, seq, seq]
   float* context;  // [seq, context_ld]
@@ -23,8 +24,23 @@ struct AttentionSequence {
 void multi_head_attention(std::span<const AttentionSequence> batch, int heads, int head_dim, int ld, float scaling,
                           int context_ld);
 
+// What every sequence of a batch shares. Query head h reads key/value head h / (heads / kv_heads), as
+// transformers' repeat_kv. causal: query i sees keys [0, i]; with window > 0 only (i - window, i]
+// (transformers' sliding-window mask). Keys a query does not see get probability exactly 0 and no
+// work: scores are computed only over each block of query rows' visible span.
+struct AttentionShape {
+  int heads = 0, kv_heads = 0, head_dim = 0;
+  int ld = 0;          // row stride of q, k and v
+  float scaling = 1.0f;
+  int context_ld = 0;  // row stride of context
+  bool causal = false;
+  int window = 0;      // 0: none
+};
+void multi_head_attention(std::span<const AttentionSequence> batch, const AttentionShape& shape);
+
 // The scalar twin: plain loops, double accumulation.
 void multi_head_attention_naive(const float* q, const float* k, const float* v, int seq, int heads, int head_dim,
                                 int ld, float scaling, float* probs, float* context, int context_ld);
+void multi_head_attention_naive(const AttentionSequence& sequence, const AttentionShape& shape);
 
 }  // namespace attnlab

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "ops/thread_pool.h"
+#include "core/thread_pool.h"
 
 namespace attnlab {
 namespace {
@@ -84,48 +84,6 @@ void apply_rope(float* x, int rows, int heads, int head_dim, int ld, const float
           xh[i] = a + b;
         }
       }
-    }
-  });
-}
-
-void causal_attention(const float* q, const float* k, const float* v, int seq, int heads, int kv_heads,
-                      int head_dim, int q_ld, int kv_ld, float scaling, int window, float* probs, float* context,
-                      int context_ld) {
-  const int group = heads / kv_heads;
-  const size_t n = static_cast<size_t>(seq);
-  // One task per (head, query row) block.
-  for_chunks(static_cast<long>(heads) * seq, [&](long first, long last) {
-    std::vector<float> acc(static_cast<size_t>(head_dim));
-    for (long task = first; task < last; ++task) {
-      const int h = static_cast<int>(task / seq), i = static_cast<int>(task % seq);
-      const int g = h / group;
-      const float* qi = q + static_cast<size_t>(i) * q_ld + static_cast<size_t>(h) * head_dim;
-      float* row = probs + (static_cast<size_t>(h) * n + i) * n;
-      const int lo = window > 0 ? std::max(0, i - window + 1) : 0;
-      std::fill(row, row + lo, 0.0f);
-      std::fill(row + i + 1, row + n, 0.0f);
-      float max = -INFINITY;
-      for (int j = lo; j <= i; ++j) {
-        const float* kj = k + static_cast<size_t>(j) * kv_ld + static_cast<size_t>(g) * head_dim;
-        float dot = 0;
-        for (int d = 0; d < head_dim; ++d) dot = std::fma(qi[d], kj[d], dot);
-        row[j] = dot * scaling;
-        max = std::max(max, row[j]);
-      }
-      double sum = 0;
-      for (int j = lo; j <= i; ++j) {
-        row[j] = std::exp(row[j] - max);
-        sum += row[j];
-      }
-      const float inv_sum = static_cast<float>(sum);
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      for (int j = lo; j <= i; ++j) {
-        row[j] = row[j] / inv_sum;
-        const float* vj = v + static_cast<size_t>(j) * kv_ld + static_cast<size_t>(g) * head_dim;
-        for (int d = 0; d < head_dim; ++d) acc[d] = std::fma(row[j], vj[d], acc[d]);
-      }
-      float* out = context + static_cast<size_t>(i) * context_ld + static_cast<size_t>(h) * head_dim;
-      std::copy(acc.begin(), acc.end(), out);
     }
   });
 }

@@ -1,6 +1,6 @@
 // The steps of a pre-norm decoder that BERT has no use for: RMSNorm, SiLU-gated MLP, rotary positions
-// and causal grouped-query attention with an optional sliding window. Plain loops in float32 with the
-// order of operations of transformers' eager path; knows nothing of any family.
+// (causal grouped-query attention is ops/attention.h's). Plain loops in float32 with the order of
+// operations of transformers' eager path; knows nothing of any family.
 #pragma once
 
 namespace attnlab {
@@ -19,12 +19,5 @@ void silu_gate(const float* gate_up, int rows, int inter, float* out);
 // x: [rows, ld], heads of head_dim starting at column 0; position of row r is r. cos, sin: [rows, head_dim]
 // (the cat(freqs, freqs) layout, already times attention_scaling). In place: x = x * cos + rotate_half(x) * sin.
 void apply_rope(float* x, int rows, int heads, int head_dim, int ld, const float* cos, const float* sin);
-
-// q: [seq, q_ld] (head h at column h * head_dim), k, v: [seq, kv_ld] (kv head g at column g * head_dim);
-// query head h reads kv head h / (heads / kv_heads). window > 0: query i sees keys (i - window, i];
-// else keys [0, i]. probs out: [heads, seq, seq] (unseen keys exactly 0); context out: [seq, context_ld].
-void causal_attention(const float* q, const float* k, const float* v, int seq, int heads, int kv_heads,
-                      int head_dim, int q_ld, int kv_ld, float scaling, int window, float* probs, float* context,
-                      int context_ld);
 
 }  // namespace attnlab

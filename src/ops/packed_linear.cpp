@@ -9,22 +9,14 @@
 #include <vector>
 
 #include "core/float_buffer.h"
+#include "core/thread_pool.h"
 #include "ops/isa/kernels.h"
-#include "ops/thread_pool.h"
 
 namespace attnlab {
 
 namespace {
 constexpr int kP = PackedWeight::kPanel;
 }  // namespace
-
-uint16_t to_bf16(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);  // quiet NaN
-  bits += 0x7fffu + ((bits >> 16) & 1u);
-  return static_cast<uint16_t>(bits >> 16);
-}
 
 PackedWeight pack_weight(const float* w, int out, int in, bool bf16) { return pack_weights({{w, out}}, in, bf16); }
 

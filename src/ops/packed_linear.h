@@ -4,11 +4,12 @@
 // instruction set (ops/isa/packed_linear.cpp).
 #pragma once
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
+
+#include "core/bf16.h"  // to_bf16, from_bf16: the bf16 panels' element conversions
 
 namespace attnlab {
 
@@ -26,13 +27,6 @@ struct PackedWeight {
   const float* f32() const { return static_cast<const float*>(storage.get()); }
   const uint16_t* b16() const { return static_cast<const uint16_t*>(storage.get()); }
 };
-
-// float32 -> bfloat16 bits, round to nearest even (as torch's .to(torch.bfloat16)).
-uint16_t to_bf16(float f);
-
-// bfloat16 bits -> float32 (exact: the bits are float32's upper half). static: each ISA build of the
-// kernels keeps its own copy, so no AVX-compiled instance can be the one a baseline caller links.
-static inline float from_bf16(uint16_t bits) { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
 
 // w: [out, in] row-major (nn.Linear's layout) -> panels; rows past `out` in the last panel are zero.
 PackedWeight pack_weight(const float* w, int out, int in, bool bf16 = false);

@@ -1,8 +1,11 @@
-// Figures of attention: panels from a run's result and the notebook's figures (see attnlab/figure.h).
+// Figures of attention: panels from a run's result, a corpus run's head statistics and the notebook's
+// figures (see attnlab/figure.h).
 #include <algorithm>
 #include <utility>
 
+#include "attnlab/corpus.h"
 #include "attnlab/figure.h"
+#include "attnlab/head_stats.h"
 
 namespace attnlab {
 namespace {
@@ -37,6 +40,23 @@ HeatmapPanel attention_head_panel(const Result& result, int layer, int head, std
   map.colormap = "viridis";
   map.title = std::move(title);
   return map;
+}
+
+Figure head_stats_figure(const CorpusTotals& totals, int stat, const std::string& model) {
+  static const char* const kTitles[] = {"Attention to [CLS]",          "Attention to [SEP]",
+                                        "Attention to \".\" and \",\"", "Attention to the token itself",
+                                        "Attention to the previous token", "Attention to the next token",
+                                        "Attention entropy (nats)"};
+  const std::vector<HeadStats> means = totals.head_means();
+  HeatmapPanel p;
+  p.values = Matrix(totals.layers(), totals.heads());
+  for (int l = 0; l < totals.layers(); ++l)
+    for (int h = 0; h < totals.heads(); ++h)
+      p.values.at(l, h) = static_cast<float>(head_stat(means[static_cast<size_t>(l * totals.heads() + h)], stat));
+  for (int h = 0; h < totals.heads(); ++h) p.x_labels.push_back("head " + std::to_string(h));
+  for (int l = 0; l < totals.layers(); ++l) p.y_labels.push_back("layer " + std::to_string(l));
+  p.title = std::string(kTitles[stat]) + ", token-weighted mean over " + std::to_string(totals.texts()) + " texts\n" + model;
+  return heatmap_figure(std::move(p));
 }
 
 Figure notebook_figure(const toy::Run& toy, BarPanel cls) {

@@ -11,10 +11,11 @@
 
 #include "attnlab/error.h"
 #include "attnlab/json_writer.h"
+#include "attnlab/result_json.h"
 #include "attnlab/version.h"
+#include "core/utf8.h"
 #include "render/canvas.h"
 #include "render/web_assets.h"
-#include "text/utf8.h"
 
 namespace attnlab {
 namespace {
@@ -144,20 +145,26 @@ void write_input(JsonWriter& w, const ViewerInput& in, const std::vector<int>& l
   w.key("pair");
   if (in.pair) w.value(*in.pair);
   else w.null();
-  w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("token_type_ids").ints(enc.token_type_ids);
-  w.key("word_ids").begin_array();
-  for (int id : enc.word_ids) {
-    if (id < 0) w.null();
-    else w.value(id);
-  }
-  w.end_array();
+  write_encoding_json(w, enc);
   const auto array = [&](std::string_view name, const ArrayView<4>& all, int last_dim) {
     const int shape[] = {stored, heads, n, last_dim};
     write_array(w, name, select_heads(all, layers), shape, o, block);
   };
   array("attentions", r.attentions.view(), n);
   array("queries", r.query_view(), dh);
-  array("keys", r.key_view(), dh);
+  // Grouped key/value heads (GQA): each query head's keys are its group's, as transformers' repeat_kv.
+  std::vector<float> keys;
+  ArrayView<4> key_view = r.key_view();
+  if (r.num_kv_heads != heads && !r.key.empty()) {
+    const size_t per_head = static_cast<size_t>(n) * dh, group = static_cast<size_t>(heads / r.num_kv_heads);
+    keys.resize(static_cast<size_t>(r.num_layers) * heads * per_head);
+    for (size_t l = 0; l < static_cast<size_t>(r.num_layers); ++l)
+      for (size_t h = 0; h < static_cast<size_t>(heads); ++h)
+        std::copy_n(r.key.data() + (l * r.num_kv_heads + h / group) * per_head, per_head,
+                    keys.data() + (l * heads + h) * per_head);
+    key_view = {keys.data(), {size_t(r.num_layers), size_t(heads), size_t(n), size_t(dh)}};
+  }
+  array("keys", key_view, dh);
   w.end_object();
 }
 

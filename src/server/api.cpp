@@ -7,6 +7,7 @@
 
 #include "attnlab/error.h"
 #include "attnlab/json_writer.h"
+#include "attnlab/result_json.h"
 #include "attnlab/viewer.h"
 
 namespace attnlab::server {
@@ -122,13 +123,7 @@ Encoding encode_request(const Engine& engine, const ApiRequest& r) {
 std::string tokenize_json(const ModelInfo& info, const Encoding& enc) {
   JsonWriter w;
   w.begin_object().key("model").value(info.name);
-  w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("token_type_ids").ints(enc.token_type_ids);
-  w.key("word_ids").begin_array();
-  for (int id : enc.word_ids) {
-    if (id < 0) w.null();
-    else w.value(id);
-  }
-  w.end_array().key("truncated").value(enc.truncated);
+  write_encoding_json(w, enc);
   w.end_object();
   return w.str();
 }
@@ -151,8 +146,7 @@ std::string attention_json(const ModelInfo& info, const ApiRequest& r, const Res
   JsonWriter w;
   w.begin_object().key("model").value(info.name).key("sentence").value(r.text);
   if (r.pair) w.key("pair").value(*r.pair);
-  w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("token_type_ids").ints(enc.token_type_ids);
-  w.key("truncated").value(enc.truncated);
+  write_encoding_json(w, enc);
   const int nl = static_cast<int>(layers.size()), nh = static_cast<int>(heads.size());
   if (r.attentions || r.qk) w.key("layers").ints(layers).key("heads").ints(heads);
   if (r.attentions)

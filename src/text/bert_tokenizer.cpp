@@ -10,9 +10,9 @@
 
 #include "attnlab/error.h"
 #include "core/file_error.h"
+#include "core/utf8.h"
 #include "io/text_file.h"
 #include "text/tokenizer.h"
-#include "text/utf8.h"
 
 namespace attnlab {
 namespace fs = std::filesystem;

@@ -13,8 +13,8 @@
 #include <unordered_map>
 
 #include "attnlab/error.h"
+#include "core/utf8.h"
 #include "text/json_fields.h"
-#include "text/utf8.h"
 
 namespace attnlab {
 namespace {

@@ -10,9 +10,9 @@
 #include <utility>
 
 #include "attnlab/error.h"
+#include "core/utf8.h"
 #include "text/byte_level.h"
 #include "text/json_fields.h"
-#include "text/utf8.h"
 
 namespace attnlab {
 namespace {

@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <span>
 
+#include "core/utf8.h"
 #include "text/regex.h"
 #include "text/unicode_tables.h"
-#include "text/utf8.h"
 
 namespace attnlab {
 namespace {

@@ -2,9 +2,9 @@
 // punctuation,delimiter,sequence}.rs).
 #include "text/pre_tokenizers.h"
 
+#include "core/utf8.h"
 #include "text/normalizers.h"
 #include "text/regex.h"
-#include "text/utf8.h"
 
 namespace attnlab {
 namespace {

@@ -7,11 +7,11 @@
 
 #include "attnlab/error.h"
 #include "core/file_error.h"
+#include "core/utf8.h"
 #include "io/text_file.h"
 #include "text/bpe.h"
 #include "text/decoders.h"
 #include "text/processors.h"
-#include "text/utf8.h"
 #include "text/wordpiece.h"
 
 namespace attnlab {

@@ -108,13 +108,13 @@ TEST(Attribution, ValueZeroingRerunsDoNotDependOnTheBatching) {
   RunOptions options;
   options.hidden_states = true;
   const Result run = engine.run(enc, options);
-  const BertModel& model = EngineAccess::model(engine);
+  const TransformerModel& model = EngineAccess::model(engine);
   const int n = static_cast<int>(enc.size()), hidden = run.hidden;
   const size_t state = static_cast<size_t>(n) * hidden;
   std::vector<float> all(static_cast<size_t>(n) * state), one(state);
-  encoder_layer_zeroing_values(model, 1, run.hidden_states.data() + state, n, 0, n, all.data());
+  layer_zeroing_values(model, 1, run.hidden_states.data() + state, n, 0, n, all.data());
   for (int j = 0; j < n; ++j) {
-    encoder_layer_zeroing_values(model, 1, run.hidden_states.data() + state, n, j, 1, one.data());
+    layer_zeroing_values(model, 1, run.hidden_states.data() + state, n, j, 1, one.data());
     testing::expect_bit_identical(one,
                                   std::vector<float>(all.begin() + static_cast<long>(j * state),
                                                      all.begin() + static_cast<long>((j + 1) * state)),

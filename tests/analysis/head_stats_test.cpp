@@ -47,7 +47,9 @@ TEST(HeadStats, MatchNumpyOnTransformersAttentions) {
     std::vector<HeadStats> got;
     for (const auto& layer : c.at("attentions")) {
       const std::vector<float> a = testing::flat(layer);
-      for (const HeadStats& s : layer_head_stats({a.data(), {heads, n, n}}, tokens)) got.push_back(s);
+      Encoding enc;
+      enc.tokens = tokens;
+      for (const HeadStats& s : layer_head_stats({a.data(), {heads, n, n}}, enc)) got.push_back(s);
     }
     max_diff = std::max(max_diff, compare(got, c.at("heads"), 1e-12, "tiny '" + c.at("text").get<std::string>() + "'"));
   }
@@ -87,7 +89,7 @@ TEST(HeadStats, PerLayerObserverEqualsWholeResult) {
   options.attentions = false;
   options.on_layer = [&](std::span<const LayerView> views) {
     ASSERT_EQ(views.size(), 1u);
-    for (const HeadStats& s : layer_head_stats(views[0].attention, enc.tokens)) streamed.push_back(s);
+    for (const HeadStats& s : layer_head_stats(views[0].attention, enc)) streamed.push_back(s);
   };
   engine.run(enc, options);
   ASSERT_EQ(streamed.size(), whole.size());
@@ -117,13 +119,38 @@ TEST(HeadStats, RefusesARunWithoutAttentionsAndMismatchedTokens) {
   const Result r = engine.run("the cat", options);
   EXPECT_THROW(head_stats(r), Error);
   const std::vector<float> a(2 * 3 * 3, 1.0f / 3);
-  const std::vector<std::string> two = {"[CLS]", "[SEP]"};
+  Encoding two;
+  two.tokens = {"[CLS]", "[SEP]"};
   try {
     layer_head_stats({a.data(), {2, 3, 3}}, two);
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("2 tokens"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace attnlab
+
+namespace attnlab {
+namespace {
+
+// Columns by role, not spelling: a decoder's bos (or, without one, its first token) is the "cls"
+// column, eos the "sep" one; a text token spelled "[CLS]" is not special.
+TEST(HeadStats, ColumnsFollowRolesNotSpellings) {
+  // One head, every query row entirely on key 0 (an attention sink).
+  const std::vector<float> sink = {1, 0, 0, 1, 0, 0, 1, 0, 0};
+  Encoding no_bos;
+  no_bos.tokens = {"The", "[CLS]", "cat"};
+  no_bos.roles = {TokenRole::kNone, TokenRole::kNone, TokenRole::kNone};
+  EXPECT_EQ(layer_head_stats({sink.data(), {1, 3, 3}}, no_bos)[0].cls, 1.0);
+  Encoding bos_eos = no_bos;
+  bos_eos.tokens = {"<s>", "cat", "</s>"};
+  bos_eos.roles = {TokenRole::kBos, TokenRole::kNone, TokenRole::kEos};
+  const std::vector<float> last = {0, 0, 1, 0, 0, 1, 0, 0, 1};
+  const HeadStats s = layer_head_stats({last.data(), {1, 3, 3}}, bos_eos)[0];
+  EXPECT_EQ(s.cls, 0.0);
+  EXPECT_EQ(s.sep, 1.0);
 }
 
 }  // namespace

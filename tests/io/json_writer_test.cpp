@@ -16,10 +16,10 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "attnlab/error.h"
-#include "ops/thread_pool.h"
 #include "../support/fixtures.h"
 #include "../support/temp_dir.h"
+#include "attnlab/error.h"
+#include "core/thread_pool.h"
 
 namespace attnlab {
 namespace {

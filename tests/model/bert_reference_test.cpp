@@ -15,7 +15,7 @@
 #include "../support/fixtures.h"
 #include "../support/isa.h"
 #include "attnlab/error.h"
-#include "model/bert.h"
+#include "model/transformer.h"
 
 namespace attnlab {
 namespace {
@@ -27,7 +27,7 @@ struct Case {
 
 // The golden fixtures' sequences (padding dropped), then one long input of `long_len` tokens:
 // sgemm attention from 256 tokens on, packed rows and row blocks in the linear layers.
-std::vector<Case> cases(const std::string& set, const BertConfig& c, int long_len) {
+std::vector<Case> cases(const std::string& set, const ModelSpec& c, int long_len) {
   std::vector<Case> out;
   const nlohmann::json fixture = testing::load_json("bert/" + set + "/cases.json");  // outlives the loop
   for (const auto& k : fixture["cases"])
@@ -50,7 +50,7 @@ std::vector<Case> cases(const std::string& set, const BertConfig& c, int long_le
 }
 
 // The reference does not depend on the kernel build: computed once per model and case.
-const BertReferenceOutput& reference(const BertModel& m, const Case& c) {
+const BertReferenceOutput& reference(const TransformerModel& m, const Case& c) {
   static std::map<std::string, BertReferenceOutput> cache;
   const std::string key = m.dir.string() + " " + c.name;
   auto it = cache.find(key);
@@ -68,24 +68,27 @@ struct Tolerance {
 // returns the worst differences.
 void check_against_reference(const std::filesystem::path& dir, bool bf16, const std::string& set, int long_len,
                              Tolerance tol) {
-  const BertModel fast = load_bert_model(dir, LoadOptions{bf16});
-  const BertModel fp32 = bf16 ? load_bert_model(dir) : BertModel{};
-  const BertModel& ref_model = bf16 ? fp32 : fast;
-  const auto all = cases(set, fast.config, std::min(long_len, fast.config.max_position_embeddings));
-  std::vector<BertInput> batch;
-  for (const Case& c : all) batch.push_back({c.ids, c.types});
-  ForwardOptions every_layer;
+  const TransformerModel fast = load_model(dir, LoadOptions{bf16});
+  const TransformerModel fp32 = bf16 ? load_model(dir) : TransformerModel{};
+  const TransformerModel& ref_model = bf16 ? fp32 : fast;
+  const auto all = cases(set, fast.spec, std::min(long_len, fast.spec.max_positions));
+  std::vector<Encoding> batch(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    batch[i].input_ids = all[i].ids;
+    batch[i].token_type_ids = all[i].types;
+  }
+  RunOptions every_layer;
   every_layer.hidden_states = true;
-  const std::vector<BertOutput> outs = bert_forward_batch(fast, batch, every_layer);
+  const std::vector<Result> outs = forward_batch(fast, batch, every_layer);
   const std::string run = set + (bf16 ? " bf16 " : " fp32 ") + isa_name(active_isa());
   double worst_att = 0, worst_hidden = 0, worst_pool = 0;
   for (size_t i = 0; i < all.size(); ++i) {
     const BertReferenceOutput& want = reference(ref_model, all[i]);
-    const BertOutput& got = outs[i];
+    const Result& got = outs[i];
     const std::string what = run + " " + all[i].name;
     const size_t per_layer = static_cast<size_t>(want.num_heads) * want.seq_len * want.seq_len;
     const size_t per_state = static_cast<size_t>(want.seq_len) * want.hidden;
-    const std::span<const float> got_att(got.attentions.data(), got.attentions.size()), got_hid(got.hidden_states);
+    const std::span<const float> got_att = got.attentions.view().span(), got_hid(got.hidden_states);
     worst_hidden = std::max(worst_hidden, testing::expect_close(slice(got_hid.first(per_state)),
                                                                 slice(want.hidden_state(0)), tol.hidden,
                                                                 what + " embeddings"));
@@ -148,7 +151,7 @@ TEST_P(BertReference, AllMiniLmL6V2Bf16) {
 
 TEST(BertReferenceForward, NeedsTheFp32Weights) {
   // The legacy fixture stores F16: after packing, the loader keeps no fp32 copy to read.
-  const BertModel m = load_bert_model(testing::fixture_path("bert/tiny-random/model-legacy"));
+  const TransformerModel m = load_model(testing::fixture_path("bert/tiny-random/model-legacy"));
   const std::vector<int> ids = {2, 5, 3}, types(3, 0);
   EXPECT_THROW(bert_forward_reference(m, ids, types), Error);
 }

@@ -1,7 +1,7 @@
 // Golden tests of the BERT encoder against Hugging Face transformers (eager, fp32), under every
 // kernel build the CPU has (scalar, avx2, avx512).
 // Fixtures: tools/make_bert_fixtures.py -> tests/fixtures/bert/<name>/cases.{json,bin}.
-#include "model/bert.h"
+#include "model/transformer.h"
 
 #include <gtest/gtest.h>
 
@@ -41,7 +41,7 @@ GoldenSet load_golden(const std::string& name) {
 // hidden states and pooler 1e-4 (errors grow through the layers' LayerNorms).
 void check_golden(const std::string& set, const std::filesystem::path& model_dir) {
   const GoldenSet g = load_golden(set);
-  const BertModel model = load_bert_model(model_dir);
+  const TransformerModel model = load_model(model_dir);
   const BertTokenizer tokenizer = BertTokenizer::from_directory(model_dir);
   double worst_att = 0, worst_hidden = 0, worst_pool = 0;
   for (const auto& c : g.meta["cases"]) {
@@ -51,17 +51,17 @@ void check_golden(const std::string& set, const std::filesystem::path& model_dir
     const auto pool = g.slice(c["pooler_output"]);
     const auto& ashape = c["attentions"]["shape"];  // [batch, layers, heads, S, S]
     const int batch = ashape[0], nl = ashape[1], heads = ashape[2], S = ashape[3];
-    const int hidden = model.config.hidden_size;
+    const int hidden = model.spec.hidden;
     const auto layers = c["attention_layers"].get<std::vector<int>>();
     // Multi-sequence cases go through the packed batch API in one call; single ones through bert_forward.
-    std::vector<BertInput> inputs(static_cast<size_t>(batch));
+    std::vector<Encoding> inputs(static_cast<size_t>(batch));
     for (int b = 0; b < batch; ++b)
       for (int t = 0; t < S; ++t)
         if (c["attention_mask"][b][t] != 0) {
           inputs[b].input_ids.push_back(c["input_ids"][b][t]);
           inputs[b].token_type_ids.push_back(c["token_type_ids"][b][t]);
         }
-    const std::vector<BertOutput> batch_out = batch > 1 ? bert_forward_batch(model, inputs) : std::vector<BertOutput>{};
+    const std::vector<Result> batch_out = batch > 1 ? forward_batch(model, inputs) : std::vector<Result>{};
     for (int b = 0; b < batch; ++b) {
       std::vector<int> ids, types;
       for (int t = 0; t < S; ++t) {
@@ -76,14 +76,14 @@ void check_golden(const std::string& set, const std::filesystem::path& model_dir
       const Encoding enc = tokenizer.encode(c["texts"][b].get<std::string>(), pair ? std::optional<std::string_view>(*pair) : std::nullopt);
       EXPECT_EQ(enc.input_ids, ids) << name << "[" << b << "] token ids";
       EXPECT_EQ(enc.token_type_ids, types) << name << "[" << b << "] token type ids";
-      const BertOutput out = batch > 1 ? batch_out[b] : bert_forward(model, ids, types);
+      const Result out = batch > 1 ? batch_out[b] : forward(model, ids, types);
       // Real tokens of a padded batch must equal a single unpadded run; padded keys get 0.
       std::vector<float> got_att, want_att;
       for (int li = 0; li < nl; ++li)
         for (int h = 0; h < heads; ++h)
           for (int q = 0; q < n; ++q)
             for (int k = 0; k < S; ++k) {
-              got_att.push_back(k < n ? out.attention_row(layers[li], h, q)[k] : 0.0f);
+              got_att.push_back(k < n ? out.attentions.row(layers[li], h, q)[static_cast<size_t>(k)] : 0.0f);
               want_att.push_back(att[((((static_cast<size_t>(b) * nl + li) * heads + h) * S + q) * S) + k]);
             }
       std::vector<float> want_hid(hid.begin() + static_cast<long>(b) * S * hidden,

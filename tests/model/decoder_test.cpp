@@ -13,7 +13,10 @@
 
 #include "../support/fixtures.h"
 #include "attnlab/error.h"
+#include "../support/isa.h"
+#include "core/cpu.h"
 #include "model/decoder.h"
+#include "model/transformer.h"
 
 namespace attnlab {
 namespace {
@@ -52,53 +55,77 @@ Floats read_bin(const fs::path& p) {
   return f;
 }
 
-class DecoderGolden : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(DecoderGolden, MatchesTransformersEager) {
-  const fs::path dir = kDir / GetParam();
+// Every fixture through the one forward on every instruction set this CPU runs (the causal, grouped
+// and windowed attention is the kernels' own).
+void check_fixture(const std::string& name) {
+  const fs::path dir = kDir / name;
   const json fx = json::parse(testing::read_text((dir / "cases.json").string()));
   const Floats bin = read_bin(dir / "cases.bin");
-  const fs::path model_dir = dir / "model";
-  const DecoderModel model = load_decoder_model(fs::exists(model_dir / "config.json") ? model_dir : dir);
+  const TransformerModel model = load_model(dir / "model");
   ASSERT_FALSE(fx["cases"].empty());
+  double worst_att = 0, worst_logits = 0;
   for (const json& c : fx["cases"]) {
     const std::vector<int> ids = c["input_ids"].get<std::vector<int>>();
-    DecoderOptions o;
+    RunOptions o;
     o.hidden_states = c.contains("hidden_states");
     o.all_logits = true;
-    const DecoderOutput out = decoder_forward(model, ids, o);
-    const std::string what = GetParam() + "/" + c.value("name", std::string("case"));
-    std::vector<float> att(out.attentions.data(), out.attentions.data() + out.attentions.size());
-    testing::expect_close(att, bin.get(c["attentions"]), 1e-5, what + " attentions");
-    if (c.contains("hidden_states")) testing::expect_close(out.hidden_states, bin.get(c["hidden_states"]), 1e-4, what + " hidden_states");
-    testing::expect_close(out.logits, bin.get(c["logits"]), 1e-4, what + " logits");
-    // Causal: above the diagonal exactly 0.
-    const int n = out.seq_len;
-    for (int l = 0; l < out.num_layers; ++l)
+    const Result out = forward(model, ids, {}, o);
+    const std::string what = name + "/" + c.value("name", std::string("case")) + " " + isa_name(active_isa());
+    const std::span<const float> got = out.attentions.view().span();
+    worst_att = std::max(worst_att, testing::expect_close(std::vector<float>(got.begin(), got.end()),
+                                                          bin.get(c["attentions"]), 1e-5, what + " attentions"));
+    if (c.contains("hidden_states"))
+      testing::expect_close(out.hidden_states, bin.get(c["hidden_states"]), 1e-4, what + " hidden_states");
+    worst_logits = std::max(worst_logits, testing::expect_close(out.logits, bin.get(c["logits"]), 1e-4, what + " logits"));
+    // Causal: above the diagonal exactly 0; outside a layer's window too.
+    const int n = out.seq_len();
+    for (int l = 0; l < out.num_layers; ++l) {
+      const int window = model.spec.window[static_cast<size_t>(l)];
       for (int h = 0; h < out.num_heads; ++h)
         for (int i = 0; i < n; ++i)
-          for (int j = i + 1; j < n; ++j)
-            ASSERT_EQ(out.attentions.data()[((static_cast<size_t>(l) * out.num_heads + h) * n + i) * n + j], 0.0f);
+          for (int j = 0; j < n; ++j)
+            if (j > i || (window > 0 && j <= i - window)) {
+              ASSERT_EQ(out.attentions.row(l, h, i)[static_cast<size_t>(j)], 0.0f) << what << " layer " << l;
+            }
+    }
     if (c.contains("top_k")) {
       const json& tk = c["top_k"];
       const std::vector<int> want = tk.contains("ids") ? tk["ids"].get<std::vector<int>>() : std::vector<int>{};
-      const float* last = out.logits.data() + static_cast<size_t>(n - 1) * out.vocab;
-      std::vector<int> order(static_cast<size_t>(out.vocab));
+      const float* last = out.logits.data() + static_cast<size_t>(n - 1) * out.vocab_size;
+      std::vector<int> order(static_cast<size_t>(out.vocab_size));
       std::iota(order.begin(), order.end(), 0);
       std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return last[a] > last[b]; });
       order.resize(want.size());
       EXPECT_EQ(order, want) << what << " top-k";
     }
   }
+  std::printf("[ summary  ] %s (%s): max diff attentions %.3g, logits %.3g\n", name.c_str(), isa_name(active_isa()),
+              worst_att, worst_logits);
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, DecoderGolden, ::testing::ValuesIn(decoder_fixtures()),
-                         [](const ::testing::TestParamInfo<std::string>& p) {
-                           std::string s = p.param;
-                           std::replace(s.begin(), s.end(), '-', '_');
-                           return s;
-                         });
-GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DecoderGolden);
+class DecoderGolden : public testing::IsaTest {};
+ATTNLAB_INSTANTIATE_OVER_ISAS(DecoderGolden);
+
+TEST_P(DecoderGolden, MatchesTransformersEager) {
+  const std::vector<std::string> names = decoder_fixtures();
+  ASSERT_GE(names.size(), 9u);
+  for (const std::string& name : names) check_fixture(name);
+}
+
+// A packed batch of sequences of different lengths gives each one's single run (positions restart).
+TEST(DecoderBatch, EqualsSingleRuns) {
+  const TransformerModel model = load_model(kDir / "mistral-window" / "model");
+  std::vector<Encoding> batch(3);
+  for (size_t b = 0; b < batch.size(); ++b)
+    for (int t = 0; t < 5 + 4 * static_cast<int>(b); ++t) batch[b].input_ids.push_back((t * 31 + 7 * static_cast<int>(b)) % 100);
+  const std::vector<Result> outs = forward_batch(model, batch);
+  for (size_t b = 0; b < batch.size(); ++b) {
+    const Result one = forward(model, batch[b].input_ids);
+    const auto x = outs[b].attentions.view().span(), y = one.attentions.view().span();
+    EXPECT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end())) << "sequence " << b;
+    EXPECT_EQ(outs[b].logits, one.logits) << "sequence " << b;
+  }
+}
 
 class DecoderConfig : public ::testing::Test {
  protected:
@@ -170,7 +197,7 @@ TEST_F(DecoderConfig, RefusesHostileShardIndexes) {
   auto expect_load_refused = [&](const json& index, const std::string& needle) {
     std::ofstream(dir_ / "model.safetensors.index.json") << index.dump();
     try {
-      load_decoder_model(dir_);
+      load_model(dir_);
       ADD_FAILURE() << "accepted " << index.dump();
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
@@ -184,7 +211,7 @@ TEST_F(DecoderConfig, RefusesHostileShardIndexes) {
   expect_load_refused({{"weight_map", 3}}, "weight_map: expected an object");
   fs::remove(dir_ / "model.safetensors.index.json");
   try {
-    load_decoder_model(dir_);
+    load_model(dir_);
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("missing model weights"), std::string::npos) << e.what();

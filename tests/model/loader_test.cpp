@@ -7,7 +7,7 @@
 #include "../support/fixtures.h"
 #include "../support/temp_dir.h"
 #include "attnlab/error.h"
-#include "model/bert.h"
+#include "model/transformer.h"
 
 namespace attnlab {
 namespace {
@@ -51,7 +51,7 @@ void expect_load_error(const std::function<void(const std::filesystem::path&)>& 
   for (const auto& e : std::filesystem::directory_iterator(kTiny)) std::filesystem::copy(e.path(), dir / e.path().filename().string());
   mutate(dir.path());
   try {
-    (void)load_bert_model(dir.path());
+    (void)load_model(dir.path());
     ADD_FAILURE() << "no error; expected " << fragment;
   } catch (const Error& e) {
     const std::string msg = e.what();
@@ -72,12 +72,12 @@ void edit_config(const std::filesystem::path& dir, const std::function<void(nloh
 TEST(ModelFolder, CheckpointTruncatedWhileInUseIsAnErrorNotACrash) {
   TempDir dir;
   for (const auto& e : std::filesystem::directory_iterator(kTiny)) std::filesystem::copy(e.path(), dir / e.path().filename().string());
-  const BertModel m = load_bert_model(dir.path());
+  const TransformerModel m = load_model(dir.path());
   const std::vector<int> ids = {2, 7, 3}, types = {0, 0, 0};
-  EXPECT_NO_THROW(bert_forward(m, ids, types));
+  EXPECT_NO_THROW(forward(m, ids, types));
   std::filesystem::resize_file(dir / "model.safetensors", 0);
   try {
-    bert_forward(m, ids, types);
+    forward(m, ids, types);
     FAIL() << "no error after the checkpoint was truncated";
   } catch (const Error& e) {
     EXPECT_EQ(e.exit_code(), kExitInput);
@@ -86,9 +86,9 @@ TEST(ModelFolder, CheckpointTruncatedWhileInUseIsAnErrorNotACrash) {
 }
 
 TEST(ModelFolder, LoadsTinyModel) {
-  const BertModel m = load_bert_model(kTiny);
-  EXPECT_EQ(m.config.hidden_size, 32);
-  EXPECT_EQ(m.config.num_attention_heads, 4);
+  const TransformerModel m = load_model(kTiny);
+  EXPECT_EQ(m.spec.hidden, 32);
+  EXPECT_EQ(m.spec.heads, 4);
   EXPECT_TRUE(m.weights.has_pooler);
 }
 
@@ -191,20 +191,20 @@ TEST(ModelFolder, CheckpointWithoutPoolerLoads) {
   t.erase("pooler.dense.weight");
   t.erase("pooler.dense.bias");
   write_safetensors(dir / "model.safetensors", t);
-  const BertModel m = load_bert_model(dir.path());
+  const TransformerModel m = load_model(dir.path());
   EXPECT_FALSE(m.weights.has_pooler);
   const std::vector<int> ids = {2, 5, 3}, types = {0, 0, 0};
-  EXPECT_TRUE(bert_forward(m, ids, types).pooler_output.empty());
+  EXPECT_TRUE(forward(m, ids, types).pooler_output.empty());
 }
 
 TEST(BertForward, RejectsBadIds) {
-  const BertModel m = load_bert_model(kTiny);
+  const TransformerModel m = load_model(kTiny);
   const std::vector<int> types = {0, 0};
-  EXPECT_THROW((void)bert_forward(m, std::vector<int>{2, 110}, types), Error);
-  EXPECT_THROW((void)bert_forward(m, std::vector<int>{2, -1}, types), Error);
-  EXPECT_THROW((void)bert_forward(m, std::vector<int>{2, 3}, std::vector<int>{0, 2}), Error);
-  EXPECT_THROW((void)bert_forward(m, std::vector<int>{}, std::vector<int>{}), Error);
-  EXPECT_THROW((void)bert_forward(m, std::vector<int>(513, 2), std::vector<int>(513, 0)), Error);
+  EXPECT_THROW((void)forward(m, std::vector<int>{2, 110}, types), Error);
+  EXPECT_THROW((void)forward(m, std::vector<int>{2, -1}, types), Error);
+  EXPECT_THROW((void)forward(m, std::vector<int>{2, 3}, std::vector<int>{0, 2}), Error);
+  EXPECT_THROW((void)forward(m, std::vector<int>{}, std::vector<int>{}), Error);
+  EXPECT_THROW((void)forward(m, std::vector<int>(513, 2), std::vector<int>(513, 0)), Error);
 }
 
 }  // namespace

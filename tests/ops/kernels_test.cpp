@@ -12,12 +12,12 @@
 #include "../support/fixtures.h"
 #include "../support/isa.h"
 #include "core/cpu.h"
+#include "core/thread_pool.h"
 #include "ops/attention.h"
 #include "ops/linear.h"
-#include "ops/packed_linear.h"
 #include "ops/norm_act.h"
+#include "ops/packed_linear.h"
 #include "ops/softmax.h"
-#include "ops/thread_pool.h"
 #include "ops/vec_math.h"
 
 namespace attnlab {
@@ -200,6 +200,48 @@ TEST_P(Attention, BatchOfMixedLengthsMatchesNaivePerSequence) {
   }
 }
 
+TEST_P(Attention, CausalGroupedAndWindowedMatchesNaive) {
+  // Decoders: 6 query heads over 2 key/value heads (repeat_kv), causal, with and without a sliding
+  // window shorter than the input; one-task and per-head paths, blocks of rows whose visible key span
+  // starts mid-row. Keys a query does not see must be exactly 0.
+  for (int window : {0, 5, 100}) {
+    const int heads = 6, kv_heads = 2, d = 16, q_dim = heads * d, kv_dim = kv_heads * d, ld = q_dim + 2 * kv_dim;
+    const std::vector<int> lens = {1, 7, 33, 96, 130, 300};
+    int total = 0;
+    for (int n : lens) total += n;
+    const auto qkv = random_vector(static_cast<size_t>(total) * ld, 17);
+    std::vector<float> ctx(static_cast<size_t>(total) * q_dim), ctx_ref(ctx.size());
+    std::vector<std::vector<float>> probs, probs_ref;
+    std::vector<AttentionSequence> batch;
+    const AttentionShape shape{heads, kv_heads, d, ld, 0.25f, q_dim, true, window};
+    int row = 0;
+    for (int n : lens) {
+      probs.emplace_back(static_cast<size_t>(heads) * n * n, -1.0f);
+      probs_ref.emplace_back(probs.back().size());
+      const float* base = qkv.data() + static_cast<size_t>(row) * ld;
+      batch.push_back({base, base + q_dim, base + q_dim + kv_dim, n, probs.back().data(),
+                       ctx.data() + static_cast<size_t>(row) * q_dim});
+      multi_head_attention_naive(AttentionSequence{base, base + q_dim, base + q_dim + kv_dim, n, probs_ref.back().data(),
+                                                   ctx_ref.data() + static_cast<size_t>(row) * q_dim},
+                                 shape);
+      row += n;
+    }
+    multi_head_attention(batch, shape);
+    for (size_t s = 0; s < lens.size(); ++s) {
+      const std::string what = "window " + std::to_string(window) + " seq " + std::to_string(lens[s]);
+      testing::expect_close(probs[s], probs_ref[s], 1e-6, "probs " + what);
+      const int n = lens[s];
+      for (int h = 0; h < heads; ++h)
+        for (int i = 0; i < n; ++i)
+          for (int j = 0; j < n; ++j)
+            if (j > i || (window > 0 && j <= i - window)) {
+              ASSERT_EQ(probs[s][(static_cast<size_t>(h) * n + i) * n + j], 0.0f) << what;
+            }
+    }
+    testing::expect_close(ctx, ctx_ref, 1e-5, "context window " + std::to_string(window));
+  }
+}
+
 TEST(Linear, BlasMatchesNaiveAcrossThreadCounts) {
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
@@ -345,6 +387,11 @@ std::vector<std::vector<float>> kernel_outputs() {
     std::vector<float> probs(static_cast<size_t>(heads) * seq * seq), ctx(static_cast<size_t>(seq) * hidden);
     multi_head_attention(qkv.data(), qkv.data() + hidden, qkv.data() + 2 * hidden, seq, heads, d, ld, 0.3f,
                          probs.data(), ctx.data(), hidden);
+    out.push_back(probs);
+    out.push_back(ctx);
+    // Causal, one key/value head for both query heads, a window of 7.
+    const AttentionSequence one{qkv.data(), qkv.data() + hidden, qkv.data() + hidden + d, seq, probs.data(), ctx.data()};
+    multi_head_attention(std::span<const AttentionSequence>(&one, 1), AttentionShape{heads, 1, d, ld, 0.3f, hidden, true, 7});
     out.push_back(probs);
     out.push_back(ctx);
   }

@@ -13,9 +13,9 @@
 
 #include "../support/fixtures.h"
 #include "attnlab/error.h"
+#include "core/utf8.h"
 #include "text/normalized_string.h"
 #include "text/normalizers.h"
-#include "text/utf8.h"
 
 namespace attnlab {
 namespace {

@@ -10,8 +10,8 @@
 
 #include "../support/fixtures.h"
 #include "attnlab/error.h"
+#include "core/utf8.h"
 #include "text/byte_level.h"
-#include "text/utf8.h"
 
 namespace attnlab {
 namespace {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "attnlab/error.h"
-#include "text/utf8.h"
+#include "core/utf8.h"
 
 namespace attnlab {
 namespace {

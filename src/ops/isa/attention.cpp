@@ -9,7 +9,7 @@
 #include "ops/attention.h"
 #include "ops/isa/kernels.h"
 #include "ops/isa/transpose.h"
-#include "ops/thread_pool.h"
+#include "core/thread_pool.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -188,20 +188,26 @@ int rows_per_block(int seq) {
 }
 
 // Query rows [r0, r1) of one head: p: [seq, seq] and c: [seq, *] (stride c_ld), block by block.
-// HF: matmul(query, key^T) * scaling, softmax, matmul(probs, value); each float dot product is
-// multiplied by scaling once, exactly as the separate multiply does. k, v and each block's q are
+// HF: matmul(query, key^T) * scaling, (+ mask), softmax, matmul(probs, value); each float dot product
+// is multiplied by scaling once, exactly as the separate multiply does. k, v and each block's q are
 // first copied (k transposed) into contiguous rows padded to 16 floats: read in place, their rows
 // sit 3 x hidden floats apart, one TLB entry each, and the products ran far below the kernel's rate.
+// Causal: a block of query rows [i0, i1) computes scores only over keys [lo(i0), i1), softmaxes
+// each row over its own visible keys and writes exact zeros elsewhere, so the products over a
+// masked key add 0 * v and the context equals the sum over visible keys.
 void head_rows(const float* q, const float* k, const float* v, int seq, int d, int ld, float scaling, float* p,
-               float* c, int c_ld, int r0, int r1) {
+               float* c, int c_ld, int r0, int r1, bool causal, int window) {
   const int seq16 = (seq + 15) / 16 * 16, d16 = (d + 15) / 16 * 16;
+  const auto first_key = [&](int i) { return causal && window > 0 ? std::max(0, i - window + 1) : 0; };
+  const int k0 = first_key(r0), k1 = causal ? r1 : seq;  // the keys any of these rows sees
   thread_local Scratch kt, vp, qp;
-  if (seq16 != seq) kt.assign(static_cast<size_t>(d) * seq16, 0.0f);
-  else kt.resize(static_cast<size_t>(d) * seq16);
+  // The tiles load whole vectors past a span's last column: 32 floats of slack after the last row.
+  if (seq16 != seq) kt.assign(static_cast<size_t>(d) * seq16 + 32, 0.0f);
+  else kt.resize(static_cast<size_t>(d) * seq16 + 32);
   if (d16 != d) vp.assign(static_cast<size_t>(seq) * d16, 0.0f);
   else vp.resize(static_cast<size_t>(seq) * d16);
-  transpose(k, ld, seq, d, kt.data(), seq16);
-  for (int j = 0; j < seq; ++j) {
+  transpose(k + static_cast<size_t>(k0) * ld, ld, k1 - k0, d, kt.data() + k0, seq16);
+  for (int j = k0; j < k1; ++j) {
     const float* vj = v + static_cast<size_t>(j) * ld;
     float* vpj = vp.data() + static_cast<size_t>(j) * d16;
     for (int e = 0; e < d; ++e) vpj[e] = vj[e];  // short rows: no memcpy calls
@@ -217,9 +223,23 @@ void head_rows(const float* q, const float* k, const float* v, int seq, int d, i
       float* dst = qp.data() + static_cast<size_t>(i) * d;
       for (int e = 0; e < d; ++e) dst[e] = qi[e];
     }
-    small_gemm(qp.data(), d, kt.data(), seq16, rows, d, seq, scaling, pb, seq);
-    softmax_rows(pb, rows, seq);
-    small_gemm(pb, seq, vp.data(), d16, rows, seq, d, 1.0f, c + static_cast<size_t>(i0) * c_ld, c_ld);
+    if (!causal) {
+      small_gemm(qp.data(), d, kt.data(), seq16, rows, d, seq, scaling, pb, seq);
+      softmax_rows(pb, rows, seq);
+      small_gemm(pb, seq, vp.data(), d16, rows, seq, d, 1.0f, c + static_cast<size_t>(i0) * c_ld, c_ld);
+      continue;
+    }
+    const int j0 = first_key(i0), j1 = i0 + rows;  // keys [j0, j1) of the block
+    small_gemm(qp.data(), d, kt.data() + j0, seq16, rows, d, j1 - j0, scaling, pb + j0, seq);
+    for (int i = 0; i < rows; ++i) {
+      const int row = i0 + i, lo = first_key(row);
+      float* pr = pb + static_cast<size_t>(i) * seq;
+      softmax_rows(pr + lo, 1, row + 1 - lo);
+      std::fill(pr, pr + lo, 0.0f);
+      std::fill(pr + row + 1, pr + seq, 0.0f);
+    }
+    small_gemm(pb + j0, seq, vp.data() + static_cast<size_t>(j0) * d16, d16, rows, j1 - j0, d, 1.0f,
+               c + static_cast<size_t>(i0) * c_ld, c_ld);
   }
 }
 
@@ -236,8 +256,8 @@ constexpr int kOneTaskBelow = 96;
 
 }  // namespace
 
-void multi_head_attention(std::span<const AttentionSequence> batch, int heads, int head_dim, int ld, float scaling,
-                          int context_ld) {
+void multi_head_attention(std::span<const AttentionSequence> batch, const AttentionShape& shape) {
+  const int heads = shape.heads, head_dim = shape.head_dim, group = shape.heads / shape.kv_heads;
   std::vector<Task> tasks;
   for (size_t s = 0; s < batch.size(); ++s) {
     const int seq = batch[s].seq;
@@ -254,16 +274,18 @@ void multi_head_attention(std::span<const AttentionSequence> batch, int heads, i
   // Longest first: the threads, taking tasks in turn, then finish together (sentences of a batch
   // differ in length ten times over, in work a hundred times).
   auto cost = [&](const Task& t) {
-    return static_cast<double>(t.h1 - t.h0) * (t.r1 - t.r0) * batch[static_cast<size_t>(t.s)].seq;
+    const double keys = shape.causal ? 0.5 * (t.r0 + t.r1) : batch[static_cast<size_t>(t.s)].seq;
+    return static_cast<double>(t.h1 - t.h0) * (t.r1 - t.r0) * keys;
   };
   std::stable_sort(tasks.begin(), tasks.end(), [&](const Task& x, const Task& y) { return cost(x) > cost(y); });
   parallel_for(static_cast<int>(tasks.size()), [&](int i) {
     const Task& t = tasks[static_cast<size_t>(i)];
     const AttentionSequence& a = batch[static_cast<size_t>(t.s)];
     for (int h = t.h0; h < t.h1; ++h) {
-      const size_t col = static_cast<size_t>(h) * head_dim;
-      head_rows(a.q + col, a.k + col, a.v + col, a.seq, head_dim, ld, scaling,
-                a.probs + static_cast<size_t>(h) * a.seq * a.seq, a.context + col, context_ld, t.r0, t.r1);
+      const size_t col = static_cast<size_t>(h) * head_dim, kv_col = static_cast<size_t>(h / group) * head_dim;
+      head_rows(a.q + col, a.k + kv_col, a.v + kv_col, a.seq, head_dim, shape.ld, shape.scaling,
+                a.probs + static_cast<size_t>(h) * a.seq * a.seq, a.context + col, shape.context_ld, t.r0, t.r1,
+                shape.causal, shape.window);
     }
   });
 }

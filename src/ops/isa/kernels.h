@@ -18,8 +18,7 @@ namespace attnlab {
 
 struct KernelTable {
   void (*linear_packed)(const float* x, int rows, const PackedWeight& w, const float* b, float* y, Activation act);
-  void (*multi_head_attention)(std::span<const AttentionSequence> batch, int heads, int head_dim, int ld,
-                               float scaling, int context_ld);
+  void (*multi_head_attention)(std::span<const AttentionSequence> batch, const AttentionShape& shape);
   void (*add_layer_norm_rows)(float* x, const float* add, int rows, int cols, const float* weight, const float* bias,
                               float eps);
   void (*softmax_rows)(float* x, int rows, int cols);
@@ -45,8 +44,7 @@ const KernelTable& kernels();
 // same names in ops/*.h), so its kernels call each other directly.
 namespace ATTNLAB_ISA_NS {
 void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y, Activation act);
-void multi_head_attention(std::span<const AttentionSequence> batch, int heads, int head_dim, int ld, float scaling,
-                          int context_ld);
+void multi_head_attention(std::span<const AttentionSequence> batch, const AttentionShape& shape);
 void add_layer_norm_rows(float* x, const float* add, int rows, int cols, const float* weight, const float* bias,
                          float eps);
 void softmax_rows(float* x, int rows, int cols);

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/thread_pool.h"
 #include "ops/isa/kernels.h"
-#include "ops/thread_pool.h"
 
 #if defined(__AVX2__)
 #include <immintrin.h>

@@ -6,10 +6,10 @@
 #include <cstring>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "ops/isa/kernels.h"
 #include "ops/isa/transpose.h"
 #include "ops/packed_linear.h"
-#include "ops/thread_pool.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>

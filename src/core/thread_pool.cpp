@@ -1,5 +1,5 @@
 // Persistent thread pool (see thread_pool.h).
-#include "ops/thread_pool.h"
+#include "core/thread_pool.h"
 
 #include <atomic>
 #include <chrono>

@@ -1,5 +1,5 @@
 // UTF-8 decoding with Python's errors="replace" semantics ("maximal subpart" substitution, Unicode 15 §3.9).
-#include "text/utf8.h"
+#include "core/utf8.h"
 
 #include <cstdint>
 

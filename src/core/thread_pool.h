@@ -1,5 +1,6 @@
-// A persistent thread pool for the kernels: workers stay alive between calls, spin briefly for
-// the next job (a forward pass issues hundreds of short parallel sections), then sleep.
+// A persistent thread pool for the kernels (ops/) and the writers' parallel CRC and number formatting
+// (io/): workers stay alive between calls, spin briefly for the next job (a forward pass issues
+// hundreds of short parallel sections), then sleep.
 #pragma once
 
 #include <functional>

@@ -1,0 +1,138 @@
+// `attnlab attention` on the Llama-architecture decoders: the text through the model's tokenizer.json,
+// every attention, the top next tokens and their probabilities, against transformers' eager forward
+// (fixtures: tools/make_llama_fixtures.py); --ids, --output with logits, the causal default query, and
+// the methods (ALTI refused for pre-LN models).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+
+#include "../support/fixtures.h"
+#include "../support/temp_dir.h"
+#include "cli_run.h"
+
+namespace attnlab::testing {
+namespace {
+
+using nlohmann::json;
+
+void expect_cli_error(const std::vector<std::string>& args, int exit_code, const std::string& text) {
+  const ProcessResult r = run_cli(args);
+  EXPECT_EQ(r.exit_code, exit_code) << describe(r);
+  EXPECT_NE(r.err.find(text), std::string::npos) << describe(r);
+}
+
+const std::filesystem::path kDecoders = kFixtures / "decoders";
+
+struct Fixture {
+  json cases;
+  std::vector<float> bin;
+  std::vector<float> get(const json& entry) const {
+    size_t n = 1;
+    for (const json& d : entry["shape"]) n *= d.get<size_t>();
+    const size_t off = entry["offset"].get<size_t>();
+    return {bin.begin() + static_cast<long>(off), bin.begin() + static_cast<long>(off + n)};
+  }
+};
+
+Fixture load(const std::string& name) {
+  Fixture f;
+  std::ifstream in(kDecoders / name / "cases.json");
+  f.cases = json::parse(in)["cases"];
+  std::ifstream b(kDecoders / name / "cases.bin", std::ios::binary);
+  b.seekg(0, std::ios::end);
+  f.bin.resize(static_cast<size_t>(b.tellg()) / sizeof(float));
+  b.seekg(0);
+  b.read(reinterpret_cast<char*>(f.bin.data()), static_cast<std::streamsize>(f.bin.size() * sizeof(float)));
+  return f;
+}
+
+std::vector<float> flat(const json& j) {
+  std::vector<float> out;
+  if (!j.is_array()) return {j.get<float>()};
+  for (const json& e : j) {
+    const std::vector<float> part = flat(e);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+TEST(DecoderCli, JsonAllIsTransformersFromTheText) {
+  for (const std::string name : {"llama-gqa", "qwen2-window", "qwen3-qknorm"}) {
+    const Fixture f = load(name);
+    const std::string model = (kDecoders / name / "model").string();
+    for (const json& c : f.cases) {
+      if (!c.contains("text") || !c["text"].is_string() || !c.contains("top_k")) continue;
+      const ProcessResult r = run_cli({"attention", "--model", model, "--json", "--all", "--top-k", "5", c["text"]});
+      ASSERT_EQ(r.exit_code, 0) << describe(r);
+      const json got = json::parse(r.out);
+      const std::string what = name + " '" + c["text"].get<std::string>() + "'";
+      EXPECT_EQ(got["input_ids"], c["input_ids"]) << what;
+      EXPECT_EQ(got["tokens"], c["tokens"]) << what;
+      expect_close(flat(got["attentions"]), f.get(c["attentions"]), 1e-5, what + " attentions");
+      const std::vector<int> want_ids = c["top_k"]["ids"];
+      const std::vector<float> want_probs = f.get(c["top_k"]["probs"]);
+      ASSERT_EQ(got["top_k"].size(), 5u) << what;
+      for (size_t k = 0; k < 5; ++k) {
+        EXPECT_EQ(got["top_k"][k]["id"], want_ids[k]) << what << " top " << k;
+        EXPECT_NEAR(got["top_k"][k]["prob"].get<double>(), want_probs[k], 1e-5) << what << " top " << k;
+      }
+    }
+  }
+}
+
+TEST(DecoderCli, IdsRunExactlyThoseIdsAndTheDefaultQueryIsTheLastToken) {
+  const Fixture f = load("mistral-window");
+  const json& c = f.cases[0];
+  std::string ids;
+  for (const json& id : c["input_ids"]) ids.append(ids.empty() ? "" : ",").append(std::to_string(id.get<int>()));
+  const std::string model = (kDecoders / "mistral-window" / "model").string();
+  const ProcessResult r = run_cli({"attention", "--model", model, "--ids", ids, "--json", "--layer", "1", "--head", "1"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const json got = json::parse(r.out);
+  const int n = static_cast<int>(c["input_ids"].size());
+  EXPECT_EQ(got["input_ids"], c["input_ids"]);
+  EXPECT_EQ(got["query"], n - 1);
+  // The [layers, heads, n, n] golden's row (1, 1, n - 1).
+  const std::vector<float> all = f.get(c["attentions"]);
+  const int heads = static_cast<int>(c["attentions"]["shape"][1]);
+  const size_t row = ((static_cast<size_t>(1) * heads + 1) * n + (n - 1)) * n;
+  expect_close(flat(got["attention"]), std::vector<float>(all.begin() + static_cast<long>(row), all.begin() + static_cast<long>(row + n)),
+               1e-5, "row of the last token");
+  // The plain printout ends with the top next tokens.
+  const ProcessResult text = run_cli({"attention", "--model", model, "--ids", ids});
+  ASSERT_EQ(text.exit_code, 0) << describe(text);
+  EXPECT_NE(text.out.find("=== Attention Example (mistral) ==="), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Top 10 next tokens:"), std::string::npos) << text.out;
+}
+
+TEST(DecoderCli, OutputHoldsLogits) {
+  const std::string model = (kDecoders / "llama-gqa" / "model").string();
+  TempDir dir;
+  const std::string path = (dir.path() / "run.npz").string();
+  const ProcessResult r = run_cli({"attention", "--model", model, "--ids", "1,2,3,4", "--output", path, "--all-logits"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const std::string bytes = read_text(path);
+  EXPECT_NE(bytes.find("logits.npy"), std::string::npos);
+  EXPECT_NE(bytes.find("attentions.npy"), std::string::npos);
+  expect_cli_error({"attention", "--model", kTiny.string(), "--output", path, "--all-logits", "hello"}, 2,
+                   "has no language-model head");
+  expect_cli_error({"attention", "--model", model, "--ids", "1,-2"}, 2, "--ids: '-2' is not a token id");
+  expect_cli_error({"attention", "--model", model, "--ids", "1,100000"}, 3, "outside the vocabulary");
+  expect_cli_error({"attention", "--model", model, "--ids", "1", "some text"}, 2, "not both");
+}
+
+TEST(DecoderCli, MethodsOnAGroupedQueryDecoder) {
+  const std::string model = (kDecoders / "llama-gqa" / "model").string();
+  for (const std::string method : {"rollout", "flow", "norm", "norm-heads", "value-zeroing", "head-stats"}) {
+    const ProcessResult r = run_cli({"attention", "--model", model, "--method", method, "--json", "The capital"});
+    ASSERT_EQ(r.exit_code, 0) << method << ": " << describe(r);
+    EXPECT_EQ(r.out.find("NaN"), std::string::npos) << method;
+    EXPECT_EQ(r.out.find("nan"), std::string::npos) << method;
+  }
+  expect_cli_error({"attention", "--model", model, "--method", "alti", "The capital"}, 2, "pre-LN llama model");
+}
+
+}  // namespace
+}  // namespace attnlab::testing
