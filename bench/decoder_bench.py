@@ -39,6 +39,7 @@ import argparse
 import json
 import os
 import pathlib
+import resource
 import statistics
 import struct
 import subprocess
@@ -52,6 +53,7 @@ DEFAULT_ROUNDS = 5
 DEFAULT_REPEATS = 10
 TARGETS = {9: 3.0, 512: 1.5, 2048: 1.5}  # minimum speed-up, transformers time / attnlab time
 SAMPLES = 8  # logits compared at ids k * vocab // SAMPLES
+DISTURBED = 0.05  # a round with more of the CPUs busy with other work is flagged in the table
 
 
 def bench_ids(n, vocab):
@@ -182,20 +184,28 @@ def compare(a, t, s, n):
     return note, res
 
 
-def cpu_busy(seconds=0.5):
-    """Fraction of the CPUs busy with other work over `seconds` (/proc/stat; None elsewhere): on 2 cores a
-    compile beside the benchmark slows torch's 2 spinning OpenMP threads by up to 40x, so each round says."""
-    def sample():
+def cpu_snapshot():
+    """(wall seconds, busy CPU seconds of the whole machine, CPU seconds of this process's finished children);
+    busy is None where /proc/stat is missing."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
         with open("/proc/stat") as f:
             v = [int(x) for x in f.readline().split()[1:]]
-        return sum(v), v[3] + v[4]  # total, idle + iowait
-    try:
-        t0, i0 = sample()
-        time.sleep(seconds)
-        t1, i1 = sample()
-    except OSError:
+        busy = (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+    except (OSError, ValueError):
+        busy = None
+    return time.perf_counter(), busy, children.ru_utime + children.ru_stime
+
+
+def other_work(before, after):
+    """Share of the machine's CPUs busy with anything but this benchmark between two snapshots: on 2 cores
+    a compile beside the benchmark slows torch's spinning OpenMP threads by up to 30x (attnlab's pool by
+    less than 2x), so a disturbed round says so instead of passing for a speed-up."""
+    if before[1] is None or after[1] is None:
         return None
-    return 1.0 - (i1 - i0) / max(1, t1 - t0)
+    wall = after[0] - before[0]
+    others = (after[1] - before[1]) - (after[2] - before[2])
+    return max(0.0, others) / (wall * (os.cpu_count() or 1)) if wall > 0 else None
 
 
 def fmt_s(v):
@@ -243,13 +253,10 @@ def main():
     peer = None
     for n in tokens:
         reps = passes(n, args.repeats)
-        ours, theirs, busy = [], [], []
+        ours, theirs, disturbed = [], [], []
         a_out = None
         for r in range(args.rounds):
-            busy.append(cpu_busy())
-            if busy[-1] is not None and busy[-1] > 0.15:
-                print(f"warning: {busy[-1]:.0%} of the CPUs busy with other work before this round; "
-                      "its timings will be slow", file=sys.stderr)
+            before = cpu_snapshot()
             if have_driver:
                 print(f"{n} tokens: round {r + 1}/{args.rounds}, attnlab", file=sys.stderr, flush=True)
                 a_out = run_json([args.driver, "--model", str(model_dir), "--tokens", str(n), "--rounds", str(reps),
@@ -259,6 +266,10 @@ def main():
             peer = run_json([sys.executable, str(pathlib.Path(__file__).resolve()), "--worker", str(model_dir), str(n),
                              str(reps)], env)
             theirs.append(peer["seconds"])
+            disturbed.append(other_work(before, cpu_snapshot()))
+            if disturbed[-1] is not None and disturbed[-1] > DISTURBED:
+                print(f"warning: {disturbed[-1]:.0%} of the CPUs busy with other work during this round; "
+                      "its timings are not the machine's", file=sys.stderr)
         a_med = statistics.median(x for rnd in ours for x in rnd) if ours else None
         t_med = statistics.median(x for rnd in theirs for x in rnd)
         ratios = [statistics.median(t) / statistics.median(a) for a, t in zip(ours, theirs)]
@@ -268,7 +279,7 @@ def main():
                "attnlab_median_s": a_med, "transformers_median_s": t_med, "speedup_per_round": ratios,
                "speedup_median": statistics.median(ratios) if ratios else None,
                "speedup_range": [min(ratios), max(ratios)] if ratios else None, "target": TARGETS.get(n),
-               "cpu_busy_before_round": busy,
+               "other_work_per_round": disturbed,
                "bytes_moved": moved, "attention_bytes": attention_bytes(s, n), "flops": flops,
                "linear_flops": linear_flops, "attention_flops": attn_flops,
                "dram_floor_s": moved / (machine["read_bandwidth_gbs"] * 1e9) if machine else None,
@@ -290,10 +301,10 @@ def main():
           f"MLP {s['intermediate']}, vocab {s['vocab']}; weights {wbytes / 1e6:.0f} MB f32; {THREADS} threads; "
           f"torch {results.get('torch', '?')}, transformers {results.get('transformers', '?')}; load average "
           f"{results['load_average_before'][0]:.1f} before, {results['load_average_after'][0]:.1f} after; "
-          f"{args.rounds} rounds; CPUs busy with other work before a round: at most "
-          f"{max((b for row in results['rows'] for b in row['cpu_busy_before_round'] if b is not None), default=0):.0%}")
+          f"{args.rounds} rounds; CPUs busy with other work during a round: at most "
+          f"{max((b for row in results['rows'] for b in row['other_work_per_round'] if b is not None), default=0):.0%}")
     print("| tokens | attnlab (median) | transformers eager (median) | speed-up median [range] | target | "
-          "DRAM floor | compute floor | check |")
+          "DRAM floor | compute floor | check (disturbed round: % of CPUs busy with other work) |")
     print("|---|---|---|---|---|---|---|---|")
     for row in results["rows"]:
         a, t = row["attnlab_median_s"], row["transformers_median_s"]
@@ -314,8 +325,10 @@ def main():
                 return "-"
             mult = f"attnlab {a / v:.1f}x" if a else f"transformers {t / v:.1f}x"
             return f"{fmt_s(v)} ({mult})"
+        noisy = [f"{i + 1} ({b:.0%})" for i, b in enumerate(row["other_work_per_round"]) if b is not None and b > DISTURBED]
+        check = row["check_note"] + (f"; disturbed round {', '.join(noisy)}" if noisy else "")
         print(f"| {row['tokens']} | {fmt_s(a)} | {fmt_s(t)} | {speed} | {target} | {floor(row['dram_floor_s'])} | "
-              f"{floor(row['compute_floor_s'])} | {row['check_note']} |")
+              f"{floor(row['compute_floor_s'])} | {check} |")
     print(f"wrote {json_path}")
 
 

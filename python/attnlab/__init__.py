@@ -168,6 +168,11 @@ class Encoding:
     def truncated(self) -> bool:
         return self._native.truncated
 
+    @property
+    def special(self) -> List[Optional[str]]:
+        """Each token's special role ("bos", "eos", "cls", "sep", "pad", "unk", "mask", "special"), None for text."""
+        return self._native.special
+
     def __len__(self) -> int:
         return len(self._native)
 
@@ -188,8 +193,11 @@ class Output:
       to every token (transformers' ``output_attentions``, stacked); ``None`` when not asked for.
     - ``last_hidden_state``: ``[n, hidden]``; ``pooler_output``: ``[hidden]`` (``None`` without a pooler).
     - ``hidden_states``: ``[layers + 1, n, hidden]``, ``[0]`` the embeddings (``output_hidden_states=True``).
-    - ``query``, ``key``, ``value``: ``[layers, heads, n, head_dim]``, bias added, before scaling
-      (``output_qkv=True``).
+    - ``query``: ``[layers, heads, n, head_dim]``, ``key``, ``value``: ``[layers, kv_heads, n, head_dim]``,
+      bias added, before scaling, after RoPE for rotary models (``output_qkv=True``); query head ``h`` uses
+      key/value head ``h // (heads // kv_heads)``.
+    - ``logits``: ``[vocab]``, the last position's next-token logits (decoders; ``None`` for encoders);
+      ``top_k(k)`` the ``k`` most probable next tokens as ``[(id, token, prob)]``.
     """
 
     def __init__(self, model: "Model", native: Any, encoding: Encoding) -> None:
@@ -246,6 +254,17 @@ class Output:
     @property
     def value(self) -> Optional[np.ndarray]:
         return self._array("value")
+
+    @property
+    def logits(self) -> Optional[np.ndarray]:
+        return self._array("logits")
+
+    def top_k(self, k: int = 10) -> List[Tuple[int, str, float]]:
+        """The ``k`` most probable next tokens (softmax of ``logits`` in float32), most probable first."""
+        k = _int_arg("k", k)
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        return self._model._engine.top_next_tokens(self._native, k)
 
     def _checked(self, layer: Any, head: Any, query: Any = 0) -> Tuple[int, int, int]:
         att = self.attentions
@@ -430,10 +449,11 @@ class Model:
         native = self._engine.encode(text, pair, _bool_arg("truncation", truncation), _max_length_arg(max_length))
         return Encoding(native, text, pair)
 
-    def __call__(self, text: Union[str, Encoding], pair: Optional[str] = None, *, output_attentions: bool = True,
-                 output_hidden_states: bool = False, output_qkv: bool = False, truncation: bool = True,
-                 max_length: Optional[int] = None) -> Output:
-        """Runs one input (a text, a text pair, or an ``Encoding`` from ``tokenize``) and returns its ``Output``.
+    def __call__(self, text: Union[str, Encoding, Sequence[int], np.ndarray], pair: Optional[str] = None, *,
+                 output_attentions: bool = True, output_hidden_states: bool = False, output_qkv: bool = False,
+                 truncation: bool = True, max_length: Optional[int] = None) -> Output:
+        """Runs one input (a text, a text pair, an ``Encoding`` from ``tokenize``, or token ids: a list of ints
+        or an int array, run exactly as transformers' ``input_ids``) and returns its ``Output``.
 
         The forward pass runs without the GIL."""
         attentions = _bool_arg("output_attentions", output_attentions)
@@ -443,11 +463,26 @@ class Model:
             if pair is not None:
                 raise ValueError("pair cannot be given with an Encoding (tokenize the pair instead)")
             return self._run(text, attentions=attentions, hidden_states=hidden, qkv=qkv)
+        if not isinstance(text, str):
+            if pair is not None:
+                raise ValueError("pair cannot be given with token ids")
+            return self._run(self.encode_ids(text), attentions=attentions, hidden_states=hidden, qkv=qkv)
         text = _str_arg("text", text)
         pair = _optional_str_arg("pair", pair)
         native = self._engine.run_text(text, pair, _bool_arg("truncation", truncation), _max_length_arg(max_length),
                                        attentions, hidden, qkv)
         return Output(self, native, Encoding(native.encoding, text, pair))
+
+    def encode_ids(self, ids: Any) -> Encoding:
+        """An ``Encoding`` of exactly these token ids (a list of ints or an int array, as transformers'
+        ``input_ids``), no tokenizer: a benchmark or a user feeds the same ids to attnlab and to another engine."""
+        arr = np.asarray(ids)
+        if arr.ndim != 1 or arr.size == 0 or not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool):
+            raise TypeError(f"token ids must be a non-empty 1-D list or array of ints, got {type(ids).__name__} "
+                            f"of shape {arr.shape} and dtype {arr.dtype}")
+        if arr.min() < 0 or arr.max() > np.iinfo(np.int32).max:
+            raise ValueError(f"token ids must be in [0, 2**31), got {arr.min()}..{arr.max()}")
+        return Encoding(self._engine.encode_ids([int(i) for i in arr]), None, None)
 
     def _run(self, encoding: Encoding, *, attentions: bool, hidden_states: bool, qkv: bool) -> Output:
         native = self._engine.run(encoding._native, attentions, hidden_states, qkv)

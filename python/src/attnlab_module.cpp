@@ -6,12 +6,14 @@
 #include <nanobind/stl/function.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
 #include <array>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "attnlab/engine.h"
@@ -163,6 +165,11 @@ nb::dict info_dict(const ModelInfo& info) {
   d["max_tokens"] = info.max_tokens;
   d["vocab_size"] = info.vocab_size;
   d["has_pooler"] = info.has_pooler;
+  d["family"] = info.family;
+  d["model_type"] = info.model_type;
+  d["num_kv_heads"] = info.num_kv_heads;
+  d["causal"] = info.causal;
+  d["has_lm_head"] = info.has_lm_head;
   d["precision"] = info.precision == Precision::kFloat32 ? "fp32" : "bf16";
   return d;
 }
@@ -209,6 +216,23 @@ TruncationOptions truncation(bool truncate, int max_length) {
   t.truncate = truncate;
   t.max_length = max_length;
   return t;
+}
+
+// Exactly these ids (transformers' input_ids), no tokenizer.
+Encoding encode_ids(const Engine& engine, const std::vector<int>& ids) { return engine.encode_ids(ids); }
+
+// [(id, token, prob)] of the k most probable next tokens.
+std::vector<std::tuple<int, std::string, float>> top_next_tokens(const Engine& engine, const RunResult& r, int k) {
+  std::vector<std::tuple<int, std::string, float>> out;
+  for (const Engine::NextToken& t : engine.top_next_tokens(r.get(), k)) out.emplace_back(t.id, t.token, t.prob);
+  return out;
+}
+
+std::vector<std::optional<std::string>> special_roles(const Encoding& e) {
+  std::vector<std::optional<std::string>> out;
+  for (size_t i = 0; i < e.size(); ++i)
+    out.push_back(e.is_special(i) ? std::optional<std::string>(std::string(role_name(e.role(i)))) : std::nullopt);
+  return out;
 }
 
 Encoding encode(const Engine& engine, const std::string& text, const std::optional<std::string>& pair, bool truncate,
@@ -449,6 +473,7 @@ NB_MODULE(_attnlab, m) {
       .def_ro("token_type_ids", &Encoding::token_type_ids)
       .def_ro("word_ids", &Encoding::word_ids)
       .def_ro("truncated", &Encoding::truncated)
+      .def_prop_ro("special", &special_roles)
       .def("__len__", &Encoding::size);
 
   // Array properties return with rv_policy::automatic: each array carries its own owner (a capsule), so
@@ -475,6 +500,13 @@ NB_MODULE(_attnlab, m) {
                      if (r.get().hidden_states.empty()) return std::nullopt;
                      return share(r.get().hidden_states_view().data, r.get().hidden_states_view().shape, r.result);
                    }, nb::rv_policy::automatic)
+      .def_prop_ro("logits",
+                   [](const RunResult& r) -> std::optional<FloatArray> {
+                     const Result& x = r.get();
+                     if (x.logits.empty()) return std::nullopt;
+                     const std::span<const float> last = x.last_logits();
+                     return share(last.data(), std::array<size_t, 1>{last.size()}, r.result);
+                   }, nb::rv_policy::automatic)
       .def_prop_ro("query", [](const RunResult& r) { return optional_array(r.get().query, r.get().query_view(), r.result); }, nb::rv_policy::automatic)
       .def_prop_ro("key", [](const RunResult& r) { return optional_array(r.get().key, r.get().key_view(), r.result); }, nb::rv_policy::automatic)
       .def_prop_ro("value", [](const RunResult& r) { return optional_array(r.get().value, r.get().value_view(), r.result); }, nb::rv_policy::automatic)
@@ -488,6 +520,8 @@ NB_MODULE(_attnlab, m) {
                   "progress"_a.none())
       .def_prop_ro("info", [](const Engine& e) { return info_dict(e.info()); })
       .def("encode", &encode, "text"_a, "pair"_a.none(), "truncate"_a, "max_length"_a)
+      .def("encode_ids", &encode_ids, "ids"_a)
+      .def("top_next_tokens", &top_next_tokens, "result"_a, "k"_a)
       .def("run", &run, "encoding"_a, "attentions"_a, "hidden_states"_a, "qkv"_a)
       .def("run_text", &run_text, "text"_a, "pair"_a.none(), "truncate"_a, "max_length"_a, "attentions"_a,
            "hidden_states"_a, "qkv"_a)

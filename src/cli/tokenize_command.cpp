@@ -11,6 +11,7 @@
 #include "attnlab/corpus.h"
 #include "attnlab/error.h"
 #include "attnlab/json_writer.h"
+#include "attnlab/result_json.h"
 #include "attnlab/text_format.h"
 #include "attnlab/tokenizer.h"
 #include "cli/commands.h"
@@ -77,7 +78,7 @@ void run_with_model(const TokenizeOptions& o) {
   if (o.json) {
     JsonWriter w;
     w.begin_object().key("model").value(engine.info().name);
-    w.key("tokens").strings(enc.tokens).key("input_ids").ints(enc.input_ids).key("token_type_ids").ints(enc.token_type_ids);
+    write_encoding_json(w, enc);
     w.end_object();
     write_stdout(w.str() + "\n");
     return;

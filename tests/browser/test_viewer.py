@@ -508,7 +508,43 @@ def case_compare(case, b):
     case.ok("compare: no console error, no request but the page itself")
 
 
-CASES = {"toy": case_toy, "single": case_single, "pair": case_pair, "long": case_long, "compare": case_compare}
+
+DECODER = "The cat sat on the mat."
+DECODER_MODEL = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "decoders" / "llama-gqa" / "model"
+
+
+def case_decoder(case, b):
+    """A Llama decoder's page (grouped key/value heads, a bos its tokenizer adds): causal matrices equal the
+    JSON with exact zeros above the diagonal, and "hide special tokens" hides the bos by its role."""
+    from selenium.webdriver.support.ui import Select
+    model = str(DECODER_MODEL)
+    ref = json.loads(run_cli(case.cli, "attention", "--model", model, "--all", "--json", DECODER))
+    att, tokens, special = ref["attentions"], ref["tokens"], ref["special"]
+    assert special[0] == "bos" and all(r is None for r in special[1:]), special
+    L, H, n = len(att), len(att[0]), len(tokens)
+    page = case.view("decoder", "--model", model, DECODER)
+    b.open(page)
+    b.tab("matrix")
+    for layer in range(L):
+        for head in range(H):
+            Select(b.find("#layer")).select_by_value(str(layer)); b.settled()
+            Select(b.find("#head")).select_by_value(str(head)); b.settled()
+            shown = annotated_matrix(b)
+            assert_matrix(shown, att[layer][head], VALUE_TOL, f"decoder layer {layer} head {head}")
+            assert all(shown[r][c] == 0.0 for r in range(n) for c in range(r + 1, n)), f"layer {layer} head {head}"
+    case.ok(f"decoder matrix view: {L * H} causal heads equal attention --all --json, above the diagonal exactly 0")
+    b.click("#hide-specials")
+    labels = b.js("return [...document.querySelectorAll('.heatmap text.rowlabel')].map(t => t.textContent);")
+    assert tokens[0] not in labels and len(labels) == n - 1, labels
+    shown = annotated_matrix(b)
+    assert_matrix(shown, hide_specials(att[L - 1][H - 1], [r is not None for r in special]), VALUE_TOL,
+                  "decoder, hidden bos")
+    case.ok("hide special tokens: the bos (by its role, not its spelling) is hidden, rows renormalised")
+    b.tab("head")
+    b.settled()
+    case.ok("head view opens on a decoder page")
+
+CASES = {"toy": case_toy, "decoder": case_decoder, "single": case_single, "pair": case_pair, "long": case_long, "compare": case_compare}
 
 
 def main():

@@ -1,4 +1,4 @@
-// The page's data (#attnlab-data) and the token transforms every real-model view shares: hide [CLS]/[SEP]
+// The page's data (#attnlab-data) and the token transforms every real-model view shares: hide special tokens
 // (remaining weights renormalised), merge subwords into words, and the sentence-pair filter.
 "use strict";
 const matrixCache = new Map();  // shown matrices by input, layer slot, head and transform
@@ -24,7 +24,10 @@ attnlab.load = async function (data = JSON.parse(document.getElementById("attnla
     const types = raw.token_type_ids || raw.tokens.map(() => 0);
     attnlab.inputs.push({
       text: raw.text, pair: raw.pair, tokens: raw.tokens, word_ids: raw.word_ids, n,
-      segment: types.map((t) => (t ? 1 : 0)), special: raw.word_ids.map((w) => w === null),
+      // Special tokens by their role (bos, eos, cls, sep, ...), as the tokenizer names them; pages written
+      // before roles existed mark the tokens without a word.
+      segment: types.map((t) => (t ? 1 : 0)),
+      special: raw.special ? raw.special.map((r) => r !== null) : raw.word_ids.map((w) => w === null),
       att: att.data, q: q.data, k: k.data,
     });
   }

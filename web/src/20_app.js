@@ -92,7 +92,7 @@ attnlab.buildControls = function () {
     h("label", {}, "Query ", h("select", {id: "query",
       onchange: (e) => attnlab.setQuery(e.target.value === "" ? null : +e.target.value)})),
     h("label", {}, h("input", {type: "checkbox", id: "hide-specials",
-      onchange: (e) => attnlab.act("hide-specials", (s) => { s.hideSpecials = e.target.checked; })}), " hide [CLS]/[SEP]"),
+      onchange: (e) => attnlab.act("hide-specials", (s) => { s.hideSpecials = e.target.checked; })}), " hide special tokens"),
     h("label", {title: "A word's weight as a key is the sum over its subword columns; as a query, the mean over its subword rows."},
       h("input", {type: "checkbox", id: "merge",
       onchange: (e) => attnlab.act("merge", (s) => { s.merge = e.target.checked; })}), " merge subwords into words"),
@@ -128,7 +128,7 @@ attnlab.syncControls = function () {
   const r = attnlab.queryRow(rows);
   sel.value = r === null ? "" : rows[r].members[0];
   const rules = [];
-  if (st.hideSpecials) rules.push("Hidden: [CLS]/[SEP]; each remaining row is divided by its sum over the remaining keys, so it sums to 1.");
+  if (st.hideSpecials) rules.push("Hidden: special tokens ([CLS], [SEP], bos, eos, ...); each remaining row is divided by its sum over the remaining keys, so it sums to 1.");
   if (st.merge) rules.push("Words: a word's weight as a key is the sum over its subword columns; as a query, the mean over its subword rows.");
   if (st.filter !== "all") rules.push(`Pair filter ${st.filter[0]}->${st.filter[1]}: queries from sentence ${st.filter[0]}, keys from sentence ${st.filter[1]}; weights are not renormalised (row sums show the share).`);
   $("rules").textContent = rules.join(" ");

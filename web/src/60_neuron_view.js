@@ -86,7 +86,7 @@
       const head1 = top - 6;
       svg.append(
         s("text", {x: xK, y: 14, class: "title", text: `layer ${attnlab.modelLayer(slot)}, head ${head}, query "${inp.tokens[q]}"` +
-          (st.hideSpecials ? " (softmax renormalised without [CLS]/[SEP])" : "")}),
+          (st.hideSpecials ? " (softmax renormalised without the special tokens)" : "")}),
         s("text", {x: xK - 6, y: top - 22 - ROW / 2, "text-anchor": "end", "dominant-baseline": "central", text: "q"}),
         s("text", {x: xK, y: head1, class: "axis", text: "key vector k"}),
         s("text", {x: xP, y: head1, class: "axis", text: "q × k (elementwise)"}),
