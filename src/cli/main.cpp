@@ -49,7 +49,14 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&threads] {
     if (threads > 0) attnlab::set_default_threads(threads);
   });
-  app.footer("Run 'attnlab COMMAND --help' for a command's flags.");
+  app.footer(
+      "Models: Hugging Face folders or Hub ids of the families attnlab reads (config.json model_type):\n"
+      "  bert                             post-LN encoders (BertModel, BertFor*)\n"
+      "  llama, mistral, qwen2, qwen3     pre-LN decoders (Llama 2/3, SmolLM/SmolLM2, Mistral, Qwen): causal,\n"
+      "                                   grouped key/value heads, RoPE, sliding windows\n"
+      "Attribution methods (attention --method): rollout, rollout-noresidual, flow, norm, norm-heads,\n"
+      "value-zeroing and head-stats on every family; alti and alti-rollout on post-LN encoders only.\n"
+      "Run 'attnlab COMMAND --help' for a command's flags.");
   attnlab::cli::add_toy_command(app);
   attnlab::cli::add_tokenize_command(app);
   attnlab::cli::add_model_commands(app);
