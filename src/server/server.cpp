@@ -397,7 +397,9 @@ Server::Server(std::vector<ServedModel> models, ServeOptions options)
       const ModelInfo& info = m.engine->info();
       w.begin_object().key("name").value(m.name).key("model").value(info.name);
       w.key("num_layers").value(info.num_layers).key("num_heads").value(info.num_heads);
-      w.key("hidden").value(info.hidden).key("max_tokens").value(info.max_tokens).end_object();
+      w.key("hidden").value(info.hidden).key("max_tokens").value(info.max_tokens);
+      w.key("family").value(info.family).key("model_type").value(info.model_type);
+      w.key("num_kv_heads").value(info.num_kv_heads).key("causal").value(info.causal).end_object();
     }
     w.end_array().end_object();
     s.models_json = w.str();

@@ -39,6 +39,35 @@ void expect_error(const httplib::Result& r, int status, const std::string& needl
   EXPECT_NE(body.value("error", std::string()).find(needle), std::string::npos) << r->body;
 }
 
+// A decoder served: /api/models names its family, /api/attention returns causal rows (exact zeros above
+// the diagonal) equal to the CLI's, and each token's special role.
+TEST(Server, ServesADecoder) {
+  const std::string model = (testing::kFixtures / "decoders" / "llama-gqa" / "model").string();
+  Served s({}, {model});
+  auto c = s.client();
+  auto r = c.Get("/api/models");
+  ASSERT_TRUE(r);
+  const json m = json::parse(r->body)["models"][0];
+  EXPECT_EQ(m["family"], "llama");
+  EXPECT_EQ(m["causal"], true);
+  EXPECT_EQ(m["num_kv_heads"], 2);
+  r = c.Post("/api/attention", R"({"text": "The cat sat"})", "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json got = json::parse(r->body);
+  EXPECT_EQ(got["special"][0], "bos");
+  const json& att = got["attentions"];
+  const size_t n = got["tokens"].size();
+  for (const json& layer : att)
+    for (const json& head : layer)
+      for (size_t i = 0; i < n; ++i)
+        for (size_t j = i + 1; j < n; ++j) EXPECT_EQ(head[i][j].get<float>(), 0.0f);
+  const testing::ProcessResult cli =
+      testing::run_cli({"attention", "--model", model, "--json", "--all", "--digits", "9", "The cat sat"});
+  ASSERT_EQ(cli.exit_code, 0) << testing::describe(cli);
+  EXPECT_EQ(json::parse(cli.out)["attentions"], att);
+}
+
 TEST(Server, HealthModelsAndPages) {
   Served s;
   auto c = s.client();
