@@ -196,7 +196,8 @@ void self_attention(const TransformerModel& m, int layer, const Packed& p, const
   multi_head_attention(batch, shape);
 }
 
-// in: [rows, hidden] -> ws.proj: [rows, hidden] = down(act(up in)) or down(act(gate in) * up in)
+// in: [rows, hidden] -> ws.proj: [rows, hidden] = down(silu(gate in) * up in) or down(gelu(up in)), the two
+// MLPs load_model admits
 void feed_forward(const TransformerModel& m, const LayerWeights& L, const float* in, int rows, Workspace& ws) {
   const ModelSpec& s = m.spec;
   if (s.gated_ffn) {
@@ -302,6 +303,13 @@ TransformerModel load_model(const std::filesystem::path& dir, const LoadOptions&
   TransformerModel m;
   m.dir = dir;
   m.spec = read_model_config(dir / "config.json");
+  // The MLPs feed_forward computes; a family whose spec asks for another must add it there, not get these.
+  const bool gated_silu = m.spec.gated_ffn && m.spec.activation == FfnActivation::kSilu;
+  const bool plain_gelu = !m.spec.gated_ffn && m.spec.activation == FfnActivation::kGeluErf;
+  if (!gated_silu && !plain_gelu)
+    throw Error((dir / "config.json").string() + ": " + m.spec.model_type +
+                    "'s MLP (its activation and gating) is not implemented by attnlab's forward pass",
+                kExitInput);
   CheckpointFiles checkpoint = open_checkpoint(dir);
   std::vector<TensorSlot> table = tensor_table(m.spec, m.weights);
   load_tensors(checkpoint, table, [&](const std::string& name) { return checkpoint_names(m.spec, name); });

@@ -27,35 +27,13 @@ const std::filesystem::path kDecoders = kFixtures / "decoders";
 
 struct Fixture {
   json cases;
-  std::vector<float> bin;
-  std::vector<float> get(const json& entry) const {
-    size_t n = 1;
-    for (const json& d : entry["shape"]) n *= d.get<size_t>();
-    const size_t off = entry["offset"].get<size_t>();
-    return {bin.begin() + static_cast<long>(off), bin.begin() + static_cast<long>(off + n)};
-  }
+  FloatBlob bin;
+  std::vector<float> get(const json& entry) const { return bin.slice(entry); }
 };
 
 Fixture load(const std::string& name) {
-  Fixture f;
-  std::ifstream in(kDecoders / name / "cases.json");
-  f.cases = json::parse(in)["cases"];
-  std::ifstream b(kDecoders / name / "cases.bin", std::ios::binary);
-  b.seekg(0, std::ios::end);
-  f.bin.resize(static_cast<size_t>(b.tellg()) / sizeof(float));
-  b.seekg(0);
-  b.read(reinterpret_cast<char*>(f.bin.data()), static_cast<std::streamsize>(f.bin.size() * sizeof(float)));
-  return f;
-}
-
-std::vector<float> flat(const json& j) {
-  std::vector<float> out;
-  if (!j.is_array()) return {j.get<float>()};
-  for (const json& e : j) {
-    const std::vector<float> part = flat(e);
-    out.insert(out.end(), part.begin(), part.end());
-  }
-  return out;
+  return {json::parse(read_text((kDecoders / name / "cases.json").string()))["cases"],
+          read_float_blob((kDecoders / name / "cases.bin").string())};
 }
 
 TEST(DecoderCli, JsonAllIsTransformersFromTheText) {

@@ -16,24 +16,12 @@ namespace {
 
 struct GoldenSet {
   nlohmann::json meta;
-  std::vector<float> data;
-  std::vector<float> slice(const nlohmann::json& entry) const {
-    size_t n = 1;
-    for (const auto& d : entry["shape"]) n *= d.get<size_t>();
-    const size_t off = entry["offset"].get<size_t>();
-    return {data.begin() + static_cast<long>(off), data.begin() + static_cast<long>(off + n)};
-  }
+  testing::FloatBlob blob;
+  std::vector<float> slice(const nlohmann::json& entry) const { return blob.slice(entry); }
 };
 
 GoldenSet load_golden(const std::string& name) {
-  GoldenSet g;
-  g.meta = testing::load_json("bert/" + name + "/cases.json");
-  std::ifstream in(testing::fixture_path("bert/" + name + "/cases.bin"), std::ios::binary | std::ios::ate);
-  EXPECT_TRUE(in.good());
-  g.data.resize(static_cast<size_t>(in.tellg()) / 4);
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(g.data.data()), static_cast<long>(g.data.size() * 4));
-  return g;
+  return {testing::load_json("bert/" + name + "/cases.json"), testing::read_float_blob(testing::fixture_path("bert/" + name + "/cases.bin"))};
 }
 
 // Runs every case of a golden set through a model directory and compares with the reference.

@@ -35,32 +35,12 @@ std::vector<std::string> decoder_fixtures() {
   return names;
 }
 
-struct Floats {
-  std::vector<float> all;
-  std::vector<float> get(const json& entry) const {
-    size_t n = 1;
-    for (const json& d : entry["shape"]) n *= d.get<size_t>();
-    const size_t off = entry["offset"].get<size_t>();
-    return {all.begin() + static_cast<long>(off), all.begin() + static_cast<long>(off + n)};
-  }
-};
-
-Floats read_bin(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  Floats f;
-  in.seekg(0, std::ios::end);
-  f.all.resize(static_cast<size_t>(in.tellg()) / sizeof(float));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(f.all.data()), static_cast<std::streamsize>(f.all.size() * sizeof(float)));
-  return f;
-}
-
 // Every fixture through the one forward on every instruction set this CPU runs (the causal, grouped
 // and windowed attention is the kernels' own).
 void check_fixture(const std::string& name) {
   const fs::path dir = kDir / name;
   const json fx = json::parse(testing::read_text((dir / "cases.json").string()));
-  const Floats bin = read_bin(dir / "cases.bin");
+  const testing::FloatBlob bin = testing::read_float_blob((dir / "cases.bin").string());
   const TransformerModel model = load_model(dir / "model");
   ASSERT_FALSE(fx["cases"].empty());
   double worst_att = 0, worst_logits = 0;
@@ -73,10 +53,10 @@ void check_fixture(const std::string& name) {
     const std::string what = name + "/" + c.value("name", std::string("case")) + " " + isa_name(active_isa());
     const std::span<const float> got = out.attentions.view().span();
     worst_att = std::max(worst_att, testing::expect_close(std::vector<float>(got.begin(), got.end()),
-                                                          bin.get(c["attentions"]), 1e-5, what + " attentions"));
+                                                          bin.slice(c["attentions"]), 1e-5, what + " attentions"));
     if (c.contains("hidden_states"))
-      testing::expect_close(out.hidden_states, bin.get(c["hidden_states"]), 1e-4, what + " hidden_states");
-    worst_logits = std::max(worst_logits, testing::expect_close(out.logits, bin.get(c["logits"]), 1e-4, what + " logits"));
+      testing::expect_close(out.hidden_states, bin.slice(c["hidden_states"]), 1e-4, what + " hidden_states");
+    worst_logits = std::max(worst_logits, testing::expect_close(out.logits, bin.slice(c["logits"]), 1e-4, what + " logits"));
     // Causal: above the diagonal exactly 0; outside a layer's window too.
     const int n = out.seq_len();
     for (int l = 0; l < out.num_layers; ++l) {

@@ -25,6 +25,28 @@ inline std::string read_text(const std::string& path) {
   return ss.str();
 }
 
+// A golden set's float32 arrays: cases.bin (little-endian float32) beside cases.json, whose array entries
+// {"offset", "shape"} are slices of it (offset in floats, shape row-major).
+struct FloatBlob {
+  std::vector<float> data;
+  std::vector<float> slice(const nlohmann::json& entry) const {
+    size_t n = 1;
+    for (const auto& d : entry["shape"]) n *= d.get<size_t>();
+    const size_t off = entry["offset"].get<size_t>();
+    return {data.begin() + static_cast<long>(off), data.begin() + static_cast<long>(off + n)};
+  }
+};
+
+inline FloatBlob read_float_blob(const std::string& path) {
+  FloatBlob b;
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  EXPECT_TRUE(in.good()) << path;
+  b.data.resize(static_cast<size_t>(in.tellg()) / sizeof(float));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(b.data.data()), static_cast<std::streamsize>(b.data.size() * sizeof(float)));
+  return b;
+}
+
 inline nlohmann::json load_json(const std::string& name) {
   return nlohmann::json::parse(read_text(fixture_path(name)));
 }
