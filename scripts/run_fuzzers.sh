@@ -7,8 +7,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"; jobs="${2:-2}"
 build=build-fuzz
-declare -A max_len=([safetensors]=8192 [config]=4096 [decoder_config]=4096 [tokenizer_files]=8192 [encode]=4096 [hub_headers]=4096 [api_request]=4096 [http_request]=4096 [tokenizer_json]=65536 [tokenizer_encode]=4096 [regex]=4096)
-targets=(safetensors config decoder_config tokenizer_files encode hub_headers api_request http_request tokenizer_json tokenizer_encode regex)
+declare -A max_len=([safetensors]=8192 [gguf]=16384 [config]=4096 [decoder_config]=4096 [tokenizer_files]=8192 [encode]=4096 [hub_headers]=4096 [api_request]=4096 [http_request]=4096 [tokenizer_json]=65536 [tokenizer_encode]=4096 [regex]=4096)
+targets=(safetensors gguf config decoder_config tokenizer_files encode hub_headers api_request http_request tokenizer_json tokenizer_encode regex)
 [ $# -gt 2 ] && targets=("${@:3}")  # run_fuzzers.sh SECONDS JOBS TARGET...: only these
 mkdir -p "$build/artifacts" "$build/logs"
 
