@@ -40,8 +40,9 @@ struct SpecialTokenRole {
 
 class HfTokenizer {
  public:
-  // `path`: a tokenizer.json file, or a directory holding one. tokenizer_config.json (and
-  // chat_template.jinja) beside it are read when present. Throws attnlab::Error naming the file
+  // `path`: a tokenizer.json file, a directory holding one, or a GGUF file (the tokenizer its
+  // tokenizer.ggml.* metadata describes, built as transformers builds it from the file).
+  // tokenizer_config.json (and chat_template.jinja) beside a tokenizer.json are read when present. Throws attnlab::Error naming the file
   // and field for anything it cannot read (exit code kExitInput; kExitIo when it cannot be read).
   static HfTokenizer open(const std::filesystem::path& path);
 

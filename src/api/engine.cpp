@@ -9,8 +9,10 @@
 #include "api/model_tokenizer.h"
 #include "attnlab/error.h"
 #include "core/cpu.h"
+#include "io/gguf.h"
 #include "io/model_locator.h"
 #include "model/families.h"
+#include "model/gguf_model.h"
 #include "model/transformer.h"
 #include "core/thread_pool.h"
 
@@ -68,7 +70,9 @@ Engine Engine::open(const std::string& model, const EngineOptions& options) {
       return;
     }
     // Tokenizing only: the config says which tokenizer, when there is one; a BERT vocabulary alone is BERT.
-    if (std::filesystem::exists(where.dir / "config.json")) {
+    if (is_gguf_file(where.dir)) {
+      describe(read_gguf_spec(GgufFile(where.dir)), info);
+    } else if (std::filesystem::exists(where.dir / "config.json")) {
       describe(read_model_config(where.dir / "config.json"), info);
     } else {
       info.family = info.model_type = "bert";

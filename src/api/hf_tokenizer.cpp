@@ -2,7 +2,9 @@
 #include "attnlab/tokenizer.h"
 
 #include "attnlab/error.h"
+#include "io/gguf.h"
 #include "io/text_file.h"
+#include "text/gguf_tokenizer.h"
 #include "text/tokenizer.h"
 #include "text/tokenizer_config.h"
 
@@ -14,9 +16,16 @@ HfTokenizer HfTokenizer::open(const std::filesystem::path& path) {
   if (!std::filesystem::exists(file, ec))
     throw Error(file.string() + ": no such file (expected a tokenizer.json or a directory holding one)", kExitIo);
   HfTokenizer t;
-  t.impl_ = std::make_shared<const Tokenizer>(Tokenizer::from_file(file));
+  TokenizerConfig config;
   const std::filesystem::path dir = file.parent_path();
-  const TokenizerConfig config = read_tokenizer_config(dir / "tokenizer_config.json");
+  if (is_gguf_file(file)) {  // the tokenizer the file's metadata describes, as transformers builds it
+    GgufTokenizer g = gguf_tokenizer(GgufFile(file));
+    t.impl_ = std::make_shared<const Tokenizer>(Tokenizer::from_json_text(g.tokenizer_json, file.string()));
+    config = std::move(g.config);
+  } else {
+    t.impl_ = std::make_shared<const Tokenizer>(Tokenizer::from_file(file));
+    config = read_tokenizer_config(dir / "tokenizer_config.json");
+  }
   const std::pair<const char*, const std::optional<std::string>*> roles[] = {
       {"bos_token", &config.bos_token}, {"eos_token", &config.eos_token},
       {"pad_token", &config.pad_token}, {"unk_token", &config.unk_token}};
@@ -24,7 +33,7 @@ HfTokenizer HfTokenizer::open(const std::filesystem::path& path) {
     if (*content) t.special_tokens_.push_back({role, **content, t.impl_->token_to_id(**content)});
   t.model_max_length_ = config.model_max_length;
   t.chat_template_ = config.chat_template;
-  if (std::filesystem::is_regular_file(dir / "chat_template.jinja", ec))
+  if (!is_gguf_file(file) && std::filesystem::is_regular_file(dir / "chat_template.jinja", ec))
     t.chat_template_ = read_bounded_file(dir / "chat_template.jinja", kMaxTokenizerFileBytes, "chat template");
   return t;
 }

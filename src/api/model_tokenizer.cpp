@@ -2,6 +2,7 @@
 #include "api/model_tokenizer.h"
 
 #include "attnlab/error.h"
+#include "io/gguf.h"
 
 namespace attnlab {
 
@@ -20,11 +21,12 @@ ModelTokenizer ModelTokenizer::open(const std::filesystem::path& dir, const std:
     return t;
   }
   // A model folder without a tokenizer still runs token ids (Engine::encode_ids); encode() says why not.
-  if (!std::filesystem::exists(dir / "tokenizer.json")) {
+  const bool gguf = is_gguf_file(dir);
+  if (!gguf && !std::filesystem::exists(dir / "tokenizer.json")) {
     t.missing_ = (dir / "tokenizer.json").string();
     return t;
   }
-  HfTokenizer& h = t.impl_.emplace<HfTokenizer>(HfTokenizer::open(dir / "tokenizer.json"));
+  HfTokenizer& h = t.impl_.emplace<HfTokenizer>(HfTokenizer::open(gguf ? dir : dir / "tokenizer.json"));
   // tokenizer_config.json's order is bos, eos, pad, unk: a token named for two roles (SmolLM2's
   // <|im_end|> is eos and pad) keeps the first.
   for (const SpecialTokenRole& r : h.special_tokens()) {

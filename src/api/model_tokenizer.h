@@ -21,7 +21,8 @@ namespace attnlab {
 class ModelTokenizer {
  public:
   ModelTokenizer() = default;
-  // family "bert": BertTokenizer::from_directory; else dir/tokenizer.json (+ tokenizer_config.json); a
+  // family "bert": BertTokenizer::from_directory; a GGUF file: its metadata's tokenizer; else
+  // dir/tokenizer.json (+ tokenizer_config.json); a
   // folder without one gets a tokenizer that only spells ids ("<id N>") and refuses text.
   static ModelTokenizer open(const std::filesystem::path& dir, const std::string& family);
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <utility>
 
@@ -607,6 +608,14 @@ void GgufFile::dequantize_rows(const GgufTensor& t, int64_t row_begin, int64_t r
   const size_t row_bytes = static_cast<size_t>(row / info.block_size) * info.block_bytes;
   dequantize_row(t.type, t.data + static_cast<size_t>(row_begin) * row_bytes, out, rows * row);
   file_.throw_if_changed();  // the file shrank under the map: those bytes read as zeros
+}
+
+bool is_gguf_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  return in.read(magic, 4) && std::memcmp(magic, "GGUF", 4) == 0;
 }
 
 }  // namespace attnlab

@@ -66,6 +66,9 @@ struct GgufTensor {
   int64_t num_rows() const { return row_length() == 0 ? 0 : numel / row_length(); }
 };
 
+// A path names a GGUF file when it is a regular file whose first four bytes are "GGUF".
+bool is_gguf_file(const std::filesystem::path& path);
+
 class GgufFile {
  public:
   static constexpr uint32_t kDefaultAlignment = 32;

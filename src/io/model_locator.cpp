@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "attnlab/error.h"
+#include "io/gguf.h"
 #include "io/hub.h"
 
 namespace attnlab {
@@ -25,18 +26,35 @@ std::filesystem::path executable_dir() {
   return ec ? std::filesystem::path() : exe.parent_path();
 }
 
+// Where scripts/fetch_model.sh's models may be: build/attnlab -> models/, an installed bin/attnlab ->
+// share/attnlab/models/, and ./models.
+std::vector<std::filesystem::path> model_search_dirs() {
+  std::vector<std::filesystem::path> dirs;
+  const auto exe = executable_dir();
+  if (!exe.empty()) {
+    dirs.push_back(exe / ".." / "models");
+    dirs.push_back(exe / ".." / "share" / "attnlab" / "models");
+  }
+  dirs.emplace_back("models");
+  return dirs;
+}
+
+std::vector<std::filesystem::path> gguf_files_in(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    if (entry.path().extension() == ".gguf" && is_gguf_file(entry.path())) out.push_back(entry.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::filesystem::path> offline_model_dir() {
   std::vector<std::filesystem::path> candidates;
   if (const char* env = std::getenv("ATTNLAB_OFFLINE_MODEL"); env && *env) candidates.emplace_back(env);
   if (auto cached = find_cached_snapshot(hub_options_from_env(), kOfflineModelHubId)) candidates.push_back(*cached);
-  const auto exe = executable_dir();
-  if (!exe.empty()) {
-    candidates.push_back(exe / ".." / "models" / kOfflineModelName);  // build/attnlab -> models/
-    candidates.push_back(exe / ".." / "share" / "attnlab" / "models" / kOfflineModelName);  // installed: bin/attnlab
-  }
-  candidates.push_back(std::filesystem::path("models") / kOfflineModelName);
+  for (const auto& base : model_search_dirs()) candidates.push_back(base / kOfflineModelName);
   for (const auto& c : candidates)
     if (holds_model(c)) return std::filesystem::weakly_canonical(c);
   return std::nullopt;
@@ -48,12 +66,34 @@ LocatedModel locate_model(const std::string& model_arg,
   hub.on_progress = on_progress;
   if (!model_arg.empty()) {
     std::error_code ec;
+    if (is_gguf_file(model_arg)) return {model_arg, model_arg, "", {}};
+    if (std::filesystem::path(model_arg).extension() == ".gguf")
+      throw Error(printable_line(model_arg) + (std::filesystem::exists(model_arg, ec)
+                                                   ? ": not a GGUF file (it does not start with the bytes GGUF)"
+                                                   : ": no such file"),
+                  kExitInput);
     if (std::filesystem::is_directory(model_arg, ec)) {
-      if (!std::filesystem::exists(std::filesystem::path(model_arg) / "config.json"))
-        throw Error(printable_line(model_arg) + ": not a model directory (no config.json); expected Hugging Face "
-                    "layout: config.json, model.safetensors, vocab.txt or tokenizer.json",
+      if (std::filesystem::exists(std::filesystem::path(model_arg) / "config.json")) return {model_arg, model_arg, "", {}};
+      const std::vector<std::filesystem::path> ggufs = gguf_files_in(model_arg);
+      if (ggufs.size() == 1) return {ggufs[0], model_arg, "", {}};
+      if (ggufs.size() > 1) {
+        std::string names;
+        for (const auto& g : ggufs) names.append(names.empty() ? "" : ", ").append(g.filename().string());
+        throw Error(printable_line(model_arg) + ": holds several GGUF files (" + printable_line(names) +
+                        "); name one: --model " + printable_line((ggufs[0]).string()),
                     kExitInput);
-      return {model_arg, model_arg, "", {}};
+      }
+      throw Error(printable_line(model_arg) + ": not a model directory (no config.json, no .gguf file); expected "
+                  "Hugging Face layout: config.json, model.safetensors, vocab.txt or tokenizer.json",
+                  kExitInput);
+    }
+    for (const auto& [name, folder, file] : kOfflineGgufModels) {
+      if (model_arg != name) continue;
+      for (const auto& base : model_search_dirs())
+        if (is_gguf_file(base / folder / file)) return {std::filesystem::weakly_canonical(base / folder / file), name, "", {}};
+      throw Error(std::string(name) + ": the offline model is not fetched; run `make model` (or scripts/fetch_model.sh " +
+                      name + ") in the attnlab checkout",
+                  kExitInput);
     }
     if (!looks_like_hub_id(model_arg))
       throw Error(printable_line(model_arg) + ": no such model directory, and not a Hugging Face Hub id (like "

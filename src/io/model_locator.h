@@ -16,8 +16,20 @@ inline constexpr const char* kDefaultModelId = "bert-base-uncased";     // the n
 inline constexpr const char* kOfflineModelName = "all-MiniLM-L6-v2";    // shipped by scripts/fetch_model.sh
 inline constexpr const char* kOfflineModelHubId = "sentence-transformers/all-MiniLM-L6-v2";  // the same on the Hub
 
+// The GGUF models scripts/fetch_model.sh fetches, by the short name --model takes: folder and file
+// under models/.
+struct OfflineGgufModel {
+  const char* name;
+  const char* folder;
+  const char* file;
+};
+inline constexpr OfflineGgufModel kOfflineGgufModels[] = {
+    {"smollm2", "smollm2-135m-instruct", "SmolLM2-135M-Instruct.Q4_1.gguf"},
+    {"gemma3-270m", "gemma-3-270m", "gemma-3-270m-q4_k_m.gguf"},
+};
+
 struct LocatedModel {
-  std::filesystem::path dir;
+  std::filesystem::path dir;  // the model directory, or the .gguf file of a GGUF model
   std::string name;         // what to call it in output: the --model value, or the default's name
   std::string notice;       // one line for the user when the default or a stale cached copy was used
   std::filesystem::path hub_folder;  // the cache's models--ORG--NAME folder when it came from the Hub
@@ -29,7 +41,9 @@ struct LocatedModel {
 // <exe>/../share/attnlab/models/all-MiniLM-L6-v2 (an installed attnlab); ./models/all-MiniLM-L6-v2.
 std::optional<std::filesystem::path> offline_model_dir();
 
-// model_arg empty: the default model (with fallback). Otherwise an existing directory, or a Hub id
+// model_arg empty: the default model (with fallback). Otherwise a GGUF file, a directory (with
+// config.json, or holding one .gguf file), a fetched offline GGUF model by short name (smollm2,
+// gemma3-270m), or a Hub id
 // resolved through the cache / downloaded; a named model that cannot be had is an error.
 // on_progress reports downloads (see HubOptions).
 LocatedModel locate_model(const std::string& model_arg,

@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <optional>
 
 #include "attnlab/error.h"
 #include "core/float_buffer.h"
 #include "model/families.h"
+#include "model/gguf_model.h"
 #include "model/rope.h"
 #include "ops/attention.h"
 #include "ops/decoder_ops.h"
@@ -302,19 +304,29 @@ void keep_layer_extras(const ModelSpec& s, const Packed& p, const RunOptions& op
 TransformerModel load_model(const std::filesystem::path& dir, const LoadOptions& options) {
   TransformerModel m;
   m.dir = dir;
-  m.spec = read_model_config(dir / "config.json");
+  std::optional<GgufFile> gguf;
+  if (is_gguf_file(dir)) {
+    gguf.emplace(dir);
+    m.spec = read_gguf_spec(*gguf);
+  } else {
+    m.spec = read_model_config(dir / "config.json");
+  }
   // The MLPs feed_forward computes; a family whose spec asks for another must add it there, not get these.
   const bool gated_silu = m.spec.gated_ffn && m.spec.activation == FfnActivation::kSilu;
   const bool plain_gelu = !m.spec.gated_ffn && m.spec.activation == FfnActivation::kGeluErf;
   if (!gated_silu && !plain_gelu)
-    throw Error((dir / "config.json").string() + ": " + m.spec.model_type +
+    throw Error((gguf ? dir : dir / "config.json").string() + ": " + m.spec.model_type +
                     "'s MLP (its activation and gating) is not implemented by attnlab's forward pass",
                 kExitInput);
-  CheckpointFiles checkpoint = open_checkpoint(dir);
   std::vector<TensorSlot> table = tensor_table(m.spec, m.weights);
-  load_tensors(checkpoint, table, [&](const std::string& name) { return checkpoint_names(m.spec, name); });
+  if (gguf) {
+    load_gguf_tensors(*gguf, m.spec, table);
+  } else {
+    CheckpointFiles checkpoint = open_checkpoint(dir);
+    load_tensors(checkpoint, table, [&](const std::string& name) { return checkpoint_names(m.spec, name); });
+    m.checkpoints = std::move(checkpoint.files);
+  }
   m.weights.has_pooler = m.spec.pooler && m.weights.pooler_w.data && m.weights.pooler_b.data;
-  m.checkpoints = std::move(checkpoint.files);
   pack(m, options.bf16_weights);
   for (const auto& c : m.checkpoints) c->throw_if_changed();  // truncated while we read it
   return m;

@@ -1,0 +1,23 @@
+// The tokenizer a GGUF file describes (tokenizer.ggml.* metadata), built as transformers builds it
+// from the same file (integrations/gguf/gguf_tokenizer_mapping.py, transformers 5.25): the result is a
+// tokenizer.json document for text/tokenizer.h, so encoding is the tokenizer.json pipeline's, plus the
+// tokenizer_config values (special tokens, add_bos_token, chat template) the file states.
+#pragma once
+
+#include <string>
+
+#include "io/gguf.h"
+#include "text/tokenizer_config.h"
+
+namespace attnlab {
+
+struct GgufTokenizer {
+  std::string tokenizer_json;  // a tokenizers 1.0 document
+  TokenizerConfig config;      // bos/eos/unk/pad tokens by content, add_bos/eos_token, chat_template
+};
+
+// tokenizer.ggml.model "gpt2" (byte-level BPE; the split regex chosen by tokenizer.ggml.pre as
+// transformers maps it, GPT-2's own otherwise). Others: Error (kExitInput) naming the file and model.
+GgufTokenizer gguf_tokenizer(const GgufFile& file);
+
+}  // namespace attnlab
