@@ -1,5 +1,6 @@
 // Fuzzes the GGUF reader: any bytes as model.gguf either load (and then every metadata value reads
-// through its getter and every tensor dequantizes or is refused by name) or throw attnlab::Error.
+// through its getter, every tensor dequantizes or is refused by name, and the model spec and the
+// tokenizer are read from the metadata or refused) or throw attnlab::Error.
 // Anything else (a crash, a sanitizer report, an allocation beyond the limit) is a finding.
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +9,9 @@
 #include "attnlab/error.h"
 #include "fuzz_util.h"
 #include "io/gguf.h"
+#include "model/gguf_model.h"
+#include "text/gguf_tokenizer.h"
+#include "text/tokenizer.h"
 
 namespace {
 
@@ -65,6 +69,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       out.assign(static_cast<size_t>(t.numel), 0.0f);
       refused_by_name([&] { file.dequantize(t, out.data()); });  // types attnlab does not read are refused
     }
+    // The readers above it: the model spec from <arch>.* metadata, and the tokenizer transformers would
+    // build from tokenizer.ggml.* (which must then load as a tokenizer.json and encode).
+    refused_by_name([&] {
+      const attnlab::ModelSpec spec = attnlab::read_gguf_spec(file);
+      ATTNLAB_FUZZ_CHECK(spec.layers > 0 && spec.heads % spec.kv_heads == 0 && spec.head_dim % 2 == 0);
+    });
+    refused_by_name([&] {
+      const attnlab::GgufTokenizer g = attnlab::gguf_tokenizer(file);
+      const attnlab::Tokenizer tok = attnlab::Tokenizer::from_json_text(g.tokenizer_json, "fuzz");
+      sink = sink + static_cast<unsigned>(tok.encode("Hello world", std::nullopt, true, attnlab::Tokenizer::OffsetUnit::kChars).ids.size());
+    });
   } catch (const attnlab::Error&) {
     // a precise refusal is the expected outcome for most inputs
   }

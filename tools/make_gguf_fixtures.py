@@ -325,6 +325,30 @@ def fuzz_seeds(rng, tmp, fixtures):
     write_gguf(path, "llama", [("tokenizer.ggml.tokens", ["a", "b"], V.ARRAY, None)], tensors, alignment=16)
     seeds["kquants.gguf"] = path.read_bytes()
 
+    # A whole (tiny) llama model with a byte-level BPE tokenizer, so the fuzzer reaches the model spec
+    # and tokenizer readers (model/gguf_model.cpp, text/gguf_tokenizer.cpp) from the start.
+    path = tmp / "tiny_llama.gguf"
+    h, inter, vocab_tokens = 8, 16, ["<|endoftext|>", "a", "b", "\u0120", "ab", "\u0120a", "<think>"]
+    kvs = [("llama.block_count", 1, V.UINT32, None), ("llama.context_length", 64, V.UINT32, None),
+           ("llama.embedding_length", h, V.UINT32, None), ("llama.feed_forward_length", inter, V.UINT32, None),
+           ("llama.attention.head_count", 2, V.UINT32, None), ("llama.attention.head_count_kv", 1, V.UINT32, None),
+           ("llama.rope.freq_base", 10000.0, V.FLOAT32, None),
+           ("llama.attention.layer_norm_rms_epsilon", 1e-5, V.FLOAT32, None),
+           ("tokenizer.ggml.model", "gpt2", V.STRING, None), ("tokenizer.ggml.pre", "smollm", V.STRING, None),
+           ("tokenizer.ggml.tokens", vocab_tokens, V.ARRAY, None),
+           ("tokenizer.ggml.token_type", [3, 1, 1, 1, 1, 1, 4], V.ARRAY, None),
+           ("tokenizer.ggml.merges", ["a b", "\u0120 a"], V.ARRAY, None),
+           ("tokenizer.ggml.bos_token_id", 0, V.UINT32, None), ("tokenizer.ggml.eos_token_id", 0, V.UINT32, None),
+           ("tokenizer.ggml.add_bos_token", True, V.BOOL, None)]
+    v = len(vocab_tokens)
+    shapes = [("token_embd.weight", (v, h)), ("output_norm.weight", (h,)), ("blk.0.attn_norm.weight", (h,)),
+              ("blk.0.attn_q.weight", (h, h)), ("blk.0.attn_k.weight", (4, h)), ("blk.0.attn_v.weight", (4, h)),
+              ("blk.0.attn_output.weight", (h, h)), ("blk.0.ffn_norm.weight", (h,)),
+              ("blk.0.ffn_gate.weight", (inter, h)), ("blk.0.ffn_up.weight", (inter, h)),
+              ("blk.0.ffn_down.weight", (h, inter))]
+    write_gguf(path, "llama", kvs, [(n, rng.standard_normal(shape).astype(np.float32), None) for n, shape in shapes])
+    seeds["tiny_llama.gguf"] = path.read_bytes()
+
     tiny = seeds["tiny.gguf"]
     def patched(at, value, size=8):
         b = bytearray(tiny)
