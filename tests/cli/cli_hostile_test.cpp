@@ -192,7 +192,7 @@ const HostileCase kCases[] = {
     {"missing_model_file", [](const fs::path& d) { fs::remove(d / "model.safetensors"); }, 3, kWeights,
      "missing model weights"},
     {"missing_config", [](const fs::path& d) { fs::remove(d / "config.json"); }, 3, kDir,
-     R"(not a model directory \(no config\.json\))"},
+     R"(not a model directory \(no config\.json, no \.gguf file\))"},
     {"missing_vocabulary",
      [](const fs::path& d) {
        fs::remove(d / "tokenizer.json");
