@@ -13,7 +13,8 @@ Usage (any Spark: local, standalone, YARN; attnlab must be on every worker):
   spark-submit examples/spark_head_stats.py corpus.txt --model models/all-MiniLM-L6-v2 --out head_stats.csv
   python examples/spark_head_stats.py corpus.txt --master 'local[2]'      # with pyspark from PyPI
 
-Writes head_stats.csv with the columns of attnlab's: layer,head,cls,sep,punct,self,prev,next,entropy,tokens.
+Writes head_stats.csv with the columns of attnlab's: layer,head,cls,sep,punct,self,prev,next,entropy,tokens
+(a causal decoder's bos,eos instead of cls,sep: the names the totals carry).
 """
 import argparse
 import json
@@ -22,29 +23,30 @@ import shlex
 import sys
 import time
 
+# An encoder's statistics, the names of totals that carry none (attnlab before it wrote head_stat_names).
 STATS = ["cls", "sep", "punct", "self", "prev", "next", "entropy"]
 
 
 def parse_totals(line):
-    """One partition's totals line -> [texts, failed, tokens, layers, heads, [integer sums]], the sums in
-    attnlab's order: layer by layer, head by head, one per statistic."""
+    """One partition's totals line -> [texts, failed, tokens, layers, heads, [integer sums], [stat names]], the
+    sums in attnlab's order: layer by layer, head by head, one per statistic."""
     totals = json.loads(line)
     if totals.get("format") != "attnlab corpus totals":
         raise ValueError(f"attnlab corpus --totals printed an unexpected line: {line[:200]!r}")
     return [totals["texts"], totals["failed"], totals["tokens"], totals["layers"], totals["heads"],
-            [int(v) for v in totals["head_sums"]]]
+            [int(v) for v in totals["head_sums"]], totals.get("head_stat_names", STATS)]
 
 
 def combine(a, b):
-    if a[3:5] != b[3:5]:
-        raise ValueError(f"partitions ran different models: {a[3]} x {a[4]} and {b[3]} x {b[4]} heads")
-    return [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3], a[4], [x + y for x, y in zip(a[5], b[5])]]
+    if a[3:5] != b[3:5] or a[6] != b[6]:
+        raise ValueError(f"partitions ran different models: {a[3]} x {a[4]} heads {a[6]} and {b[3]} x {b[4]} {b[6]}")
+    return [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3], a[4], [x + y for x, y in zip(a[5], b[5])], a[6]]
 
 
 def head_stats_rows(total):
-    """[(layer, head, [means in STATS order], tokens)] from the combined totals."""
-    _, _, tokens, layers, heads, sums = total
-    k = len(STATS)
+    """[(layer, head, [means in the totals' statistic order], tokens)] from the combined totals."""
+    _, _, tokens, layers, heads, sums, names = total
+    k = len(names)
     return [(i // heads, i % heads, [math.ldexp(float(v), -64) / tokens for v in sums[i * k:(i + 1) * k]], tokens)
             for i in range(layers * heads)] if tokens else []
 
@@ -80,7 +82,7 @@ def main(argv=None):
 
     texts, failed, tokens = total[:3]
     with open(args.out, "w") as f:
-        f.write("layer,head," + ",".join(STATS) + ",tokens\n")
+        f.write("layer,head," + ",".join(total[6]) + ",tokens\n")
         for layer, head, means, weight in head_stats_rows(total):
             f.write(f"{layer},{head}," + ",".join(repr(m) for m in means) + f",{weight}\n")
     # The job's time, Spark's own start-up (the JVM, the context) excluded: what a running cluster adds.

@@ -9,6 +9,7 @@
 // Headers:
 //   engine.h       Engine, EngineOptions, ModelInfo, RunOptions, Result, AttentionTensor (thread-safe)
 //   encoding.h     Encoding: tokens, ids, type ids, word ids
+//   batching.h     inputs split into forward passes (count and token limits), one bad input failing alone
 //   download.h     DownloadProgress, reported while a Hub model downloads
 //   error.h        Error (message + exit code), printable()
 //   toy.h          the notebook's toy layers, bit-identical to PyTorch for a seed
@@ -31,6 +32,7 @@
 #include "attnlab/analysis.h"
 #include "attnlab/array_file.h"
 #include "attnlab/atomic_file.h"
+#include "attnlab/batching.h"
 #include "attnlab/download.h"
 #include "attnlab/encoding.h"
 #include "attnlab/engine.h"

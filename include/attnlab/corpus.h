@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "attnlab/analysis.h"
+#include "attnlab/batching.h"
 #include "attnlab/engine.h"
 #include "attnlab/head_stats.h"
 
@@ -65,6 +66,7 @@ long long count_corpus_records(const std::string& path);
 
 enum CorpusReduction : unsigned {
   kReduceHeadStats = 1,  // "head-stats": [layers][heads]{cls, sep, punct, self, prev, next, entropy}
+                         // (a decoder's: bos, eos, punct, ...; CorpusTotals::stat_names)
   kReduceClsRow = 2,     // "cls-row": [layers][heads][n], the [CLS] query row of every head
   kReduceRolloutCls = 4, // "rollout-cls": [n], the [CLS] row of attention rollout (analysis.h)
 };
@@ -109,17 +111,20 @@ struct CorpusSettings {
 class CorpusTotals {
  public:
   CorpusTotals() = default;
-  CorpusTotals(int layers, int heads);
+  // causal: the model is a decoder, whose statistics are named kDecoderHeadStatNames (head_stat_names).
+  CorpusTotals(int layers, int heads, bool causal = false);
 
   // One text that ran: its head statistics [layers * heads] and the attention each token receives
   // [layers * n] (attention_received per layer). Weighted by its n tokens.
   void add_text(const Encoding& input, std::span<const HeadStats> heads, std::span<const double> received);
   void add_failure() { ++failed_; }
-  // Error(kExitInput) when the shapes differ.
+  // Error(kExitInput) when the shapes or the statistics' names differ.
   void merge(const CorpusTotals& other);
 
   int layers() const { return layers_; }
   int heads() const { return heads_; }
+  bool causal() const { return causal_; }
+  HeadStatNames stat_names() const { return head_stat_names(causal_); }  // the columns' names
   long long texts() const { return texts_; }    // texts that ran
   long long failed() const { return failed_; }  // error records
   long long tokens() const { return tokens_; }  // sum of their token counts
@@ -139,7 +144,8 @@ class CorpusTotals {
   // Per layer (ascending), most-attended first (ties by id).
   std::vector<TokenMean> token_means() const;
 
-  // The state file of a finished run (aggregate.json): settings, counts and every exact sum.
+  // The state file of a finished run (aggregate.json): settings, counts, the statistics' names
+  // ("head_stat_names", the order of head_sums) and every exact sum.
   std::string to_json(const CorpusSettings& settings) const;
   // Error(kExitInput) naming `name` for anything malformed.
   static CorpusTotals from_json(std::string_view text, const std::string& name, CorpusSettings& settings);
@@ -154,6 +160,7 @@ class CorpusTotals {
     bool operator==(const TokenTotals&) const = default;
   };
   int layers_ = 0, heads_ = 0;
+  bool causal_ = false;
   long long texts_ = 0, failed_ = 0, tokens_ = 0, truncated_ = 0;
   std::vector<ExactSum> head_sums_;      // [layers * heads * kNumHeadStats]: sum_t n_t stat_t
   std::map<int, TokenTotals> by_token_;  // input id -> totals: at most the vocabulary
@@ -162,7 +169,8 @@ class CorpusTotals {
 // Attention each key token receives in one layer: [n], the mean over heads and query rows of a_ij.
 std::vector<double> attention_received(const ArrayView<3>& attention);
 
-// head_stats.csv: layer,head,cls,sep,punct,self,prev,next,entropy,tokens (shortest round-trip numbers).
+// head_stats.csv: layer,head,cls,sep,punct,self,prev,next,entropy,tokens (a decoder's: bos,eos instead of
+// cls,sep; CorpusTotals::stat_names), shortest round-trip numbers.
 std::string head_stats_csv(const CorpusTotals& totals);
 // token_attention.csv: layer,rank,token,id,count,mean_received.
 std::string token_attention_csv(const CorpusTotals& totals);
@@ -172,8 +180,9 @@ std::string token_attention_csv(const CorpusTotals& totals);
 
 struct CorpusOptions {
   unsigned reductions = kReduceHeadStats;
-  // Texts are packed into batches of at most this many tokens (a longer text runs alone).
-  size_t batch_tokens = 4096;
+  // Texts go through the engine in batches of at most this many texts and tokens (a longer text runs
+  // alone; batching.h). A batch that fails is rerun text by text: only the texts at fault become errors.
+  BatchLimits batch;
   TruncationOptions truncation;
 };
 
@@ -201,12 +210,12 @@ class CorpusRunner {
     std::vector<float> rollout_cls;  // [n] when asked for
   };
   void run_batch();
-  void run_inputs(std::vector<Pending*>& inputs);
+  void run_inputs(std::span<Pending* const> inputs);
   const Engine& engine_;
   CorpusOptions options_;
   LineSink sink_;
   CorpusTotals totals_;
-  std::vector<Pending> batch_;
+  std::vector<Pending> batch_;  // the texts of the next forward pass, and error records among them
   size_t batch_tokens_ = 0;
 };
 

@@ -58,7 +58,8 @@ METHODS = ("rollout", "rollout-noresidual", "flow", "norm", "norm-heads", "alti"
 # The methods computed from attention alone: Output.attribution() takes them from the kept attentions.
 _ATTENTION_ONLY_METHODS = ("rollout", "rollout-noresidual", "flow")
 
-# Clark et al.'s per-head statistics, in the order of the last axis of Output.head_stats().
+# Clark et al.'s per-head statistics of an encoder (BERT), in the order of the last axis of the native
+# head statistics; a causal decoder names the first two "bos" and "eos" (Model.head_stat_names).
 HEAD_STAT_NAMES: Tuple[str, ...] = tuple(_attnlab.head_stat_names)
 
 # The notebook's title for the [CLS] row bar chart (cells 3 and 5).
@@ -288,14 +289,16 @@ class Output:
 
     def head_stats(self) -> Dict[str, np.ndarray]:
         """Clark et al. 2019's statistics of every head, each ``[layers, heads]`` float64: ``cls``, ``sep``,
-        ``punct`` (attention to those tokens), ``self``, ``prev``, ``next`` and ``entropy`` (nats)."""
+        ``punct`` (attention to those tokens), ``self``, ``prev``, ``next`` and ``entropy`` (nats). A causal
+        decoder's keys are ``bos`` (the bos token, or the first token when the tokenizer adds no bos) and
+        ``eos`` instead of ``cls`` and ``sep`` (``Model.head_stat_names``)."""
         stats = self._native.head_stats()
-        return {name: stats[:, :, k] for k, name in enumerate(HEAD_STAT_NAMES)}
+        return {name: stats[:, :, k] for k, name in enumerate(self._model.head_stat_names)}
 
     def head_labels(self) -> List[List[List[str]]]:
         """The labels each head earns by Clark et al.'s thresholds (``broad``, ``prev``, ``next``, ``cls``,
-        ``sep``, ``punct``), as ``[layer][head] -> list``."""
-        flat = self._native.head_labels()
+        ``sep``, ``punct``; a decoder's ``bos``, ``eos``), as ``[layer][head] -> list``."""
+        flat = self._native.head_labels(self._model.info["causal"])
         heads = self._model.num_heads
         return [flat[i : i + heads] for i in range(0, len(flat), heads)]
 
@@ -438,6 +441,12 @@ class Model:
     def num_heads(self) -> int:
         return self.info["num_heads"]
 
+    @property
+    def head_stat_names(self) -> Tuple[str, ...]:
+        """The keys of ``Output.head_stats()``: ``HEAD_STAT_NAMES`` for an encoder, ``bos``, ``eos``, ... for a
+        causal decoder."""
+        return self.info["head_stat_names"]
+
     def tokenize(self, text: str, pair: Optional[str] = None, *, truncation: bool = True,
                  max_length: Optional[int] = None) -> Encoding:
         """Tokenizes exactly as Hugging Face's ``BertTokenizerFast(text, pair)``, with special tokens.
@@ -491,20 +500,28 @@ class Model:
     def batch(self, texts: Sequence[Union[str, Tuple[str, str], Encoding]], *, output_attentions: bool = True,
               output_hidden_states: bool = False, output_qkv: bool = False, truncation: bool = True,
               max_length: Optional[int] = None) -> List[Output]:
-        """Runs many inputs in one packed pass (no padding: each weight is read once per batch). Items are
-        texts, ``(text, pair)`` tuples or Encodings; the outputs equal single calls', in order."""
+        """Runs many inputs in packed passes (no padding: each weight is read once per pass) of at most 32
+        inputs and 4096 tokens (a longer input runs alone). Items are texts, ``(text, pair)`` tuples or
+        Encodings; the outputs equal single calls', in order. An input the engine rejects raises its own error."""
+        return self._batch(texts, _attnlab.batch_inputs, output_attentions=output_attentions,
+                           output_hidden_states=output_hidden_states, output_qkv=output_qkv, truncation=truncation,
+                           max_length=max_length)
+
+    def _batch(self, texts: Sequence[Union[str, Tuple[str, str], Encoding]], max_inputs: int, *,
+               output_attentions: bool = True, output_hidden_states: bool = False, output_qkv: bool = False,
+               truncation: bool = True, max_length: Optional[int] = None) -> List[Output]:
         if isinstance(texts, (str, bytes)):
             raise TypeError("texts must be a sequence of texts, not one str")
         encodings = [self._encoding_of(item, truncation, max_length) for item in texts]
         natives = self._engine.run_batch([e._native for e in encodings], _bool_arg("output_attentions", output_attentions),
                                          _bool_arg("output_hidden_states", output_hidden_states),
-                                         _bool_arg("output_qkv", output_qkv))
+                                         _bool_arg("output_qkv", output_qkv), max_inputs, _attnlab.batch_tokens)
         return [Output(self, n, e) for n, e in zip(natives, encodings)]
 
-    def stream(self, texts: Iterable[Union[str, Tuple[str, str], Encoding]], batch_size: int = 32,
+    def stream(self, texts: Iterable[Union[str, Tuple[str, str], Encoding]], batch_size: int = _attnlab.batch_inputs,
                **options: Any) -> Iterator[Output]:
-        """``batch`` over an iterable of any length (a corpus, a file's lines), ``batch_size`` inputs per
-        pass, yielding each input's ``Output`` in order; only one batch is held at a time."""
+        """``batch`` over an iterable of any length (a corpus, a file's lines), at most ``batch_size`` inputs
+        (and 4096 tokens) per pass, yielding each input's ``Output`` in order; only one batch is held at a time."""
         size = _int_arg("batch_size", batch_size)
         if size <= 0:
             raise ValueError(f"batch_size must be positive, got {size}")
@@ -514,10 +531,10 @@ class Model:
         for item in texts:
             chunk.append(item)
             if len(chunk) == size:
-                yield from self.batch(chunk, **options)
+                yield from self._batch(chunk, size, **options)
                 chunk = []
         if chunk:
-            yield from self.batch(chunk, **options)
+            yield from self._batch(chunk, size, **options)
 
     def _encoding_of(self, item: Any, truncation: bool, max_length: Optional[int]) -> Encoding:
         if isinstance(item, Encoding):

@@ -10,12 +10,14 @@
 #include <nanobind/stl/vector.h>
 
 #include <array>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "attnlab/batching.h"
 #include "attnlab/engine.h"
 #include "attnlab/error.h"
 #include "attnlab/figure.h"
@@ -169,6 +171,9 @@ nb::dict info_dict(const ModelInfo& info) {
   d["model_type"] = info.model_type;
   d["num_kv_heads"] = info.num_kv_heads;
   d["causal"] = info.causal;
+  nb::list stat_names;  // Output.head_stats()'s keys: a decoder's bos, eos, ... (head_stat_names)
+  for (std::string_view name : head_stat_names(info.causal)) stat_names.append(nb::str(name.data(), name.size()));
+  d["head_stat_names"] = nb::tuple(stat_names);
   d["has_lm_head"] = info.has_lm_head;
   d["precision"] = info.precision == Precision::kFloat32 ? "fp32" : "bf16";
   return d;
@@ -266,17 +271,22 @@ RunResult run_text(const Engine& engine, const std::string& text, const std::opt
   return {std::make_shared<const Result>(engine.run(input, options))};
 }
 
+// Passes of at most max_inputs inputs and max_tokens tokens (batching.h); an input the engine rejects
+// raises its own error (the first in order), whatever else shared its pass.
 std::vector<RunResult> run_batch(const Engine& engine, const std::vector<Encoding>& inputs, bool attentions,
-                                 bool hidden_states, bool qkv) {
+                                 bool hidden_states, bool qkv, size_t max_inputs, size_t max_tokens) {
   const RunOptions options = run_options(attentions, hidden_states, qkv);
-  std::vector<Result> results;
+  std::vector<BatchOutcome> outcomes;
   {
     nb::gil_scoped_release release;
-    results = engine.run_batch(inputs, options);
+    outcomes = run_batches(engine, inputs, options, {max_inputs, max_tokens});
   }
   std::vector<RunResult> out;
-  out.reserve(results.size());
-  for (Result& r : results) out.push_back({std::make_shared<const Result>(std::move(r))});
+  out.reserve(outcomes.size());
+  for (BatchOutcome& o : outcomes) {
+    if (!o.ok()) std::rethrow_exception(o.error);
+    out.push_back({std::make_shared<const Result>(std::move(o.result))});
+  }
   return out;
 }
 
@@ -352,7 +362,8 @@ FloatArray attention_attribution_array(const RunResult& rr, const std::string& m
   return scores_array(std::move(a));
 }
 
-// Clark et al.'s statistics of every head: [layers, heads, 7] in kHeadStatNames order.
+// Clark et al.'s statistics of every head: [layers, heads, 7] in kHeadStatNames order (named by the
+// model's info["head_stat_names"]).
 DoubleArray head_stats_array(const RunResult& rr) {
   const Result& r = rr.get();
   const std::vector<HeadStats> stats = head_stats(r);
@@ -365,11 +376,12 @@ DoubleArray head_stats_array(const RunResult& rr) {
   return DoubleArray(values->data(), 3, shape, owner);
 }
 
-std::vector<std::vector<std::string>> head_labels_list(const RunResult& rr) {
+// causal: the model is a decoder, whose labels say bos / eos (head_stat_names).
+std::vector<std::vector<std::string>> head_labels_list(const RunResult& rr, bool causal) {
   std::vector<std::vector<std::string>> out;
   for (const HeadStats& s : head_stats(rr.get())) {
     std::vector<std::string> labels;
-    for (std::string_view l : head_labels(s)) labels.emplace_back(l);
+    for (std::string_view l : head_labels(s, head_stat_names(causal))) labels.emplace_back(l);
     out.push_back(std::move(labels));
   }
   return out;
@@ -464,6 +476,8 @@ NB_MODULE(_attnlab, m) {
   m.doc() = "attnlab's native engine module; use the attnlab package, not this module directly.";
   register_errors(m);
   m.attr("__version__") = ATTNLAB_VERSION;
+  m.attr("batch_inputs") = kDefaultBatchInputs;  // batching.h's defaults, for Model.stream
+  m.attr("batch_tokens") = kDefaultBatchTokens;
   m.def("isa", &isa_name, "The instruction set the kernels run on: 'scalar', 'avx2' or 'avx512'.");
   m.def("set_default_threads", &set_default_threads, "threads"_a);
 
@@ -513,7 +527,7 @@ NB_MODULE(_attnlab, m) {
       .def("figure", &figure, "kind"_a, "layer"_a, "head"_a, "query"_a, "seed"_a, "title"_a, "format"_a, "dpi"_a)
       .def("attention_attribution", &attention_attribution_array, "method"_a, "force"_a)
       .def("head_stats", &head_stats_array)
-      .def("head_labels", &head_labels_list);
+      .def("head_labels", &head_labels_list, "causal"_a);
 
   nb::class_<Engine>(m, "Engine")
       .def_static("open", &open_engine, "model"_a, "precision"_a, "threads"_a, "tokenizer_only"_a,
@@ -525,7 +539,8 @@ NB_MODULE(_attnlab, m) {
       .def("run", &run, "encoding"_a, "attentions"_a, "hidden_states"_a, "qkv"_a)
       .def("run_text", &run_text, "text"_a, "pair"_a.none(), "truncate"_a, "max_length"_a, "attentions"_a,
            "hidden_states"_a, "qkv"_a)
-      .def("run_batch", &run_batch, "encodings"_a, "attentions"_a, "hidden_states"_a, "qkv"_a)
+      .def("run_batch", &run_batch, "encodings"_a, "attentions"_a, "hidden_states"_a, "qkv"_a,
+           "max_inputs"_a = kDefaultBatchInputs, "max_tokens"_a = kDefaultBatchTokens)
       .def("analyze", &analyze_array, "encoding"_a, "method"_a, "force"_a)
       .def("viewer_html", &viewer_html, "texts"_a, "pairs"_a, "results"_a, "precision"_a, "layers"_a, "compress"_a);
 

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <nlohmann/json.hpp>
 
 #include "attnlab/error.h"
@@ -260,8 +261,22 @@ ExactSum ExactSum::from_string(std::string_view text, const std::string& what) {
 // ---------------------------------------------------------------------------------------------------
 // Totals.
 
-CorpusTotals::CorpusTotals(int layers, int heads)
-    : layers_(layers), heads_(heads), head_sums_(static_cast<size_t>(layers) * heads * kNumHeadStats) {}
+namespace {
+
+// ["cls", "sep", ...]: the order of head_sums in aggregate.json.
+nlohmann::json names_json(HeadStatNames names) {
+  nlohmann::json j = nlohmann::json::array();
+  for (std::string_view n : names) j.push_back(std::string(n));
+  return j;
+}
+
+}  // namespace
+
+CorpusTotals::CorpusTotals(int layers, int heads, bool causal)
+    : layers_(layers),
+      heads_(heads),
+      causal_(causal),
+      head_sums_(static_cast<size_t>(layers) * heads * kNumHeadStats) {}
 
 void CorpusTotals::add_text(const Encoding& input, std::span<const HeadStats> heads, std::span<const double> received) {
   const size_t n = input.size(), layers = static_cast<size_t>(layers_);
@@ -290,6 +305,10 @@ void CorpusTotals::merge(const CorpusTotals& other) {
     throw Error("cannot merge totals of " + std::to_string(other.layers_) + " layers x " +
                     std::to_string(other.heads_) + " heads into " + std::to_string(layers_) + " x " +
                     std::to_string(heads_),
+                kExitInput);
+  if (other.causal_ != causal_)
+    throw Error("cannot merge totals of head statistics " + names_json(other.stat_names()).dump() + " into " +
+                    names_json(stat_names()).dump() + " (a decoder's and an encoder's)",
                 kExitInput);
   texts_ += other.texts_;
   failed_ += other.failed_;
@@ -348,6 +367,7 @@ std::string CorpusTotals::to_json(const CorpusSettings& s) const {
                    {"shards", s.shards}};
   j["layers"] = layers_;
   j["heads"] = heads_;
+  j["head_stat_names"] = names_json(stat_names());
   j["texts"] = texts_;
   j["failed"] = failed_;
   j["tokens"] = tokens_;
@@ -384,7 +404,18 @@ CorpusTotals CorpusTotals::from_json(std::string_view text, const std::string& n
     const int layers = j.at("layers").get<int>(), heads = j.at("heads").get<int>();
     if (layers <= 0 || heads <= 0 || layers > 4096 || heads > 4096 || s.shards < 1 || s.shard < 0 || s.shard >= s.shards)
       throw Error(name + ": layers, heads or shard out of range", kExitInput);
-    CorpusTotals t(layers, heads);
+    // Files written before the names were recorded are an encoder's.
+    bool causal = false;
+    if (j.contains("head_stat_names")) {
+      const nlohmann::json& names = j.at("head_stat_names");
+      causal = names == names_json(head_stat_names(true));
+      if (!causal && names != names_json(head_stat_names(false)))
+        throw Error(name + ": head_stat_names " + names.dump() + " are neither an encoder's " +
+                        names_json(head_stat_names(false)).dump() + " nor a decoder's " +
+                        names_json(head_stat_names(true)).dump(),
+                    kExitInput);
+    }
+    CorpusTotals t(layers, heads, causal);
     t.texts_ = j.at("texts").get<long long>();
     t.failed_ = j.at("failed").get<long long>();
     t.tokens_ = j.at("tokens").get<long long>();
@@ -452,7 +483,7 @@ std::string csv_field(const std::string& s) {
 std::string head_stats_csv(const CorpusTotals& totals) {
   // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "," + std::string temporaries.
   std::string out = "layer,head";
-  for (std::string_view name : kHeadStatNames) out.append(",").append(name);
+  for (std::string_view name : totals.stat_names()) out.append(",").append(name);
   out += ",tokens\n";
   const std::vector<HeadStats> means = totals.head_means();
   const size_t heads = static_cast<size_t>(totals.heads());
@@ -484,7 +515,7 @@ CorpusRunner::CorpusRunner(const Engine& engine, CorpusOptions options, LineSink
     : engine_(engine),
       options_(options),
       sink_(std::move(sink)),
-      totals_(engine.info().num_layers, engine.info().num_heads) {}
+      totals_(engine.info().num_layers, engine.info().num_heads, engine.info().causal) {}
 
 void CorpusRunner::add(CorpusRecord record) {
   Pending p;
@@ -501,8 +532,9 @@ void CorpusRunner::add(CorpusRecord record) {
   }
   p.record.text = std::string();  // the encoding is all a batch keeps
   p.record.pair.reset();
+  // Error records count as texts of no tokens: they bound the records held, and leave the pass as it is.
   const size_t n = p.error.empty() ? p.encoding.size() : 0;
-  if (!batch_.empty() && batch_tokens_ + n > options_.batch_tokens) run_batch();
+  if (options_.batch.starts_new_batch(batch_.size(), batch_tokens_, n)) run_batch();
   batch_tokens_ += n;
   batch_.push_back(std::move(p));
 }
@@ -511,7 +543,7 @@ void CorpusRunner::finish() {
   if (!batch_.empty()) run_batch();
 }
 
-void CorpusRunner::run_inputs(std::vector<Pending*>& inputs) {
+void CorpusRunner::run_inputs(std::span<Pending* const> inputs) {
   std::vector<Encoding> encodings;
   encodings.reserve(inputs.size());
   for (Pending* p : inputs) encodings.push_back(std::move(p->encoding));
@@ -534,6 +566,15 @@ void CorpusRunner::run_inputs(std::vector<Pending*>& inputs) {
         p.cls_row.insert(p.cls_row.end(), attention.data + h * n * n, attention.data + h * n * n + n);
     }
   };
+  // What a failed pass reduced of input i, forgotten (before it is rerun alone, and when it failed).
+  auto forget = [&](size_t i) {
+    Pending& p = *inputs[i];
+    p.heads.clear();
+    p.received.clear();
+    p.cls_row.clear();
+    p.rollout_cls.clear();
+    if (!rollouts.empty()) rollouts[i] = RolloutBuilder();
+  };
   // Every input's view of a layer, reduced in parallel where the engine delivers them. Reduced one
   // by one on the calling thread, the statistics' logarithms and sums held up the kernel threads for
   // a quarter of a MiniLM corpus run.
@@ -541,37 +582,29 @@ void CorpusRunner::run_inputs(std::vector<Pending*>& inputs) {
   run.attentions = false;
   run.last_hidden = false;
   run.on_layer = [&](std::span<const LayerView> views) {
-    parallel_for(static_cast<int>(views.size()), [&](int k) { reduce(static_cast<size_t>(k), views[static_cast<size_t>(k)].attention); });
+    parallel_for(static_cast<int>(views.size()), [&](int k) {
+      const LayerView& v = views[static_cast<size_t>(k)];
+      reduce(static_cast<size_t>(v.input), v.attention);
+    });
   };
-  std::string failure;
-  try {
-    engine_.run_batch(encodings, run);
-  } catch (const Error& e) {
-    failure = e.what();
-  }
-  for (size_t i = 0; i < inputs.size(); ++i) inputs[i]->encoding = std::move(encodings[i]);
-  if (failure.empty()) {
-    for (size_t i = 0; i < rollouts.size(); ++i) {
-      const Attribution r = rollouts[i].result();
-      const std::span<const float> row = r.row(0);
-      inputs[i]->rollout_cls.assign(row.begin(), row.end());
+  const std::vector<BatchOutcome> outcomes = run_batches(engine_, encodings, run, options_.batch, forget);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    Pending& p = *inputs[i];
+    p.encoding = std::move(encodings[i]);
+    if (outcomes[i].ok()) {
+      if (!rollouts.empty()) {
+        const Attribution r = rollouts[i].result();
+        const std::span<const float> row = r.row(0);
+        p.rollout_cls.assign(row.begin(), row.end());
+      }
+      continue;
     }
-    return;
-  }
-  for (Pending* p : inputs) {
-    p->heads.clear();
-    p->received.clear();
-    p->cls_row.clear();
-    p->rollout_cls.clear();
-  }
-  if (inputs.size() == 1) {
-    inputs[0]->error = where(inputs[0]->record.line) + failure;
-    return;
-  }
-  // Find the input at fault: each alone.
-  for (Pending* p : inputs) {
-    std::vector<Pending*> one{p};
-    run_inputs(one);
+    forget(i);
+    try {
+      std::rethrow_exception(outcomes[i].error);
+    } catch (const Error& e) {  // anything else (out of memory alone) ends the run
+      p.error = where(p.record.line) + e.what();
+    }
   }
 }
 
@@ -581,6 +614,7 @@ void CorpusRunner::run_batch() {
     if (p.error.empty()) inputs.push_back(&p);
   if (!inputs.empty()) run_inputs(inputs);
   const size_t layers = static_cast<size_t>(totals_.layers()), heads = static_cast<size_t>(totals_.heads());
+  const HeadStatNames names = totals_.stat_names();
   for (Pending& p : batch_) {
     JsonWriter w;
     w.begin_object().key("id").raw_number(p.record.id);
@@ -600,7 +634,7 @@ void CorpusRunner::run_batch() {
         for (size_t h = 0; h < heads; ++h) {
           w.begin_object();
           for (int k = 0; k < kNumHeadStats; ++k)
-            w.key(kHeadStatNames[k]).raw_number(shortest(head_stat(p.heads[l * heads + h], k)));
+            w.key(names[k]).raw_number(shortest(head_stat(p.heads[l * heads + h], k)));
           w.end_object();
         }
         w.end_array();

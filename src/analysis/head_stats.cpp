@@ -8,6 +8,8 @@
 
 namespace attnlab {
 
+HeadStatNames head_stat_names(bool causal) { return causal ? kDecoderHeadStatNames : kHeadStatNames; }
+
 double head_stat(const HeadStats& s, int k) {
   switch (k) {
     case 0: return s.cls;
@@ -67,9 +69,10 @@ std::vector<HeadStats> layer_head_stats(const ArrayView<3>& attention, const Enc
     throw Error("layer_head_stats: attention is [" + std::to_string(heads) + ", " + std::to_string(n) + ", " +
                 std::to_string(attention.shape[2]) + "] for " + std::to_string(tokens.size()) +
                 " tokens; expected [heads, tokens, tokens]");
-  // By role, not spelling: [CLS] or bos counts as "cls", [SEP] or eos as "sep". An encoding that
-  // starts with neither (a decoder whose tokenizer adds no bos) counts its first token as "cls":
-  // that is where causal attention sinks. Without roles (hand-made encodings), the BERT spellings.
+  // By role, not spelling: [CLS] or bos counts as HeadStats::cls ("cls", a decoder's "bos"), [SEP] or
+  // eos as HeadStats::sep ("sep", "eos"). An encoding that starts with neither (a decoder whose
+  // tokenizer adds no bos) counts its first token there: that is where causal attention sinks.
+  // Without roles (hand-made encodings), the BERT spellings.
   std::vector<int> key_role(n, 0);
   bool has_start = false;
   for (size_t j = 0; j < n; ++j) {
@@ -102,14 +105,14 @@ std::vector<HeadStats> head_stats(const Result& result) {
   return out;
 }
 
-std::vector<std::string_view> head_labels(const HeadStats& s) {
+std::vector<std::string_view> head_labels(const HeadStats& s, HeadStatNames names) {
   std::vector<std::string_view> labels;
   if (s.entropy > kBroadEntropy) labels.push_back("broad");
   if (s.prev > kPositionalShare) labels.push_back("prev");
   if (s.next > kPositionalShare) labels.push_back("next");
-  if (s.cls > kSpecialShare) labels.push_back("cls");
-  if (s.sep > kSpecialShare) labels.push_back("sep");
-  if (s.punct > kSpecialShare) labels.push_back("punct");
+  if (s.cls > kSpecialShare) labels.push_back(names[0]);
+  if (s.sep > kSpecialShare) labels.push_back(names[1]);
+  if (s.punct > kSpecialShare) labels.push_back(names[2]);
   return labels;
 }
 

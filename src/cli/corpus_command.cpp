@@ -27,6 +27,7 @@
 #include <system_error>
 #include <vector>
 
+#include "attnlab/batching.h"
 #include "attnlab/corpus.h"
 #include "attnlab/error.h"
 #include "attnlab/figure.h"
@@ -49,7 +50,8 @@ struct CorpusArgs {
   bool jsonl = false;
   bool totals = false;
   bool no_truncate = false;
-  long long batch_tokens = 4096;
+  long long batch_size = static_cast<long long>(kDefaultBatchInputs);
+  long long batch_tokens = static_cast<long long>(kDefaultBatchTokens);
 };
 
 struct MergeArgs {
@@ -117,7 +119,8 @@ void write_aggregates(const fs::path& dir, const CorpusTotals& totals, const Cor
     for (int k = 0; k < kNumHeadStats; ++k)
       for (ImageFormat format : {ImageFormat::kPng, ImageFormat::kSvg})
         save_figure(head_stats_figure(totals, k, settings.model),
-                    dir / ("head_stats_" + std::string(kHeadStatNames[k]) + (format == ImageFormat::kPng ? ".png" : ".svg")),
+                    dir / ("head_stats_" + std::string(totals.stat_names()[static_cast<size_t>(k)]) +
+                           (format == ImageFormat::kPng ? ".png" : ".svg")),
                     format);
   write_file(dir / "aggregate.json", totals.to_json(settings));
 }
@@ -343,7 +346,7 @@ void run_corpus(const CorpusArgs& a) {
   long long lines = 0;
   CorpusOptions options;
   options.reductions = reductions;
-  options.batch_tokens = static_cast<size_t>(a.batch_tokens);
+  options.batch = {static_cast<size_t>(a.batch_size), static_cast<size_t>(a.batch_tokens)};
   options.truncation.truncate = !a.no_truncate;
   const CorpusRunner* running = nullptr;  // set below; the sink only runs inside its calls
   CorpusRunner runner(*engine, options, [&](std::string_view line, bool /*ok*/) {
@@ -476,7 +479,7 @@ void run_merge(const MergeArgs& m) {
                   kExitInput);
   }
 
-  CorpusTotals totals(parts[0].totals.layers(), parts[0].totals.heads());
+  CorpusTotals totals(parts[0].totals.layers(), parts[0].totals.heads(), parts[0].totals.causal());
   for (const Part& p : parts) totals.merge(p.totals);
   CorpusSettings settings = groups[0][0]->settings;
   settings.shard = 0;
@@ -518,8 +521,10 @@ void add_corpus_command(CLI::App& app) {
                 "Face cache, else the offline all-MiniLM-L6-v2");
   c->add_option("--reduce", a->reduce,
                 "What each line carries, comma-separated: head-stats ([layers][heads]{cls, sep, punct, self, "
-                "prev, next, entropy}), cls-row ([layers][heads][n], the [CLS] row of every head), rollout-cls ([n], "
-                "the [CLS] row of attention rollout)")
+                "prev, next, entropy}; a causal decoder's bos, eos instead of cls, sep: attention to the bos "
+                "token, or to the first token when the tokenizer adds no bos, and to eos), cls-row "
+                "([layers][heads][n], the [CLS] row of every head), rollout-cls ([n], the [CLS] row of attention "
+                "rollout)")
       ->capture_default_str();
   c->add_flag("--jsonl", a->jsonl,
               "Print one JSON line per input in input order, flushed per line, nothing else on stdout; an "
@@ -535,7 +540,11 @@ void add_corpus_command(CLI::App& app) {
   c->add_option("--shard", a->shard,
                 "Run only shard i of N (0-based): the inputs whose index among the non-blank lines is i mod N. "
                 "Default: from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT when set, else 0/1");
-  c->add_option("--batch-tokens", a->batch_tokens, "Pack texts into forward passes of at most this many tokens")
+  c->add_option("--batch-size", a->batch_size, "Pack texts into forward passes of at most this many texts")
+      ->check(CLI::Range(1LL, 1LL << 24))
+      ->capture_default_str();
+  c->add_option("--batch-tokens", a->batch_tokens,
+                "Pack texts into forward passes of at most this many tokens (a longer text runs alone)")
       ->check(CLI::Range(1LL, 1LL << 24))
       ->capture_default_str();
   c->add_option("--input-format", a->input_format,

@@ -162,11 +162,13 @@ const std::vector<std::string>& cli_methods() {
 }
 
 // `attention --method head-stats`: Clark et al.'s statistics of every head, a table with the paper's
-// labels, or JSON {"model", "tokens", "heads": [layers][heads]{"cls", ..., "entropy"}}.
+// labels, or JSON {"model", "tokens", "heads": [layers][heads]{"cls", ..., "entropy"}} (a decoder's
+// columns "bos", "eos", ...: head_stat_names).
 void print_head_stats(const AttentionOptions& o, const Engine& engine, const std::string& text,
                       const std::optional<std::string>& pair, const Encoding& enc) {
   const Result run = engine.run(enc);
   const std::vector<HeadStats> stats = head_stats(run);
+  const HeadStatNames names = head_stat_names(engine.info().causal);
   const int layers = run.num_layers, heads = run.num_heads;
   if (o.json) {
     JsonWriter w(stdout, "standard output", JsonOptions{o.digits});
@@ -177,7 +179,7 @@ void print_head_stats(const AttentionOptions& o, const Engine& engine, const std
       for (int h = 0; h < heads; ++h) {
         w.begin_object();
         const HeadStats& st = stats[static_cast<size_t>(l * heads + h)];
-        for (int k = 0; k < kNumHeadStats; ++k) w.key(kHeadStatNames[k]).value(static_cast<float>(head_stat(st, k)));
+        for (int k = 0; k < kNumHeadStats; ++k) w.key(names[k]).value(static_cast<float>(head_stat(st, k)));
         w.end_object();
       }
       w.end_array();
@@ -192,7 +194,7 @@ void print_head_stats(const AttentionOptions& o, const Engine& engine, const std
     return std::string(8 - std::min<size_t>(8, value.size()), ' ') + std::string(value);
   };
   s += "Tokens: " + python_list_repr(enc.tokens) + "\n\nlayer head";
-  for (std::string_view name : kHeadStatNames) s += cell(name);
+  for (std::string_view name : names) s += cell(name);
   s += "  labels\n";
   for (int l = 0; l < layers; ++l)
     for (int h = 0; h < heads; ++h) {
@@ -201,10 +203,13 @@ void print_head_stats(const AttentionOptions& o, const Engine& engine, const std
            std::string(5 - std::min<size_t>(5, std::to_string(h).size()), ' ') + std::to_string(h);
       for (int k = 0; k < kNumHeadStats; ++k) s += cell(python_fixed(head_stat(st, k), 4));
       std::string labels;
-      for (std::string_view label : head_labels(st)) labels += (labels.empty() ? "" : ", ") + std::string(label);
+      for (std::string_view label : head_labels(st, names)) labels += (labels.empty() ? "" : ", ") + std::string(label);
       s += (labels.empty() ? "" : "  " + labels) + "\n";
     }
-  s += "\nLabels (Clark et al.): broad = entropy > 3.8 nats; prev / next > 0.5; cls / sep / punct > 0.6\n";
+  s.append("\nLabels (Clark et al.): broad = entropy > 3.8 nats; prev / next > 0.5; ")
+      .append(names[0]).append(" / ").append(names[1]).append(" / ").append(names[2]).append(" > 0.6\n");
+  if (engine.info().causal)
+    s += "bos: attention to the bos token, or to the first token when the tokenizer adds no bos; eos: to eos tokens\n";
   write_stdout(s);
 }
 
@@ -458,7 +463,8 @@ void add_model_commands(CLI::App& app) {
                     "every score: [n][n] (rollout, rollout-noresidual, flow, alti-rollout), [layers][n][n] (norm, "
                     "alti, value-zeroing), [layers][heads][n][n] (norm-heads); head-stats: Clark et al.'s per-head "
                     "statistics with their labels, JSON {\"heads\": [layers][heads]{cls, sep, punct, self, prev, next, "
-                    "entropy}}");
+                    "entropy}}; a causal decoder's first two are bos (attention to the bos token, or to the first "
+                    "token when the tokenizer adds no bos) and eos");
   a->add_flag("--force", att->force,
               "--method flow on inputs longer than " + std::to_string(kMaxFlowTokens) +
                   " tokens (n^2 max-flow problems: slow)");

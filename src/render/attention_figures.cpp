@@ -47,6 +47,9 @@ Figure head_stats_figure(const CorpusTotals& totals, int stat, const std::string
                                         "Attention to \".\" and \",\"", "Attention to the token itself",
                                         "Attention to the previous token", "Attention to the next token",
                                         "Attention entropy (nats)"};
+  // A decoder's first two columns (kDecoderHeadStatNames).
+  static const char* const kCausalTitles[] = {"Attention to bos (or the first token)", "Attention to eos"};
+  const char* title = totals.causal() && stat < 2 ? kCausalTitles[stat] : kTitles[stat];
   const std::vector<HeadStats> means = totals.head_means();
   HeatmapPanel p;
   p.values = Matrix(totals.layers(), totals.heads());
@@ -55,7 +58,7 @@ Figure head_stats_figure(const CorpusTotals& totals, int stat, const std::string
       p.values.at(l, h) = static_cast<float>(head_stat(means[static_cast<size_t>(l * totals.heads() + h)], stat));
   for (int h = 0; h < totals.heads(); ++h) p.x_labels.push_back("head " + std::to_string(h));
   for (int l = 0; l < totals.layers(); ++l) p.y_labels.push_back("layer " + std::to_string(l));
-  p.title = std::string(kTitles[stat]) + ", token-weighted mean over " + std::to_string(totals.texts()) + " texts\n" + model;
+  p.title = std::string(title) + ", token-weighted mean over " + std::to_string(totals.texts()) + " texts\n" + model;
   return heatmap_figure(std::move(p));
 }
 

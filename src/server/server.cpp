@@ -12,6 +12,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "attnlab/batching.h"
 #include "attnlab/error.h"
 #include "attnlab/toy_checks.h"
 #include "attnlab/version.h"
@@ -26,14 +27,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Forward passes run on one worker thread (each already uses every core), so the engine's scratch
-// memory is one thread's whatever the number of connections. Requests that queued while a pass ran go
-// together into the next run_batch (one read of the weights for all of them; results equal single
-// runs), at most `max_batch` at once. At most `max_waiting` requests wait; one whose caller stopped
-// waiting is dropped unrun.
+// memory is one thread's whatever the number of connections. Requests for the same engine and options
+// that queued while a pass ran go together into the next pass (one read of the weights for all of them;
+// results equal single runs), within `limits` (batching.h); a request the engine rejects fails alone.
+// At most `max_waiting` requests wait; one whose caller stopped waiting is dropped unrun.
 class Worker {
  public:
-  Worker(int max_waiting, int max_batch)
-      : max_waiting_(max_waiting), max_batch_(max_batch), thread_([this] { loop(); }) {}
+  Worker(int max_waiting, BatchLimits limits)
+      : max_waiting_(max_waiting), limits_(limits), thread_([this] { loop(); }) {}
   ~Worker() {
     {
       std::lock_guard lock(mutex_);
@@ -75,19 +76,25 @@ class Worker {
     std::atomic<bool> abandoned{false};
   };
 
-  // The first waiting task and every other waiting one for the same engine and options, in order.
+  // The first waiting task and the waiting ones after it for the same engine and options, in order, as
+  // many as fit in one pass.
   std::vector<std::shared_ptr<Task>> take_batch() {
     std::vector<std::shared_ptr<Task>> batch;
-    for (auto it = queue_.begin(); it != queue_.end() && static_cast<int>(batch.size()) < max_batch_;) {
-      const bool same = batch.empty() || ((*it)->engine == batch.front()->engine && (*it)->qkv == batch.front()->qkv);
-      if (same && !(*it)->abandoned) {
-        batch.push_back(std::move(*it));
+    size_t tokens = 0;
+    for (auto it = queue_.begin(); it != queue_.end();) {
+      const Task& t = **it;
+      if (t.abandoned) {
         it = queue_.erase(it);
-      } else if ((*it)->abandoned) {
-        it = queue_.erase(it);
-      } else {
-        ++it;
+        continue;
       }
+      if (!batch.empty() && (t.engine != batch.front()->engine || t.qkv != batch.front()->qkv)) {
+        ++it;
+        continue;
+      }
+      if (limits_.starts_new_batch(batch.size(), tokens, t.encoding.size())) break;
+      tokens += t.encoding.size();
+      batch.push_back(std::move(*it));
+      it = queue_.erase(it);
     }
     return batch;
   }
@@ -107,11 +114,15 @@ class Worker {
         options.qkv = batch.front()->qkv;
         std::vector<Encoding> encodings;
         for (const auto& t : batch) encodings.push_back(std::move(t->encoding));
+        std::vector<BatchOutcome> outcomes;
         try {
-          std::vector<Result> results = batch.front()->engine->run_batch(encodings, options);
-          for (size_t i = 0; i < batch.size(); ++i) batch[i]->promise.set_value(std::move(results[i]));
-        } catch (...) {
+          outcomes = run_batches(*batch.front()->engine, encodings, options, limits_);
+        } catch (...) {  // no memory for the outcomes themselves: nothing ran
           for (const auto& t : batch) t->promise.set_exception(std::current_exception());
+        }
+        for (size_t i = 0; i < outcomes.size(); ++i) {
+          if (outcomes[i].ok()) batch[i]->promise.set_value(std::move(outcomes[i].result));
+          else batch[i]->promise.set_exception(outcomes[i].error);
         }
       }
       std::lock_guard lock(mutex_);
@@ -119,7 +130,8 @@ class Worker {
     }
   }
 
-  const int max_waiting_, max_batch_;
+  const int max_waiting_;
+  const BatchLimits limits_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Task>> queue_;
@@ -214,7 +226,7 @@ struct Server::Impl {
   Impl(std::vector<ServedModel> m, ServeOptions o)
       : models(std::move(m)),
         options(std::move(o)),
-        worker(options.max_waiting, options.max_batch),
+        worker(options.max_waiting, {static_cast<size_t>(std::max(1, options.max_batch)), options.max_batch_tokens}),
         cache(options.cache_bytes),
         pool(options.handler_threads) {}
 

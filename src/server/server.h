@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "attnlab/batching.h"
 #include "attnlab/engine.h"
 
 namespace attnlab::server {
@@ -21,7 +22,10 @@ struct ServeOptions {
   size_t max_body_bytes = 1 << 20;        // larger bodies: 413
   size_t max_headers = 100;               // more request headers: 431
   int max_waiting = 64;                   // requests waiting for the engine beyond this: 503 + Retry-After
-  int max_batch = 32;                     // waiting requests run together in one batch, at most this many
+  // Waiting requests for one model run together in one forward pass, at most this many and this many
+  // tokens (batching.h); a request the engine rejects fails alone, the others of its pass are answered.
+  int max_batch = static_cast<int>(kDefaultBatchInputs);
+  size_t max_batch_tokens = kDefaultBatchTokens;
   std::chrono::milliseconds deadline{30000};  // a request still waiting after this: 503
   std::chrono::milliseconds read_timeout{5000};   // a request's head must be in this long after its first byte
   std::chrono::milliseconds body_timeout{30000};  // and its body this long after the head

@@ -153,5 +153,20 @@ TEST(HeadStats, ColumnsFollowRolesNotSpellings) {
   EXPECT_EQ(s.sep, 1.0);
 }
 
+// The columns' names follow the model: an encoder keeps BERT's cls, sep (existing CSVs and fixtures); a
+// causal decoder's say bos, eos, in the columns and in the labels a head earns.
+TEST(HeadStats, NamesFollowTheModel) {
+  const HeadStatNames encoder = head_stat_names(/*causal=*/false), decoder = head_stat_names(/*causal=*/true);
+  EXPECT_EQ(std::vector<std::string_view>(encoder.begin(), encoder.end()),
+            (std::vector<std::string_view>{"cls", "sep", "punct", "self", "prev", "next", "entropy"}));
+  EXPECT_EQ(std::vector<std::string_view>(decoder.begin(), decoder.end()),
+            (std::vector<std::string_view>{"bos", "eos", "punct", "self", "prev", "next", "entropy"}));
+  HeadStats s;
+  s.cls = s.sep = 1.0;
+  EXPECT_EQ(head_labels(s), (std::vector<std::string_view>{"cls", "sep"}));
+  EXPECT_EQ(head_labels(s, encoder), (std::vector<std::string_view>{"cls", "sep"}));
+  EXPECT_EQ(head_labels(s, decoder), (std::vector<std::string_view>{"bos", "eos"}));
+}
+
 }  // namespace
 }  // namespace attnlab

@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import pathlib
+import re
 import sys
 import tempfile
 import time
@@ -510,7 +511,92 @@ def case_compare(case, b):
 
 
 DECODER = "The cat sat on the mat."
-DECODER_MODEL = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "decoders" / "llama-gqa" / "model"
+DECODERS = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "decoders"
+DECODER_MODEL = DECODERS / "llama-gqa" / "model"
+WINDOW_MODEL = DECODERS / "mistral-window" / "model"  # sliding_window 4 on every layer, shorter than DECODER
+MIN_LINE_WEIGHT = 1 / 255  # the head view's faintest line (web/src/30_head_view.js MIN_WEIGHT)
+LINE_RE = re.compile(r'<line x1="0" y1="([-0-9.e]+)" x2="[-0-9.e]+" y2="([-0-9.e]+)" stroke="(#[0-9a-fA-F]{6})" '
+                     r'stroke-opacity="([0-9.]+)"/>')
+
+
+def check_head_view_lines(case, b, model, name):
+    """The head view of a causal model draws lines only to the keys a query may attend to: on the canvas (each
+    query hovered in turn, the pixels where lines to each key end) and in the exported SVG (every <line>), none
+    to a key after the query or outside the layer's sliding window, where attention is exactly 0. The drawn
+    lines are exactly the weights >= 1/255 of attention --all --json."""
+    ref = json.loads(run_cli(case.cli, "attention", "--model", str(model), "--all", "--json", DECODER))
+    att, n = ref["attentions"], len(ref["tokens"])
+    L, H = len(att), len(att[0])
+    window = json.loads((model / "config.json").read_text()).get("sliding_window") or n
+    forbidden = lambda r, c: c > r or c <= r - window
+    assert any(c <= r - window for r in range(n) for c in range(n)) == (window < n)
+    for layer in range(L):
+        for head in range(H):
+            for r in range(n):
+                for c in range(n):
+                    assert (att[layer][head][r][c] == 0.0) == forbidden(r, c), (name, layer, head, r, c, att[layer][head][r])
+    b.open(case.view(name, "--model", str(model), DECODER))
+    b.tab("head")
+    b.settled()
+    # Per layer, with every head shown and no query pinned: the lines counted per head and the exported SVG's
+    # lines, then each query hovered (its mouseenter draws only its lines) with the canvas's last pixel column,
+    # where lines reach the keys (copied 1:1 into a probe canvas made for reading back).
+    pages = b.js("""const out = [];
+      for (let l = 0; l < arguments[0]; l++) {
+        attnlab.setSlot(l);
+        const block = document.querySelector('.headview-block'), canvas = block.querySelector('canvas');
+        const probe = document.createElement('canvas');
+        probe.width = 1; probe.height = canvas.height;
+        const pctx = probe.getContext('2d', {willReadFrequently: true});
+        const page = {layer: +document.getElementById('view').dataset.layer, visible: block.dataset.visibleHeads,
+          colours: Array.from({length: arguments[1]}, (_, h) => attnlab.headColour(h)), counts: block.dataset.lines,
+          qy: [...block.querySelectorAll('text.tok.q')].map(t => +t.getAttribute('y')),
+          ky: [...block.querySelectorAll('text.tok.k')].map(t => +t.getAttribute('y')),
+          svg: block.exportSvg().markup, columns: []};
+        block.querySelectorAll('text.tok.q').forEach((t) => {
+          t.dispatchEvent(new MouseEvent('mouseenter'));
+          pctx.clearRect(0, 0, 1, probe.height);
+          pctx.drawImage(canvas, canvas.width - 1, 0, 1, canvas.height, 0, 0, 1, canvas.height);
+          page.columns.push(Array.from(pctx.getImageData(0, 0, 1, probe.height).data));
+          t.dispatchEvent(new MouseEvent('mouseleave'));
+        });
+        out.push(page);
+      }
+      return out;""", L, H)
+    lines = white = inked_ends = 0
+    for layer, page in enumerate(pages):
+        assert page["layer"] == layer and page["visible"] == ",".join(map(str, range(H))), page["visible"]
+        assert len(page["qy"]) == len(page["ky"]) == n and len(set(page["colours"])) == H
+        nearest = lambda ys, y: min(range(n), key=lambda i: abs(ys[i] - y))
+        drawn = set()
+        for y1, y2, colour, opacity in LINE_RE.findall(page["svg"]):
+            head, r, c = page["colours"].index(colour), nearest(page["qy"], float(y1)), nearest(page["ky"], float(y2))
+            assert not forbidden(r, c), f"{name} layer {layer} head {head}: a line from query {r} to key {c}, " \
+                f"where attention is exactly 0"
+            close(float(opacity), att[layer][head][r][c], 6e-5, f"{name} line opacity layer {layer} head {head} [{r}][{c}]")
+            drawn.add((head, r, c))
+        want = {(h, r, c) for h in range(H) for r in range(n) for c in range(n) if att[layer][h][r][c] >= MIN_LINE_WEIGHT}
+        assert drawn == want and page["svg"].count("<line ") == len(want), \
+            f"{name} layer {layer}: lines {sorted(drawn ^ want)[:10]} differ from the weights >= 1/255"
+        counts = dict(tuple(map(int, p.split(":"))) for p in page["counts"].split(","))
+        assert counts == {h: sum(1 for hw, _, _ in want if hw == h) for h in range(H)}, (name, layer, counts)
+        lines += len(drawn)
+        row = page["ky"][1] - page["ky"][0]  # px per token
+        for r, column in enumerate(page["columns"]):
+            for c in range(n):
+                # The pixel rows of key c's band, well inside it (a line to c ends at its centre +- 1 px).
+                band = range(int(page["ky"][c] - row / 2) + 2, int(page["ky"][c] + row / 2) - 2)
+                inked = any(column[4 * y: 4 * y + 3] != [255, 255, 255] for y in band)
+                if forbidden(r, c):
+                    assert not inked, f"{name} layer {layer}: hovering query {r} inks the end of key {c}"
+                    white += 1
+                elif max(att[layer][h][r][c] for h in range(H)) >= 0.05:  # surely visible over white
+                    assert inked, f"{name} layer {layer}: hovering query {r} draws nothing to key {c}"
+                    inked_ends += 1
+    where = f"its window of {window}" if window < n else "the diagonal"
+    case.ok(f"{name} head view: {lines} lines, exactly the weights >= 1/255; none from a query to a key past {where} "
+            f"(exported SVG lines; canvas of each hovered query, {L} layers: {white} masked key ends white, "
+            f"{inked_ends} weights >= 0.05 inked)")
 
 
 def case_decoder(case, b):
@@ -543,6 +629,10 @@ def case_decoder(case, b):
     b.tab("head")
     b.settled()
     case.ok("head view opens on a decoder page")
+    check_head_view_lines(case, b, DECODER_MODEL, "decoder")
+    check_head_view_lines(case, b, WINDOW_MODEL, "window")
+    b.check_clean()
+    case.ok("decoder: no console error, no request but the page itself")
 
 CASES = {"toy": case_toy, "decoder": case_decoder, "single": case_single, "pair": case_pair, "long": case_long, "compare": case_compare}
 

@@ -6,9 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 
 #include "../support/fixtures.h"
+#include "../support/head_stats_reference.h"
 #include "../support/temp_dir.h"
 #include "cli_run.h"
 
@@ -110,6 +112,50 @@ TEST(DecoderCli, MethodsOnAGroupedQueryDecoder) {
     EXPECT_EQ(r.out.find("nan"), std::string::npos) << method;
   }
   expect_cli_error({"attention", "--model", model, "--method", "alti", "The capital"}, 2, "pre-LN llama model");
+}
+
+// --method head-stats on decoders names its columns bos, eos, ... (BERT keeps cls, sep), each equal to the
+// statistic recomputed from the same input's --all --json attentions: with the bos the tokenizer adds, with
+// the tokenizer's eos spelled in the text, and from ids without a bos (the first token is then "bos").
+// Tolerance 1e-6: --json prints each double statistic as a float32 (%.9g), values below ln(n) < 4.
+TEST(DecoderCli, HeadStatsNameBosAndEosAndEqualTheAttentions) {
+  for (const std::string name : {"llama-gqa", "mistral-window"}) {
+    const std::string model = (kDecoders / name / "model").string();
+    const std::string eos = json::parse(read_text(model + "/tokenizer_config.json")).at("eos_token");
+    const int eos_id = json::parse(read_text(model + "/config.json")).at("eos_token_id");
+    const Fixture f = load(name);
+    std::string ids;  // ids-long without its bos, an eos among them
+    for (const json& c : f.cases)
+      if (c.value("name", "") == "ids-long")
+        for (size_t i = 1; i < c["input_ids"].size(); ++i)
+          ids.append(ids.empty() ? "" : ",").append(std::to_string(i == 4 ? eos_id : c["input_ids"][i].get<int>()));
+    ASSERT_FALSE(ids.empty()) << name;
+    const std::vector<std::vector<std::string>> inputs = {
+        {"The cat sat on the mat."}, {std::string("The cat").append(eos).append(" sat, on the mat.")}, {"--ids", ids}};
+    for (const std::vector<std::string>& input : inputs) {
+      const std::string what = name + " " + input.back().substr(0, 40);
+      std::vector<std::string> all = {"attention", "--model", model, "--all", "--json"};
+      std::vector<std::string> stats = {"attention", "--model", model, "--method", "head-stats", "--json"};
+      all.insert(all.end(), input.begin(), input.end());
+      stats.insert(stats.end(), input.begin(), input.end());
+      const ProcessResult ref = run_cli(all), got = run_cli(stats);
+      ASSERT_EQ(ref.exit_code, 0) << describe(ref);
+      ASSERT_EQ(got.exit_code, 0) << describe(got);
+      const json run = json::parse(ref.out);
+      EXPECT_EQ(run["special"][0] == "bos", input[0] != "--ids") << what << ": " << run["special"].dump();
+      const json want = decoder_head_stats_from_attentions(run);
+      const double worst = expect_head_stats_near(json::parse(got.out).at("heads"), want, 1e-6, what);
+      std::printf("[ max diff ] head-stats %-40s vs --all --json %.3g (tolerance 1e-6)\n", what.c_str(), worst);
+      if (input[0].find(eos) != std::string::npos || input[0] == "--ids") {  // the eos column is not all zeros
+        EXPECT_GT(want[0][0]["eos"].get<double>() + want[1][0]["eos"].get<double>(), 0.0) << what;
+      }
+    }
+    // The table says the same names, and what bos means.
+    const ProcessResult table = run_cli({"attention", "--model", model, "--method", "head-stats", "The cat sat."});
+    expect_run(table, 0, "^layer head +bos +eos +punct +self +prev +next +entropy  labels$");
+    expect_run(table, 0, "bos / eos / punct > 0.6$");
+    expect_run(table, 0, "^bos: attention to the bos token, or to the first token when the tokenizer adds no bos");
+  }
 }
 
 }  // namespace

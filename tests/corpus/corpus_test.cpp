@@ -13,6 +13,7 @@
 
 #include "../cli/cli_run.h"
 #include "../support/fixtures.h"
+#include "../support/out_of_vocab_model.h"
 #include "../support/temp_dir.h"
 #include "attnlab/error.h"
 
@@ -153,7 +154,7 @@ TEST(CorpusRunner, LinesMatchSingleRunsInOrderWithErrorRecords) {
   const Engine engine = Engine::open(kTiny.string());
   CorpusOptions options;
   options.reductions = kReduceHeadStats | kReduceClsRow;
-  options.batch_tokens = 20;
+  options.batch.max_tokens = 20;
   std::vector<std::pair<std::string, bool>> lines;
   CorpusRunner runner(engine, options, [&](std::string_view line, bool ok) { lines.emplace_back(line, ok); });
   const std::vector<std::string> texts = {"The cat sat on the mat.", "hello, world.", "a", "students attend"};
@@ -195,6 +196,45 @@ TEST(CorpusRunner, LinesMatchSingleRunsInOrderWithErrorRecords) {
   EXPECT_EQ(runner.totals().failed(), 1);
 }
 
+// A text the engine rejects (a word its tokenizer knows past the embeddings) fails alone: its line is an
+// error record, and every other line, reduced in the pass that failed and then again alone, is byte for
+// byte what one text per pass gives, whatever the batching.
+TEST(CorpusRunner, ATextTheEngineRejectsFailsAloneAndTheOthersKeepTheirLines) {
+  TempDir tmp;
+  testing::write_out_of_vocab_model(kTiny, tmp / "model");
+  const Engine engine = Engine::open((tmp / "model").string());
+  const std::vector<std::string> texts = {"The cat sat on the mat.", std::string("a ").append(testing::kOutOfVocabWord),
+                                          "hello, world.", "students attend", "x"};
+  const auto run = [&](const BatchLimits& limits, std::vector<std::string>& lines) {
+    CorpusOptions options;
+    options.reductions = kReduceHeadStats | kReduceClsRow | kReduceRolloutCls;
+    options.batch = limits;
+    CorpusRunner runner(engine, options, [&](std::string_view line, bool) { lines.emplace_back(line); });
+    for (size_t i = 0; i < texts.size(); ++i) {
+      CorpusRecord r;
+      r.index = r.line = static_cast<long long>(i);
+      r.id = std::to_string(i);
+      r.text = texts[i];
+      runner.add(r);
+    }
+    runner.finish();
+    EXPECT_EQ(runner.totals().texts(), 4);
+    EXPECT_EQ(runner.totals().failed(), 1);
+    return runner.totals();
+  };
+  std::vector<std::string> alone;
+  const CorpusTotals alone_totals = run({1, 0}, alone);
+  ASSERT_EQ(alone.size(), texts.size());
+  const std::string error = "\"error\": \"line 2: token id 110 at position 2 is outside the vocabulary";
+  EXPECT_NE(alone[1].find(error), std::string::npos) << alone[1];
+  for (const BatchLimits limits : {BatchLimits{}, BatchLimits{2, 0}, BatchLimits{32, 12}}) {
+    std::vector<std::string> lines;
+    const CorpusTotals totals = run(limits, lines);
+    EXPECT_EQ(lines, alone) << limits.max_inputs << " texts, " << limits.max_tokens << " tokens";
+    EXPECT_TRUE(totals == alone_totals) << limits.max_inputs << " texts, " << limits.max_tokens << " tokens";
+  }
+}
+
 // rollout-cls, built layer by layer in the batch's observer, is the [CLS] row of analyze()'s rollout
 // bit for bit, and of the reference (tools/make_analysis_fixtures.py: the paper's compute_joint_attention
 // on transformers' attentions) within 1e-5.
@@ -203,7 +243,7 @@ TEST(CorpusRunner, RolloutClsIsTheRolloutsClsRow) {
   const nlohmann::json fx = testing::load_json("analysis/tiny-random.json");
   CorpusOptions options;
   options.reductions = kReduceRolloutCls;
-  options.batch_tokens = 4096;  // every case in one batch
+  options.batch.max_tokens = 4096;  // every case in one batch
   std::vector<std::string> lines;
   CorpusRunner runner(engine, options, [&](std::string_view line, bool) { lines.emplace_back(line); });
   long long i = 0;

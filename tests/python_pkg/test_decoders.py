@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import attnlab
-from conftest import FIXTURES
+from conftest import FIXTURES, run_cli
 
 GQA = FIXTURES / "decoders" / "llama-gqa"
 
@@ -68,3 +68,16 @@ def test_bad_ids_are_clear_errors(gqa):
         gqa([-1, 2])
     with pytest.raises(attnlab.Error, match="outside the vocabulary"):
         gqa([1, 10**6])
+
+
+def test_head_stats_are_named_bos_eos_as_the_cli_names_them(gqa):
+    """A decoder's statistics say bos / eos (BERT's keep cls / sep), keys and values as `attention --method
+    head-stats --json` gives them (the CLI's own, checked against the attentions in tests/cli/decoder_cli_test.cpp);
+    1e-6: the CLI prints each statistic as a float32."""
+    text = "The cat sat on the mat."
+    stats = gqa(text).head_stats()
+    assert tuple(stats) == gqa.head_stat_names == ("bos", "eos", "punct", "self", "prev", "next", "entropy")
+    cli = json.loads(run_cli("attention", "--model", GQA / "model", "--method", "head-stats", "--json", text)[0])
+    for name, values in stats.items():
+        np.testing.assert_allclose(values, [[h[name] for h in layer] for layer in cli["heads"]], atol=1e-6, rtol=0)
+    assert all(label not in ("cls", "sep") for layer in gqa(text).head_labels() for head in layer for label in head)

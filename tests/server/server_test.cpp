@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "../support/out_of_vocab_model.h"
 #include "attnlab/viewer.h"
 
 namespace attnlab::server {
@@ -22,6 +23,7 @@ using nlohmann::json;
 using testing::kMinilm;
 using testing::kTiny;
 
+using testing::TempDir;
 using testing_support::kSanitized;
 using testing_support::Served;
 
@@ -294,6 +296,60 @@ TEST(Server, RepeatedRequestsComeFromTheCache) {
   }
   stop = true;
   busy.join();
+}
+
+// A request the engine rejects (a word the tokenizer knows past the model's embeddings) sent with good
+// ones while a long pass runs, so that they queue and share the next pass: it gets its own error, every
+// good request its single-request answer.
+TEST(Server, OneBadRequestInABatchFailsAlone) {
+  TempDir tmp;
+  const std::filesystem::path model = tmp / "model";
+  testing::write_out_of_vocab_model(kMinilm, model);
+  ServeOptions o;
+  o.cache_bytes = 0;  // every request a forward pass
+  Served s(o, {model.string()});
+  const std::string bad = json{{"text", std::string("the ").append(testing::kOutOfVocabWord).append(" sat")}}.dump();
+  std::vector<std::string> bodies, single;
+  for (int i = 0; i < 10; ++i)
+    bodies.push_back(json{{"text", "sentence number " + std::to_string(i) + " is good."}}.dump());
+  {
+    auto c = s.client();
+    for (const std::string& b : bodies) {
+      const auto r = post(c, "/api/attention", b);
+      ASSERT_TRUE(r);
+      ASSERT_EQ(r->status, 200) << r->body;
+      single.push_back(r->body);
+    }
+    expect_error(post(c, "/api/attention", bad), 500, "outside the vocabulary");
+  }
+  std::string words;
+  for (int i = 0; i < 500; ++i) words += "word ";
+  for (int round = 0; round < 3; ++round) {
+    std::thread busy([&] {  // holds the worker while the others queue (a long pass, a short answer)
+      auto b = s.client();
+      post(b, "/api/attention", json{{"text", words + std::to_string(round)}, {"layers", {0}}, {"heads", {0}}}.dump());
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::vector<std::future<httplib::Result>> bad_answers, good_answers;
+    for (int k = 0; k < 2; ++k)
+      bad_answers.push_back(std::async(std::launch::async, [&] {
+        auto c = s.client();
+        return post(c, "/api/attention", bad);
+      }));
+    for (const std::string& b : bodies)
+      good_answers.push_back(std::async(std::launch::async, [&s, &b] {
+        auto c = s.client();
+        return post(c, "/api/attention", b);
+      }));
+    for (auto& f : bad_answers) expect_error(f.get(), 500, "outside the vocabulary");
+    for (size_t i = 0; i < good_answers.size(); ++i) {
+      const httplib::Result r = good_answers[i].get();
+      ASSERT_TRUE(r) << "round " << round << " request " << i;
+      EXPECT_EQ(r->status, 200) << "round " << round << " request " << i << ": " << r->body;
+      EXPECT_EQ(r->body, single[i]) << "round " << round << " request " << i;
+    }
+    busy.join();
+  }
 }
 
 TEST(ResponseCache, KeepsTheMostRecentlyUsedWithinItsBudget) {
