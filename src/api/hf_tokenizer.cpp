@@ -18,7 +18,8 @@ HfTokenizer HfTokenizer::open(const std::filesystem::path& path) {
   HfTokenizer t;
   TokenizerConfig config;
   const std::filesystem::path dir = file.parent_path();
-  if (is_gguf_file(file)) {  // the tokenizer the file's metadata describes, as transformers builds it
+  const bool gguf = is_gguf_file(file);
+  if (gguf) {  // the tokenizer the file's metadata describes, as transformers builds it
     GgufTokenizer g = gguf_tokenizer(GgufFile(file));
     t.impl_ = std::make_shared<const Tokenizer>(Tokenizer::from_json_text(g.tokenizer_json, file.string()));
     config = std::move(g.config);
@@ -33,7 +34,7 @@ HfTokenizer HfTokenizer::open(const std::filesystem::path& path) {
     if (*content) t.special_tokens_.push_back({role, **content, t.impl_->token_to_id(**content)});
   t.model_max_length_ = config.model_max_length;
   t.chat_template_ = config.chat_template;
-  if (!is_gguf_file(file) && std::filesystem::is_regular_file(dir / "chat_template.jinja", ec))
+  if (!gguf && std::filesystem::is_regular_file(dir / "chat_template.jinja", ec))
     t.chat_template_ = read_bounded_file(dir / "chat_template.jinja", kMaxTokenizerFileBytes, "chat template");
   return t;
 }

@@ -39,16 +39,6 @@ constexpr std::pair<const char*, const char*> kModelNames[] = {
 constexpr std::pair<const char*, const char*> kArchitectures[] = {
     {"llama", "llama"}, {"qwen2", "qwen2"}, {"qwen3", "qwen3"}};
 
-std::string dims_text(const std::vector<int64_t>& d) {
-  std::string s = "[";
-  for (size_t i = 0; i < d.size(); ++i) {
-    if (i) s.append(", ");
-    s.append(std::to_string(d[i]));
-  }
-  s.append("]");
-  return s;
-}
-
 Error bad(const GgufFile& f, const std::string& what) { return Error(f.path().string() + ": " + what, kExitInput); }
 
 // A positive count from metadata, bounded so every product of two stays far inside int64.
@@ -132,7 +122,7 @@ ModelSpec read_gguf_spec(const GgufFile& f) {
   }
   const GgufTensor* embd = f.find("token_embd.weight");
   if (!embd) throw bad(f, "missing tensor 'token_embd.weight'");
-  if (embd->dims.size() != 2) throw bad(f, "tensor 'token_embd.weight' has dims " + dims_text(embd->dims) + ", expected 2");
+  if (embd->dims.size() != 2) throw bad(f, "tensor 'token_embd.weight' has dims " + shape_text(embd->dims) + ", expected 2");
   if (embd->dims[1] > std::numeric_limits<int>::max() / 2)
     throw bad(f, "tensor 'token_embd.weight' has a vocabulary of " + std::to_string(embd->dims[1]) + " rows");
   s.vocab_size = static_cast<int>(embd->dims[1]);
@@ -170,8 +160,8 @@ void load_gguf_tensors(const GgufFile& f, const ModelSpec& spec, std::vector<Ten
     }
     const std::vector<int64_t> expected(slot.shape.rbegin(), slot.shape.rend());  // GGUF: innermost first
     if (t->dims != expected)
-      throw bad(f, "tensor '" + name + "' has dims " + dims_text(t->dims) + ", the metadata implies " +
-                       dims_text(expected));
+      throw bad(f, "tensor '" + name + "' has dims " + shape_text(t->dims) + ", the metadata implies " +
+                       shape_text(expected));
     Tensor& out = *slot.tensor;
     out.shape = slot.shape;
     out.owned.resize(static_cast<size_t>(t->numel));

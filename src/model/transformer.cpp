@@ -316,7 +316,7 @@ TransformerModel load_model(const std::filesystem::path& dir, const LoadOptions&
   const bool plain_gelu = !m.spec.gated_ffn && m.spec.activation == FfnActivation::kGeluErf;
   if (!gated_silu && !plain_gelu)
     throw Error((gguf ? dir : dir / "config.json").string() + ": " + m.spec.model_type +
-                    "'s MLP (its activation and gating) is not implemented by attnlab's forward pass",
+                    "'s MLP is neither a gated SiLU nor a plain GELU (erf), the two the forward pass computes",
                 kExitInput);
   std::vector<TensorSlot> table = tensor_table(m.spec, m.weights);
   if (gguf) {

@@ -69,7 +69,7 @@ CheckpointFiles open_checkpoint(const std::filesystem::path& dir) {
   return c;
 }
 
-static std::string shape_text(const std::vector<int64_t>& s) {
+std::string shape_text(const std::vector<int64_t>& s) {
   std::string out = "[";
   for (size_t i = 0; i < s.size(); ++i) out.append(i ? ", " : "").append(std::to_string(s[i]));
   return out + "]";

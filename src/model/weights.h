@@ -68,6 +68,9 @@ struct TensorSlot {
   bool required;
 };
 
+// "[576, 49152]": a shape (or GGUF dims) as error messages write it.
+std::string shape_text(const std::vector<int64_t>& shape);
+
 // Where each tensor of a checkpoint is: one file, or the shard a model.safetensors.index.json names.
 struct CheckpointFiles {
   std::vector<std::unique_ptr<SafetensorsFile>> files;
