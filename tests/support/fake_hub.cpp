@@ -106,7 +106,9 @@ void FakeHub::resolve(const std::string& repo, const std::string& revision, cons
                       httplib::Response& res) {
   if (!renamed_from.empty() && repo == renamed_from) {  // huggingface.co answers a renamed repo so
     res.status = 307;
-    res.set_header("Location", std::string("/") + kRepo + "/resolve/" + revision + "/" + name);
+    std::string location = "/";  // appended, not +: GCC 12 sees a false array bound in the + chain at -O1
+    location.append(kRepo).append("/resolve/").append(revision).append("/").append(name);
+    res.set_header("Location", location);
     return;
   }
   if (unauthorized) {
