@@ -50,7 +50,7 @@ struct CorpusArgs {
   bool jsonl = false;
   bool totals = false;
   bool no_truncate = false;
-  long long batch_size = static_cast<long long>(kDefaultBatchInputs);
+  long long batch_size = 0;  // no count limit: the token budget alone, as CorpusOptions
   long long batch_tokens = static_cast<long long>(kDefaultBatchTokens);
 };
 
@@ -540,8 +540,9 @@ void add_corpus_command(CLI::App& app) {
   c->add_option("--shard", a->shard,
                 "Run only shard i of N (0-based): the inputs whose index among the non-blank lines is i mod N. "
                 "Default: from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT when set, else 0/1");
-  c->add_option("--batch-size", a->batch_size, "Pack texts into forward passes of at most this many texts")
-      ->check(CLI::Range(1LL, 1LL << 24))
+  c->add_option("--batch-size", a->batch_size,
+                "Pack texts into forward passes of at most this many texts (0: no count limit, only --batch-tokens)")
+      ->check(CLI::Range(0LL, 1LL << 24))
       ->capture_default_str();
   c->add_option("--batch-tokens", a->batch_tokens,
                 "Pack texts into forward passes of at most this many tokens (a longer text runs alone)")
