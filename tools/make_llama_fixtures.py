@@ -18,6 +18,12 @@ make_tokenizer_json_fixtures.py), tokenizer_config.json and generation_config.js
   qwen2-window    Qwen2Config use_sliding_window true, max_window_layers 1: layer_types [full, sliding]
   qwen3-qknorm    Qwen3Config head_dim 16 != hidden/heads (8), q_norm/k_norm
   llama-bf16      weights saved as BF16; goldens from the checkpoint loaded with dtype=torch.float32
+  gemma3-window   Gemma3TextConfig (model_type gemma3_text): sandwich norms with (1 + w), embeddings times
+                  sqrt(hidden), QK-norm, query_pre_attn_scalar 24 != head_dim, layer_types [sliding, sliding,
+                  full] with sliding_window 4, local rope 10000 / global rope 1e6 linear x2, GELU-tanh gated MLP,
+                  final_logit_softcapping 5
+  gemma3-legacy   the hub layout of google/gemma-3-1b: rope_theta + rope_local_base_freq + rope_scaling null,
+                  sliding_window_pattern 2 and no layer_types, untied lm_head
 Every case is run on the saved directory as a user loads it: AutoModelForCausalLM.from_pretrained(dir,
 attn_implementation="eager", dtype=torch.float32), freshly loaded for each case (dynamic RoPE is stateful),
 model(input_ids, output_attentions=True, output_hidden_states=True) under torch.no_grad(). Texts go
@@ -25,7 +31,7 @@ through AutoTokenizer.from_pretrained(dir); "ids" cases are given as input_ids d
 cases.bin holds float32 little-endian arrays; cases.json says where ({"offset" (in floats), "shape"}).
 The files are rewritten from scratch each run and come out byte-identical.
 
-Run: tools/.venv/bin/python tools/make_llama_fixtures.py   (pip torch + transformers in tools/.venv)
+Run: tools/.venv/bin/python tools/make_llama_fixtures.py [NAME...]   (pip torch + transformers in tools/.venv)
 """
 import json
 import os
@@ -44,8 +50,8 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, processors  # noqa: E402
 from transformers import (AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM,  # noqa: E402
-                          MistralConfig, MistralForCausalLM, PreTrainedTokenizerFast, Qwen2Config,
-                          Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM)
+                          Gemma3ForCausalLM, Gemma3TextConfig, MistralConfig, MistralForCausalLM,
+                          PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM)
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from make_tokenizer_json_fixtures import LLAMA3_PATTERN, train_bpe, word_counts  # noqa: E402
@@ -174,6 +180,32 @@ MODELS = [
      "readme": "LlamaConfig, plain rope, untied, every tensor stored as BF16 (config dtype bfloat16). The goldens are "
                "computed in float32 from the bf16 weights (from_pretrained(dtype=torch.float32) widens them "
                "exactly); transformers 5 would otherwise load it in bf16 (dtype defaults to the checkpoint's)."},
+    {"name": "gemma3-window", "cls": (Gemma3TextConfig, Gemma3ForCausalLM), "specials": SP_SPECIALS, "seed": 20,
+     "config": dict(COMMON, num_hidden_layers=3, head_dim=16, hidden_act=None, hidden_activation="gelu_pytorch_tanh",
+                    query_pre_attn_scalar=24, sliding_window=4,
+                    layer_types=["sliding_attention", "sliding_attention", "full_attention"],
+                    rope_parameters={"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                                     "full_attention": {"rope_type": "linear", "rope_theta": 1000000.0,
+                                                        "factor": 2.0}},
+                    final_logit_softcapping=5.0, tie_word_embeddings=True, max_position_embeddings=32768),
+     "readme": "Gemma3TextConfig (model_type gemma3_text, Gemma3ForCausalLM): 4 heads / 2 kv heads, head_dim 16 != "
+               "hidden/heads, query_pre_attn_scalar 24 (scaling 24^-0.5, not head_dim^-0.5), layer_types [sliding, "
+               "sliding, full] with sliding_window 4, rope sliding_attention default theta 1e4 and full_attention "
+               "linear factor 2 theta 1e6, sandwich RMSNorms x * (1 + w) (weights perturbed around 0), q_norm / "
+               "k_norm, embeddings times sqrt(32) in float32, GELU-tanh gated MLP, final_logit_softcapping 5 "
+               "(logits = 5 tanh(logits / 5)), tied; transformers 5 config layout (rope_parameters per layer type)."},
+    {"name": "gemma3-legacy", "cls": (Gemma3TextConfig, Gemma3ForCausalLM), "specials": SP_SPECIALS, "seed": 21,
+     "config": dict(COMMON, num_hidden_layers=4, num_key_value_heads=1, hidden_act=None,
+                    hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=8, sliding_window=3,
+                    sliding_window_pattern=2,
+                    rope_parameters={"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0},
+                                     "full_attention": {"rope_type": "default", "rope_theta": 1000000.0}},
+                    tie_word_embeddings=False, max_position_embeddings=32768),
+     "layout": "legacy-gemma3",
+     "readme": "Gemma3TextConfig, 4 heads / 1 kv head, head_dim 256 (the config class's default, not hidden/heads), query_pre_attn_scalar 8, sliding_window 3, untied lm_head. config.json in "
+               "the hub layout of google/gemma-3-1b-pt: rope_theta 1e6 + rope_local_base_freq 1e4 + rope_scaling "
+               "null, sliding_window_pattern 2 and no layer_types (transformers derives [sliding, full, sliding, "
+               "full]), torch_dtype."},
 ]
 
 
@@ -182,7 +214,8 @@ def perturb(model, spec):
     with torch.no_grad():
         for name, p in model.named_parameters():
             if name.endswith("norm.weight"):  # input/post_attention/final norms, qwen3 q_norm/k_norm
-                p.copy_(1.0 + 0.3 * torch.randn_like(p))
+                # Gemma's RMSNorm scales by (1 + w): its weights sit around 0
+                p.copy_((0.0 if is_gemma(spec) else 1.0) + 0.3 * torch.randn_like(p))
             elif name.endswith(("q_proj.weight", "k_proj.weight")):
                 p.mul_(3.0)
             elif name.endswith(("q_proj.bias", "k_proj.bias", "v_proj.bias")):
@@ -193,9 +226,22 @@ def perturb(model, spec):
                 p.copy_(p.to(torch.bfloat16).float())
 
 
+def is_gemma(spec):
+    return spec["cls"][0] is Gemma3TextConfig
+
+
 def legacy_config(cfg, kind):
     """Rewrite a transformers-5 config.json dict in the 4.x hub layout (rope_scaling + rope_theta, torch_dtype)."""
     cfg = dict(cfg)
+    if kind == "legacy-gemma3":  # per layer type -> rope_theta (global), rope_local_base_freq, rope_scaling
+        rope = cfg.pop("rope_parameters")
+        cfg["rope_theta"] = rope["full_attention"]["rope_theta"]
+        cfg["rope_local_base_freq"] = rope["sliding_attention"]["rope_theta"]
+        cfg["rope_scaling"] = None
+        cfg["sliding_window_pattern"] = cfg.pop("_sliding_window_pattern", None) or 2
+        cfg.pop("layer_types")
+        cfg["torch_dtype"] = cfg.pop("dtype")
+        return cfg
     rope = dict(cfg.pop("rope_parameters"))
     cfg["rope_theta"] = rope.pop("rope_theta")
     if rope.get("rope_type", "default") == "default":
@@ -220,7 +266,8 @@ def legacy_qwen2_window(cfg, spec):
 def save_model(spec, tok, model_dir):
     config_cls, model_cls = spec["cls"]
     bos, eos = spec["specials"]
-    kwargs = dict(spec["config"], vocab_size=tok.get_vocab_size(with_added_tokens=True),
+    kwargs = {k: v for k, v in spec["config"].items() if v is not None}
+    kwargs = dict(kwargs, vocab_size=tok.get_vocab_size(with_added_tokens=True),
                   bos_token_id=tok.token_to_id(bos), eos_token_id=tok.token_to_id(eos), pad_token_id=None)
     config = config_cls(**kwargs)
     torch.manual_seed(spec["seed"])
@@ -364,9 +411,13 @@ def write_cases(spec, model_dir, out_dir, config):
             "last_layer_output": put(pre_norm[0].numpy()),
             "logits": put(logits.numpy()),
             "top_k": {"ids": top.indices[:TOP_K].tolist(), "probs": put(top.values[:TOP_K].numpy())},
-            "rope_inv_freq": put(rot.inv_freq.numpy()),
-            "rope_attention_scaling": float(rot.attention_scaling),
         }
+        if hasattr(rot, "inv_freq"):
+            case["rope_inv_freq"] = put(rot.inv_freq.numpy())
+            case["rope_attention_scaling"] = float(rot.attention_scaling)
+        else:  # Gemma 3: one rotary table per layer type
+            for t in sorted(set(model.config.layer_types)):
+                case[f"rope_inv_freq_{t}"] = put(getattr(rot, f"{t}_inv_freq").numpy())
         if text is None:
             del case["tokens"]
             case["text"] = None
@@ -402,7 +453,10 @@ def main():
     torch.use_deterministic_algorithms(True)
     transformers.logging.set_verbosity_error()
     OUT.mkdir(parents=True, exist_ok=True)
+    only = set(sys.argv[1:])  # model names to regenerate (default: all)
     for spec in MODELS:
+        if only and spec["name"] not in only:
+            continue
         tok = build_tokenizer(spec["specials"])
         base = OUT / spec["name"]
         model_dir = base / "model"

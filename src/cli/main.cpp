@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
       "  bert                             post-LN encoders (BertModel, BertFor*)\n"
       "  llama, mistral, qwen2, qwen3     pre-LN decoders (Llama 2/3, SmolLM/SmolLM2, Mistral, Qwen): causal,\n"
       "                                   grouped key/value heads, RoPE, sliding windows\n"
+      "  gemma3_text                      Gemma 3 decoders: sandwich norms, QK-norm, sliding and global layers\n"
+      "GGUF files (--model FILE.gguf, smollm2, gemma3-270m): architectures llama, qwen2, qwen3, gemma3.\n"
       "Attribution methods (attention --method): rollout, rollout-noresidual, flow, norm, norm-heads,\n"
       "value-zeroing and head-stats on every family; alti and alti-rollout on post-LN encoders only.\n"
       "Run 'attnlab COMMAND --help' for a command's flags.");

@@ -8,7 +8,7 @@
 
 namespace attnlab {
 
-const char* supported_model_types() { return "bert, llama, mistral, qwen2, qwen3"; }
+const char* supported_model_types() { return "bert, llama, mistral, qwen2, qwen3, gemma3_text"; }
 
 ModelSpec read_model_config(const std::filesystem::path& file) {
   // Peek at model_type; anything unreadable is left to BERT's reader, whose messages name the fault.
@@ -25,6 +25,11 @@ ModelSpec read_model_config(const std::filesystem::path& file) {
     read_generation_config(file.parent_path(), s);
     return s;
   }
+  if (model_type == "gemma3_text" || model_type == "gemma3") {
+    ModelSpec s = read_gemma3_config(file);
+    read_generation_config(file.parent_path(), s);
+    return s;
+  }
   if (model_type != "bert")
     throw Error(file.string() + ": model_type '" + model_type + "' is not supported; attnlab reads " +
                     supported_model_types(),
@@ -34,7 +39,7 @@ ModelSpec read_model_config(const std::filesystem::path& file) {
 
 std::vector<TensorSlot> tensor_table(const ModelSpec& spec, ModelWeights& weights) {
   if (spec.family == "bert") return bert_tensor_table(spec, weights);
-  if (spec.family == "llama") return llama_tensor_table(spec, weights);
+  if (spec.family == "llama" || spec.family == "gemma3") return llama_tensor_table(spec, weights);
   throw Error("no tensor table for the family '" + spec.family + "'");
 }
 

@@ -1,17 +1,21 @@
 // GGUF checkpoints on the family tables (see gguf_model.h).
 #include "model/gguf_model.h"
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <utility>
 
 #include "attnlab/error.h"
+#include "model/families.h"
 
 namespace attnlab {
 namespace {
 
-// HF name pieces -> GGUF name pieces, llama.cpp's llm-arch table for LLM_ARCH_LLAMA / QWEN2 / QWEN3
-// (the HF side is llama_tensor_table's, model/llama.cpp).
+// HF name pieces -> GGUF name pieces, llama.cpp's llm-arch table for LLM_ARCH_LLAMA / QWEN2 / QWEN3 /
+// GEMMA3 (the HF side is llama_tensor_table's, model/llama.cpp). The norm
+// after attention is the MLP's input norm in Llama (ffn_norm) but a sandwich norm in Gemma 3, whose
+// MLP input norm is pre_feedforward_layernorm.
 constexpr std::pair<const char*, const char*> kLayerNames[] = {
     {"input_layernorm.weight", "attn_norm.weight"},
     {"self_attn.q_proj.weight", "attn_q.weight"},
@@ -24,10 +28,17 @@ constexpr std::pair<const char*, const char*> kLayerNames[] = {
     {"self_attn.o_proj.bias", "attn_output.bias"},
     {"self_attn.q_norm.weight", "attn_q_norm.weight"},
     {"self_attn.k_norm.weight", "attn_k_norm.weight"},
-    {"post_attention_layernorm.weight", "ffn_norm.weight"},
     {"mlp.gate_proj.weight", "ffn_gate.weight"},
     {"mlp.up_proj.weight", "ffn_up.weight"},
     {"mlp.down_proj.weight", "ffn_down.weight"},
+};
+constexpr std::pair<const char*, const char*> kLlamaNormNames[] = {
+    {"post_attention_layernorm.weight", "ffn_norm.weight"},
+};
+constexpr std::pair<const char*, const char*> kGemma3NormNames[] = {
+    {"post_attention_layernorm.weight", "post_attention_norm.weight"},
+    {"pre_feedforward_layernorm.weight", "ffn_norm.weight"},
+    {"post_feedforward_layernorm.weight", "post_ffw_norm.weight"},
 };
 constexpr std::pair<const char*, const char*> kModelNames[] = {
     {"model.embed_tokens.weight", "token_embd.weight"},
@@ -35,9 +46,9 @@ constexpr std::pair<const char*, const char*> kModelNames[] = {
     {"lm_head.weight", "output.weight"},
 };
 
-// general.architecture -> the config's model_type (all on the llama table).
+// general.architecture -> the config's model_type, as transformers' GGUF loader names it.
 constexpr std::pair<const char*, const char*> kArchitectures[] = {
-    {"llama", "llama"}, {"qwen2", "qwen2"}, {"qwen3", "qwen3"}};
+    {"llama", "llama"}, {"qwen2", "qwen2"}, {"qwen3", "qwen3"}, {"gemma3", "gemma3_text"}};
 
 Error bad(const GgufFile& f, const std::string& what) { return Error(f.path().string() + ": " + what, kExitInput); }
 
@@ -69,7 +80,7 @@ void unpermute_rows(std::vector<float>& w, int n_heads, int head_dim, int64_t in
 
 }  // namespace
 
-const char* supported_gguf_architectures() { return "llama, qwen2, qwen3"; }
+const char* supported_gguf_architectures() { return "llama, qwen2, qwen3, gemma3"; }
 
 ModelSpec read_gguf_spec(const GgufFile& f) {
   const std::string arch = f.get_string("general.architecture");
@@ -78,6 +89,7 @@ ModelSpec read_gguf_spec(const GgufFile& f) {
     if (arch == name) s.model_type = type;
   if (s.model_type.empty())
     throw bad(f, "general.architecture is '" + arch + "'; attnlab reads " + supported_gguf_architectures());
+  const bool gemma3 = arch == "gemma3";
   s.family = "llama";
   const auto key = [&](const char* k) { return arch + "." + k; };
   constexpr int64_t kMaxDim = 1 << 20, kMaxLayers = 4096, kMaxHeads = 4096;
@@ -100,7 +112,7 @@ ModelSpec read_gguf_spec(const GgufFile& f) {
   if (s.head_dim % 2 != 0) throw bad(f, "head_dim " + std::to_string(s.head_dim) + " is odd; rotary positions need pairs");
   if (f.has(key("attention.value_length")) && f.get_i64(key("attention.value_length")) != s.head_dim)
     throw bad(f, key("attention.value_length") + " differs from the key length; attnlab reads equal ones");
-  if (f.has(key("rope.dimension_count")) && f.get_i64(key("rope.dimension_count")) != s.head_dim)
+  if (!gemma3 && f.has(key("rope.dimension_count")) && f.get_i64(key("rope.dimension_count")) != s.head_dim)
     throw bad(f, key("rope.dimension_count") + " is " + std::to_string(f.get_i64(key("rope.dimension_count"))) +
                      ", not head_dim " + std::to_string(s.head_dim) + ": partial rotary embeddings are not read");
   s.max_positions = f.has(key("context_length")) ? positive(f, key("context_length"), int64_t{1} << 24) : 2048;
@@ -130,13 +142,25 @@ ModelSpec read_gguf_spec(const GgufFile& f) {
   s.qk_norm = s.model_type == "qwen3";
   s.tied_embeddings = f.find("output.weight") == nullptr;  // llama.cpp writes output only when untied
   s.window.assign(static_cast<size_t>(s.layers), 0);
+  if (gemma3) {
+    // What transformers' GGUF loader does not find in the file is Gemma3TextConfig's default:
+    // query_pre_attn_scalar 256, sliding_window_pattern 6 (every sixth layer full attention), the
+    // local (sliding) rotary base 10000; rope.freq_base is the full layers' base.
+    gemma3_family(s);
+    s.attention_scale = std::pow(256.0, -0.5);
+    s.local_rope.theta = 10000.0;
+    const int window = f.has(key("attention.sliding_window"))
+                           ? positive(f, key("attention.sliding_window"), int64_t{1} << 24)
+                           : 4096;
+    for (size_t l = 0; l < s.window.size(); ++l) s.window[l] = (l + 1) % 6 != 0 ? window : 0;
+  }
   if (f.has("tokenizer.ggml.bos_token_id")) s.bos_token_id = static_cast<int>(f.get_u32("tokenizer.ggml.bos_token_id"));
   if (f.has("tokenizer.ggml.eos_token_id"))
     s.eos_token_ids = {static_cast<int>(f.get_u32("tokenizer.ggml.eos_token_id"))};
   return s;
 }
 
-std::string gguf_tensor_name(const ModelSpec&, const std::string& hf) {
+std::string gguf_tensor_name(const ModelSpec& spec, const std::string& hf) {
   for (const auto& [from, to] : kModelNames)
     if (hf == from) return to;
   const std::string prefix = "model.layers.";
@@ -147,6 +171,13 @@ std::string gguf_tensor_name(const ModelSpec&, const std::string& hf) {
   const std::string rest = hf.substr(dot + 1);
   for (const auto& [from, to] : kLayerNames)
     if (rest == from) return "blk." + layer + "." + to;
+  if (spec.family == "gemma3") {
+    for (const auto& [from, to] : kGemma3NormNames)
+      if (rest == from) return "blk." + layer + "." + to;
+  } else {
+    for (const auto& [from, to] : kLlamaNormNames)
+      if (rest == from) return "blk." + layer + "." + to;
+  }
   return {};
 }
 
@@ -170,6 +201,10 @@ void load_gguf_tensors(const GgufFile& f, const ModelSpec& spec, std::vector<Ten
       const bool q = name.ends_with(".attn_q.weight"), k = name.ends_with(".attn_k.weight");
       if (q || k) unpermute_rows(out.owned, q ? spec.heads : spec.kv_heads, spec.head_dim, spec.hidden);
     }
+    // llama.cpp's converter stores Gemma's norms as 1 + w; transformers (Gemma2TensorProcessor) takes 1
+    // off every "norm.weight" in float32, and Gemma3RMSNorm adds it back (load_model's offset).
+    if (spec.family == "gemma3" && name.find("norm.weight") != std::string::npos)
+      for (float& v : out.owned) v = v - 1.0f;
     out.data = out.owned.data();
   }
   f.throw_if_changed();

@@ -11,6 +11,7 @@
 
 #include "attnlab/error.h"
 #include "model/json_file.h"
+#include "model/decoder_config.h"
 #include "model/families.h"
 #include "text/json_fields.h"
 
@@ -19,43 +20,62 @@ namespace {
 
 using json_fields::Where;
 using nlohmann::json;
+using namespace decoder_config;
 
 constexpr long long kMaxDim = 1 << 20;
+
+}  // namespace
+
+namespace decoder_config {
 
 int int_field(const json& j, const char* key, const Where& w, long long lo, long long hi) {
   return static_cast<int>(json_fields::as_int(json_fields::require(j, key, w), w.key(key), lo, hi));
 }
 
+namespace {
 double number(const json& v, const Where& w) {
   if (!v.is_number()) w.fail("expected a number, found " + std::string(v.type_name()));
   return v.get<double>();
 }
+
+}  // namespace
 
 double number_or(const json& j, const char* key, double dflt, const Where& w) {
   const json* v = json_fields::optional(j, key);
   return v ? number(*v, w.key(key)) : dflt;
 }
 
+namespace {
 // > 0 and a normal float32: the rotary tables are float32, as transformers' are.
 bool positive_float(double x) { return x > 0 && std::isnormal(static_cast<float>(x)); }
+}  // namespace
 
 // transformers 5 writes rope_parameters {"rope_type", "rope_theta", ...}; earlier configs rope_theta and
 // rope_scaling {"type" or "rope_type", ...}.
 RopeSpec read_rope(const json& j, const Where& w, int max_positions) {
-  RopeSpec r;
   const json* params = json_fields::optional(j, "rope_parameters");
   Where pw = w.key("rope_parameters");
   if (!params) {
     params = json_fields::optional(j, "rope_scaling");
     pw = w.key("rope_scaling");
   }
-  r.theta = number_or(j, "rope_theta", 10000.0, w);
-  Where theta_at = w.key("rope_theta");  // the base is in (0, 1] or not a number: refused where it was read
-  if (params && params->is_object() && json_fields::optional(*params, "rope_theta")) theta_at = pw.key("rope_theta");
+  const double theta = number_or(j, "rope_theta", 10000.0, w);
   if (!params) {
-    if (!(r.theta > 1)) theta_at.fail("expected a rotary base > 1");
+    if (!(theta > 1)) w.key("rope_theta").fail("expected a rotary base > 1");
+    RopeSpec r;
+    r.theta = theta;
     return r;
   }
+  return read_rope_params(*params, pw, theta, w.key("rope_theta"), max_positions);
+}
+
+RopeSpec read_rope_params(const json& params_object, const Where& pw, double theta, const Where& theta_where,
+                          int max_positions) {
+  RopeSpec r;
+  r.theta = theta;
+  const json* params = &params_object;
+  // the base is in (0, 1] or not a number: refused where it was read
+  const Where theta_at = json_fields::optional(*params, "rope_theta") ? pw.key("rope_theta") : theta_where;
   if (!params->is_object()) pw.fail("expected an object, found " + std::string(params->type_name()));
   r.theta = number_or(*params, "rope_theta", r.theta, pw);
   if (!(r.theta > 1)) theta_at.fail("expected a rotary base > 1");
@@ -124,7 +144,7 @@ void read_token_ids(const json& j, const char* key, const Where& w, std::vector<
   }
 }
 
-}  // namespace
+}  // namespace decoder_config
 
 bool is_decoder_model_type(const std::string& t) {
   return t == "llama" || t == "mistral" || t == "qwen2" || t == "qwen3";
@@ -217,7 +237,7 @@ void read_generation_config(const std::filesystem::path& dir, ModelSpec& s) {
   read_token_ids(g, "eos_token_id", {file.string(), ""}, s.eos_token_ids);
 }
 
-// The Hugging Face names, role by role (llama.cpp's llm-arch idea: a layer is a struct of role-keyed
+// The Hugging Face names (also Gemma3ForCausalLM's), role by role (llama.cpp's llm-arch idea: a layer is a struct of role-keyed
 // tensors, absent where the family has none).
 std::vector<TensorSlot> llama_tensor_table(const ModelSpec& s, ModelWeights& w) {
   const int64_t h = s.hidden, q = s.q_dim(), kv = s.kv_dim(), inter = s.intermediate, hd = s.head_dim;
@@ -241,7 +261,13 @@ std::vector<TensorSlot> llama_tensor_table(const ModelSpec& s, ModelWeights& w) 
       t.push_back({p + "self_attn.q_norm.weight", {hd}, &L.q_norm, true});
       t.push_back({p + "self_attn.k_norm.weight", {hd}, &L.k_norm, true});
     }
-    t.push_back({p + "post_attention_layernorm.weight", {h}, &L.ffn_norm_w, true});
+    if (s.sandwich_norm) {
+      t.push_back({p + "post_attention_layernorm.weight", {h}, &L.post_attn_norm, true});
+      t.push_back({p + "pre_feedforward_layernorm.weight", {h}, &L.ffn_norm_w, true});
+      t.push_back({p + "post_feedforward_layernorm.weight", {h}, &L.post_ffn_norm, true});
+    } else {
+      t.push_back({p + "post_attention_layernorm.weight", {h}, &L.ffn_norm_w, true});
+    }
     t.push_back({p + "mlp.gate_proj.weight", {inter, h}, &L.w_gate, true});
     t.push_back({p + "mlp.up_proj.weight", {inter, h}, &L.w_up, true});
     t.push_back({p + "mlp.down_proj.weight", {h, inter}, &L.w_down, true});

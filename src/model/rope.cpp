@@ -12,8 +12,7 @@ namespace attnlab {
 
 // inv_freq: [head_dim / 2] and the factor cos/sin are multiplied by, as the rope type's init function
 // computes them for a pass over `seq` positions. Python floats are doubles; tensors float32.
-std::vector<float> rope_inverse_frequencies(const ModelSpec& s, int seq, double& attention_scaling) {
-  const RopeSpec& r = s.rope;
+std::vector<float> rope_inverse_frequencies(const ModelSpec& s, const RopeSpec& r, int seq, double& attention_scaling) {
   const int dim = s.head_dim, half = dim / 2;
   attention_scaling = 1.0;
   auto base_freqs = [&](double base) {  // 1.0 / (base ** (arange(0, dim, 2).float() / dim)), float32
@@ -88,9 +87,9 @@ std::vector<float> rope_inverse_frequencies(const ModelSpec& s, int seq, double&
 }
 
 // cos, sin: [seq, head_dim] = cos/sin(cat(freqs, freqs)) * attention_scaling, freqs = position * inv_freq.
-void rope_tables(const ModelSpec& s, int seq, std::vector<float>& cos, std::vector<float>& sin) {
+void rope_tables(const ModelSpec& s, const RopeSpec& r, int seq, std::vector<float>& cos, std::vector<float>& sin) {
   double scaling = 1.0;
-  const std::vector<float> inv = rope_inverse_frequencies(s, seq, scaling);
+  const std::vector<float> inv = rope_inverse_frequencies(s, r, seq, scaling);
   const int dim = s.head_dim, half = dim / 2;
   const float sc = static_cast<float>(scaling);
   cos.assign(static_cast<size_t>(seq) * dim, 0.0f);

@@ -10,9 +10,11 @@ namespace attnlab {
 // inv_freq: [head_dim / 2] and the factor cos/sin are multiplied by (attention_scaling), as the rope
 // type's init function computes them for a pass over `seq` positions (dynamic NTK depends on it).
 // Python floats are doubles; tensors float32, as there.
-std::vector<float> rope_inverse_frequencies(const ModelSpec& spec, int seq, double& attention_scaling);
+std::vector<float> rope_inverse_frequencies(const ModelSpec& spec, const RopeSpec& rope, int seq,
+                                            double& attention_scaling);
 
 // cos, sin: [seq, head_dim] = cos/sin(cat(freqs, freqs)) * attention_scaling, freqs = position * inv_freq.
-void rope_tables(const ModelSpec& spec, int seq, std::vector<float>& cos, std::vector<float>& sin);
+// `rope` is the spec's rope or, for a layer that has its own, its local_rope (ModelSpec::rope_of_layer).
+void rope_tables(const ModelSpec& spec, const RopeSpec& rope, int seq, std::vector<float>& cos, std::vector<float>& sin);
 
 }  // namespace attnlab

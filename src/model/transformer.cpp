@@ -76,6 +76,23 @@ void pack(TransformerModel& m, bool bf16) {
   }
 }
 
+// Gemma's RMSNorm scales by (1.0 + weight.float()): the sum, rounded to float32 once here, is the
+// weight every norm then multiplies by (the same product, so the same bits).
+void offset_norm_weights(TransformerModel& m) {
+  const float offset = m.spec.norm_weight_offset;
+  const auto shift = [&](Tensor& t) {
+    if (!t.data) return;
+    const size_t n = t.bytes() / sizeof(float);
+    std::vector<float> out(n);
+    for (size_t i = 0; i < n; ++i) out[i] = offset + t.data[i];
+    t.owned.swap(out);  // a zero-copy tensor becomes an owned copy (norm weights are small)
+    t.data = t.owned.data();
+  };
+  for (LayerWeights& L : m.weights.layers)
+    for (Tensor* t : {&L.attn_norm_w, &L.post_attn_norm, &L.ffn_norm_w, &L.post_ffn_norm, &L.q_norm, &L.k_norm}) shift(*t);
+  shift(m.weights.final_norm_w);
+}
+
 // A batch is packed: the rows of every sequence follow each other with no padding, so the linear
 // layers read each weight once for the whole batch and no work is spent on padding; attention
 // runs per sequence.
@@ -86,15 +103,25 @@ struct Packed {
   size_t count() const { return offset.size() - 1; }
 };
 
-// cos / sin tables per sequence length (rotary models; dynamic NTK depends on the length).
+// cos / sin tables per sequence length (rotary models; dynamic NTK depends on the length), and per
+// layer kind when windowed layers rotate with their own base (Gemma 3's local rope).
 struct RopeTables {
-  std::map<int, std::pair<std::vector<float>, std::vector<float>>> by_len;
+  using Table = std::pair<std::vector<float>, std::vector<float>>;
+  std::map<int, Table> by_len, local_by_len;
   void prepare(const ModelSpec& s, const Packed& p) {
     if (s.positions != Positions::kRope) return;
+    const bool local = s.local_rope_on_windowed &&
+                       std::any_of(s.window.begin(), s.window.end(), [](int w) { return w > 0; });
     for (size_t i = 0; i < p.count(); ++i) {
       auto& t = by_len[p.len(i)];
-      if (t.first.empty()) rope_tables(s, p.len(i), t.first, t.second);
+      if (t.first.empty()) rope_tables(s, s.rope, p.len(i), t.first, t.second);
+      if (!local) continue;
+      auto& u = local_by_len[p.len(i)];
+      if (u.first.empty()) rope_tables(s, s.local_rope, p.len(i), u.first, u.second);
     }
+  }
+  const Table& of(const ModelSpec& s, int layer, int len) const {
+    return (&s.rope_of_layer(layer) == &s.local_rope ? local_by_len : by_len).at(len);
   }
 };
 
@@ -120,7 +147,8 @@ struct Workspace {
   void trim() { release_if_large({&qkv, &context, &proj, &mid, &gated, &normed}); }
 };
 
-// x: [rows, hidden] -> out: [rows, hidden] = norm(x) with the spec's kind (out may be x).
+// x: [rows, hidden] -> out: [rows, hidden] = norm(x) with the spec's kind (out may be x). An RMSNorm
+// weight already holds offset + w (load_model adds the spec's norm_weight_offset once).
 void norm_rows(const ModelSpec& s, const float* x, int rows, const Tensor& w, const Tensor& b, float* out) {
   const float eps = static_cast<float>(s.norm_eps);
   if (s.norm == NormKind::kRmsNorm) {
@@ -147,7 +175,11 @@ void embed(const TransformerModel& m, const Packed& p, std::span<const Encoding>
     for (int t = 0; t < p.len(q); ++t) {
       float* out = x + static_cast<size_t>(p.offset[q] + t) * h;
       const float* word = w.embed.data + static_cast<size_t>(e.input_ids[static_cast<size_t>(t)]) * h;
-      std::copy_n(word, h, out);
+      if (s.embed_scale != 0) {
+        for (size_t i = 0; i < h; ++i) out[i] = word[i] * s.embed_scale;
+      } else {
+        std::copy_n(word, h, out);
+      }
       if (w.types.data) {
         const float* type = w.types.data + static_cast<size_t>(e.type_id(static_cast<size_t>(t))) * h;
         for (size_t i = 0; i < h; ++i) out[i] = out[i] + type[i];
@@ -174,13 +206,13 @@ void self_attention(const TransformerModel& m, int layer, const Packed& p, const
   linear_packed(in, p.rows(), L.qkv_p, L.qkv_b.empty() ? nullptr : L.qkv_b.data(), qkv);
   for (int row : zero_value_rows) std::fill_n(qkv + static_cast<size_t>(row) * ld + q_dim + kv_dim, kv_dim, 0.0f);
   const float eps = static_cast<float>(s.norm_eps);
-  if (s.qk_norm) {  // Qwen3: RMSNorm over head_dim on each query and key head, before the rotation
+  if (s.qk_norm) {  // Qwen3, Gemma 3: RMSNorm over head_dim on each query and key head, before the rotation
     rms_norm_heads(qkv, p.rows(), s.heads, s.head_dim, ld, L.q_norm.data, eps);
     rms_norm_heads(qkv + q_dim, p.rows(), s.kv_heads, s.head_dim, ld, L.k_norm.data, eps);
   }
   if (s.positions == Positions::kRope)
     for (size_t q = 0; q < p.count(); ++q) {
-      const auto& [cos, sin] = ropes.by_len.at(p.len(q));
+      const auto& [cos, sin] = ropes.of(s, layer, p.len(q));
       float* base = qkv + static_cast<size_t>(p.offset[q]) * ld;
       apply_rope(base, p.len(q), s.heads, s.head_dim, ld, cos.data(), sin.data());
       apply_rope(base + q_dim, p.len(q), s.kv_heads, s.head_dim, ld, cos.data(), sin.data());
@@ -198,13 +230,17 @@ void self_attention(const TransformerModel& m, int layer, const Packed& p, const
   multi_head_attention(batch, shape);
 }
 
-// in: [rows, hidden] -> ws.proj: [rows, hidden] = down(silu(gate in) * up in) or down(gelu(up in)), the two
-// MLPs load_model admits
+// in: [rows, hidden] -> ws.proj: [rows, hidden] = down(act(gate in) * up in) with act SiLU or GELU-tanh, or
+// down(gelu(up in)): the MLPs load_model admits
 void feed_forward(const TransformerModel& m, const LayerWeights& L, const float* in, int rows, Workspace& ws) {
   const ModelSpec& s = m.spec;
   if (s.gated_ffn) {
     linear_packed(in, rows, L.up_p, L.up_b.empty() ? nullptr : L.up_b.data(), ws.mid.data());
-    silu_gate(ws.mid.data(), rows, s.intermediate, ws.gated.data());
+    if (s.activation == FfnActivation::kGeluTanh) {
+      gelu_tanh_gate(ws.mid.data(), rows, s.intermediate, ws.gated.data());
+    } else {
+      silu_gate(ws.mid.data(), rows, s.intermediate, ws.gated.data());
+    }
     linear_packed(ws.gated.data(), rows, L.down_p, L.b_down.data, ws.proj.data());
   } else {
     linear_packed(in, rows, L.up_p, L.up_b.empty() ? nullptr : L.up_b.data(), ws.mid.data(), Activation::kGelu);
@@ -221,13 +257,16 @@ void run_layer(const TransformerModel& m, int layer, const Packed& p, const Rope
   const size_t n = static_cast<size_t>(rows) * s.hidden;
   const float eps = static_cast<float>(s.norm_eps);
   if (s.pre_norm) {
-    // x = x + O(attention(norm(x))); x = x + mlp(norm(x))
+    // x = x + O(attention(norm(x))); x = x + mlp(norm(x)); sandwich norms also normalise each
+    // sublayer's output before its residual: x = x + norm(O(...)), x = x + norm(mlp(...))
     norm_rows(s, x, rows, L.attn_norm_w, L.attn_norm_b, ws.normed.data());
     self_attention(m, layer, p, ropes, ws.normed.data(), probs, ws, zero_value_rows);
     linear_packed(ws.context.data(), rows, L.o_p, L.bo.data, ws.proj.data());
+    if (s.sandwich_norm) norm_rows(s, ws.proj.data(), rows, L.post_attn_norm, {}, ws.proj.data());
     add_in_place(x, ws.proj.data(), n);
     norm_rows(s, x, rows, L.ffn_norm_w, L.ffn_norm_b, ws.normed.data());
     feed_forward(m, L, ws.normed.data(), rows, ws);
+    if (s.sandwich_norm) norm_rows(s, ws.proj.data(), rows, L.post_ffn_norm, {}, ws.proj.data());
     add_in_place(x, ws.proj.data(), n);
     return;
   }
@@ -312,11 +351,12 @@ TransformerModel load_model(const std::filesystem::path& dir, const LoadOptions&
     m.spec = read_model_config(dir / "config.json");
   }
   // The MLPs feed_forward computes; a family whose spec asks for another must add it there, not get these.
-  const bool gated_silu = m.spec.gated_ffn && m.spec.activation == FfnActivation::kSilu;
+  const bool gated = m.spec.gated_ffn && (m.spec.activation == FfnActivation::kSilu ||
+                                          m.spec.activation == FfnActivation::kGeluTanh);
   const bool plain_gelu = !m.spec.gated_ffn && m.spec.activation == FfnActivation::kGeluErf;
-  if (!gated_silu && !plain_gelu)
+  if (!gated && !plain_gelu)
     throw Error((gguf ? dir : dir / "config.json").string() + ": " + m.spec.model_type +
-                    "'s MLP is neither a gated SiLU nor a plain GELU (erf), the two the forward pass computes",
+                    "'s MLP is neither gated (SiLU, GELU-tanh) nor a plain GELU (erf), those the forward pass computes",
                 kExitInput);
   std::vector<TensorSlot> table = tensor_table(m.spec, m.weights);
   if (gguf) {
@@ -327,6 +367,7 @@ TransformerModel load_model(const std::filesystem::path& dir, const LoadOptions&
     m.checkpoints = std::move(checkpoint.files);
   }
   m.weights.has_pooler = m.spec.pooler && m.weights.pooler_w.data && m.weights.pooler_b.data;
+  if (m.spec.norm_weight_offset != 0) offset_norm_weights(m);
   pack(m, options.bf16_weights);
   for (const auto& c : m.checkpoints) c->throw_if_changed();  // truncated while we read it
   return m;
@@ -430,6 +471,8 @@ std::vector<Result> forward_batch(const TransformerModel& m, std::span<const Enc
       for (size_t q = 0; q < outs.size(); ++q) {
         outs[q].logits.resize(static_cast<size_t>(p.len(q)) * vocab);
         linear_packed(last + static_cast<size_t>(p.offset[q]) * h, p.len(q), w.lm_head_p, nullptr, outs[q].logits.data());
+        if (s.final_logit_softcap > 0)
+          softcap(outs[q].logits.data(), static_cast<long>(outs[q].logits.size()), s.final_logit_softcap);
       }
     } else {
       // logits: [count, vocab] of each sequence's last position, one pass over the head
@@ -437,6 +480,7 @@ std::vector<Result> forward_batch(const TransformerModel& m, std::span<const Enc
       for (size_t q = 0; q < outs.size(); ++q)
         std::copy_n(last + static_cast<size_t>(p.offset[q + 1] - 1) * h, h, lasts.data() + q * h);
       linear_packed(lasts.data(), static_cast<int>(outs.size()), w.lm_head_p, nullptr, logits.data());
+      if (s.final_logit_softcap > 0) softcap(logits.data(), static_cast<long>(logits.size()), s.final_logit_softcap);
       for (size_t q = 0; q < outs.size(); ++q) outs[q].logits.assign(logits.data() + q * vocab, logits.data() + (q + 1) * vocab);
     }
   }

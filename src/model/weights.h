@@ -33,8 +33,11 @@ struct Tensor {
 // placement follows the spec: attn_norm is the norm before attention (pre-LN: Llama's
 // input_layernorm) or after its residual (post-LN: BERT's attention.output.LayerNorm); ffn_norm the
 // one before the MLP (post_attention_layernorm) or after its residual (BERT's output.LayerNorm).
+// Sandwich norms (Gemma 3) add post_attn_norm and post_ffn_norm on the sublayers' outputs, and
+// ffn_norm is then its pre_feedforward_layernorm.
 struct LayerWeights {
   Tensor attn_norm_w, attn_norm_b;          // [hidden]
+  Tensor post_attn_norm, post_ffn_norm;     // [hidden] (sandwich norms)
   Tensor wq, bq, wk, bk, wv, bv;            // [q_dim, hidden], [kv_dim, hidden] x2 and their biases
   Tensor wo, bo;                            // [hidden, q_dim], [hidden]
   Tensor q_norm, k_norm;                    // [head_dim] (Qwen3's QK-norm)

@@ -50,18 +50,39 @@ void rms_norm_heads(float* x, int rows, int heads, int head_dim, int ld, const f
   });
 }
 
-void silu_gate(const float* gate_up, int rows, int inter, float* out) {
+namespace {
+
+// gate_up: [rows, 2 inter] -> out: [rows, inter] = act(gate) * up
+template <class Act>
+void gate(const float* gate_up, int rows, int inter, float* out, Act act) {
   for_chunks(rows, [&](long first, long last) {
     for (long r = first; r < last; ++r) {
       const float* g = gate_up + static_cast<size_t>(r) * 2 * inter;
       const float* u = g + inter;
       float* o = out + static_cast<size_t>(r) * inter;
-      for (int i = 0; i < inter; ++i) {
-        const float silu = g[i] / (1.0f + std::exp(-g[i]));
-        o[i] = silu * u[i];
-      }
+      for (int i = 0; i < inter; ++i) o[i] = act(g[i]) * u[i];
     }
   });
+}
+
+}  // namespace
+
+void silu_gate(const float* gate_up, int rows, int inter, float* out) {
+  gate(gate_up, rows, inter, out, [](float x) { return x / (1.0f + std::exp(-x)); });
+}
+
+void gelu_tanh_gate(const float* gate_up, int rows, int inter, float* out) {
+  // aten/src/ATen/native/cpu/Activation.cpp GeluKernelImpl, GeluType::Tanh, in float32
+  const float beta = static_cast<float>(M_SQRT2 * M_2_SQRTPI * 0.5), kappa = 0.044715f;
+  gate(gate_up, rows, inter, out, [=](float x) {
+    const float cube = x * x * x;
+    const float inner = beta * (x + kappa * cube);
+    return 0.5f * x * (1.0f + std::tanh(inner));
+  });
+}
+
+void softcap(float* x, long n, float cap) {
+  for (long i = 0; i < n; ++i) x[i] = std::tanh(x[i] / cap) * cap;
 }
 
 void apply_rope(float* x, int rows, int heads, int head_dim, int ld, const float* cos, const float* sin) {

@@ -16,6 +16,13 @@ void rms_norm_heads(float* x, int rows, int heads, int head_dim, int ld, const f
 // gate_up: [rows, 2 inter] holding [gate | up] per row -> out: [rows, inter] = silu(gate) * up.
 void silu_gate(const float* gate_up, int rows, int inter, float* out);
 
+// The same with GELU's tanh approximation (gelu_pytorch_tanh: torch's gelu(approximate="tanh"),
+// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) in its order of operations) in place of SiLU (Gemma).
+void gelu_tanh_gate(const float* gate_up, int rows, int inter, float* out);
+
+// x: [rows, cols] in place: x = cap * tanh(x / cap) (Gemma's final_logit_softcapping), in float32.
+void softcap(float* x, long n, float cap);
+
 // x: [rows, ld], heads of head_dim starting at column 0; position of row r is r. cos, sin: [rows, head_dim]
 // (the cat(freqs, freqs) layout, already times attention_scaling). In place: x = x * cos + rotate_half(x) * sin.
 void apply_rope(float* x, int rows, int heads, int head_dim, int ld, const float* cos, const float* sin);

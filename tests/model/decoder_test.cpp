@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -16,6 +17,7 @@
 #include "../support/isa.h"
 #include "core/cpu.h"
 #include "model/decoder.h"
+#include "model/families.h"
 #include "model/transformer.h"
 
 namespace attnlab {
@@ -88,7 +90,7 @@ ATTNLAB_INSTANTIATE_OVER_ISAS(DecoderGolden);
 
 TEST_P(DecoderGolden, MatchesTransformersEager) {
   const std::vector<std::string> names = decoder_fixtures();
-  ASSERT_GE(names.size(), 9u);
+  ASSERT_GE(names.size(), 11u);
   for (const std::string& name : names) check_fixture(name);
 }
 
@@ -170,6 +172,45 @@ TEST_F(DecoderConfig, RefusesHostileConfigs) {
   c = base();
   c["hidden_act"] = "gelu";
   expect_refused(c, "hidden_act: 'gelu' is not supported");
+}
+
+// Gemma 3's reader (model/gemma3.cpp) through the family dispatch: the defaults of Gemma3TextConfig
+// where config.json is silent, and one clear refusal per hostile field.
+TEST_F(DecoderConfig, Gemma3DefaultsAndRefusals) {
+  json c = {{"model_type", "gemma3_text"}, {"vocab_size", 100}, {"hidden_size", 64}, {"intermediate_size", 128},
+            {"num_hidden_layers", 7}, {"num_attention_heads", 4}, {"num_key_value_heads", 1}};
+  std::ofstream(dir_ / "config.json") << c.dump();
+  const ModelSpec s = read_model_config(dir_ / "config.json");
+  EXPECT_EQ(s.family, "gemma3");
+  EXPECT_EQ(s.head_dim, 256);                       // the class default, not hidden / heads
+  EXPECT_EQ(s.attention_scale, std::pow(256.0, -0.5));  // query_pre_attn_scalar 256
+  EXPECT_EQ(s.window, (std::vector<int>{4096, 4096, 4096, 4096, 4096, 0, 4096}));  // pattern 6
+  EXPECT_EQ(s.rope.theta, 1e6);
+  EXPECT_EQ(s.local_rope.theta, 1e4);
+  EXPECT_TRUE(s.tied_embeddings);
+  EXPECT_EQ(s.norm_weight_offset, 1.0f);
+  EXPECT_EQ(s.embed_scale, static_cast<float>(std::sqrt(64.0)));
+  const auto refused = [&](const char* key, const json& value, const std::string& needle) {
+    json bad = c;
+    bad[key] = value;
+    std::ofstream(dir_ / "config.json") << bad.dump();
+    try {
+      read_model_config(dir_ / "config.json");
+      ADD_FAILURE() << "accepted " << key << " = " << value.dump();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.exit_code(), kExitInput);
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  refused("model_type", "gemma3", "multimodal Gemma 3");
+  refused("use_bidirectional_attention", true, "use_bidirectional_attention: bidirectional");
+  refused("hidden_activation", "gelu", "hidden_activation: 'gelu' is not supported");
+  refused("layer_types", json::array({"sliding_attention"}), "layer_types: expected a list of 7");
+  refused("layer_types", json(std::vector<std::string>(7, "chunked_attention")), "unknown layer type 'chunked_attention'");
+  refused("query_pre_attn_scalar", -1, "query_pre_attn_scalar: expected a positive number");
+  refused("rope_parameters", {{"full_attention", {{"rope_type", "longrope"}}}}, "unknown RoPE scaling 'longrope'");
+  refused("rope_parameters", {{"rope_type", "default"}}, "expected an object keyed by layer type");
+  refused("sliding_window", 0, "sliding_window: expected an integer");
 }
 
 TEST_F(DecoderConfig, RefusesHostileShardIndexes) {
