@@ -34,6 +34,9 @@ enum class Precision {
 
 struct EngineOptions {
   Precision precision = Precision::kFloat32;
+  // GGUF files: dequantize every weight to float32 at load instead of keeping the linear layers'
+  // quantized blocks (the results are bit for bit the same; memory is 4-8x the file's).
+  bool dequantize = false;
   // Kernel threads for this engine's calls: 0 = $ATTNLAB_NUM_THREADS, else every core.
   int threads = 0;
   // Skip the weights: encode() works, run() throws. For tokenize-only front ends.

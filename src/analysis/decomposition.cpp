@@ -11,17 +11,10 @@
 namespace attnlab {
 namespace {
 
-// The packed [out, in] weight back in nn.Linear's row-major layout (the kernels' panels: [out / 16][in][16]).
+// The packed [out, in] weight back in nn.Linear's row-major layout, widened to double.
 std::vector<double> unpack(const PackedWeight& w) {
-  const int kP = PackedWeight::kPanel;
-  std::vector<double> out(static_cast<size_t>(w.out) * w.in);
-  for (int o = 0; o < w.out; ++o)
-    for (int k = 0; k < w.in; ++k) {
-      const size_t at = (static_cast<size_t>(o / kP) * w.in + k) * kP;
-      out[static_cast<size_t>(o) * w.in + k] =
-          w.bf16 ? from_bf16(w.b16()[at + PackedWeight::bf16_slot(o % kP)]) : w.f32()[at + o % kP];
-    }
-  return out;
+  const std::vector<float> f = unpack_weight(w);
+  return std::vector<double>(f.begin(), f.end());
 }
 
 // One layer's transformed vectors f_h(x_j) = (x_j W_V^h + b_V^h) W_O^h (no b_O): [heads][n][hidden],

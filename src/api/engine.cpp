@@ -63,7 +63,7 @@ Engine Engine::open(const std::string& model, const EngineOptions& options) {
     info.precision = options.precision;
     impl->threads = options.threads;
     if (!options.tokenizer_only) {
-      impl->model = load_model(where.dir, LoadOptions{options.precision == Precision::kBFloat16});
+      impl->model = load_model(where.dir, LoadOptions{options.precision == Precision::kBFloat16, options.dequantize});
       describe(impl->model->spec, info);
       info.has_pooler = impl->model->weights.has_pooler;
       impl->tokenizer = ModelTokenizer::open(where.dir, info.family);

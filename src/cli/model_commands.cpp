@@ -61,6 +61,7 @@ struct AttentionOptions : TextOptions {
   std::string output;         // every array to .npz / .safetensors; format from the extension
   int digits = 9;             // JSON floats: significant digits, 0 = shortest round trip
   bool bf16 = false;
+  bool dequantize = false;
   std::string method;         // an attribution method (attnlab/analysis.h) instead of raw attention
   bool force = false;         // --method flow beyond kMaxFlowTokens
 };
@@ -115,6 +116,7 @@ AttentionInput open_and_encode(const AttentionOptions& o) {
   if (!o.ids.empty() && o.pair) throw Error("--pair cannot be combined with --ids", kExitUsage);
   EngineOptions options;
   options.precision = o.bf16 ? Precision::kBFloat16 : Precision::kFloat32;
+  options.dequantize = o.dequantize;
   Engine engine = open_engine(o.model, options);
   check_range("--layer", o.layer, engine.info().num_layers, "layers");
   check_range("--head", o.head, engine.info().num_heads, "heads");
@@ -455,6 +457,9 @@ void add_model_commands(CLI::App& app) {
   a->add_flag("--bf16", att->bf16,
               "Reduced precision: round the linear weights to bfloat16 (faster on short inputs; attention "
               "then differs from the fp32 reference by about 1e-3)");
+  a->add_flag("--dequantize", att->dequantize,
+              "GGUF models: dequantize every weight to float32 at load rather than keeping the linear layers "
+              "quantized (the same numbers, bit for bit, for 4-8x the memory; for checking)");
   std::string methods;
   for (const std::string& m : cli_methods()) methods += (methods.empty() ? "" : ", ") + m;
   a->add_option("--method", att->method,

@@ -117,6 +117,7 @@ class GgufFile {
   const std::filesystem::path& path() const { return file_.path(); }
   size_t file_size() const { return file_.bytes().size(); }
   void throw_if_changed() const { file_.throw_if_changed(); }  // see MappedFile
+  void release(const void* p, size_t n) const { file_.release(p, n); }  // see MappedFile::release
 
  private:
   const GgufKv& require(std::string_view key) const;

@@ -266,7 +266,171 @@ void dequantize_q6_k(const uint8_t* x, float* y, int64_t nb) {
   }
 }
 
+// The integer forms (quant_form): each block's groups, scale and offset as the dequantizer above
+// forms them, the quant as the integer it multiplies.
+void decode_q4_0(const uint8_t* x, int64_t nb, int8_t* q, float* s, float*) {
+  for (int64_t b = 0; b < nb; ++b, x += 18, q += kQK) {
+    s[b] = half_at(x);
+    for (int j = 0; j < 16; ++j) {
+      q[j] = static_cast<int8_t>((x[2 + j] & 0x0f) - 8);
+      q[j + 16] = static_cast<int8_t>((x[2 + j] >> 4) - 8);
+    }
+  }
+}
+void decode_q4_1(const uint8_t* x, int64_t nb, int8_t* q, float* s, float* a) {
+  for (int64_t b = 0; b < nb; ++b, x += 20, q += kQK) {
+    s[b] = half_at(x);
+    a[b] = half_at(x + 2);
+    for (int j = 0; j < 16; ++j) {
+      q[j] = static_cast<int8_t>(x[4 + j] & 0x0f);
+      q[j + 16] = static_cast<int8_t>(x[4 + j] >> 4);
+    }
+  }
+}
+void decode_q5_0(const uint8_t* x, int64_t nb, int8_t* q, float* s, float*) {
+  for (int64_t b = 0; b < nb; ++b, x += 22, q += kQK) {
+    s[b] = half_at(x);
+    const uint32_t qh = le32(x + 2);
+    for (int j = 0; j < 16; ++j) {
+      q[j] = static_cast<int8_t>(((x[6 + j] & 0x0f) | static_cast<int>(((qh >> j) & 1u) << 4)) - 16);
+      q[j + 16] = static_cast<int8_t>(((x[6 + j] >> 4) | static_cast<int>(((qh >> (j + 16)) & 1u) << 4)) - 16);
+    }
+  }
+}
+void decode_q5_1(const uint8_t* x, int64_t nb, int8_t* q, float* s, float* a) {
+  for (int64_t b = 0; b < nb; ++b, x += 24, q += kQK) {
+    s[b] = half_at(x);
+    a[b] = half_at(x + 2);
+    const uint32_t qh = le32(x + 4);
+    for (int j = 0; j < 16; ++j) {
+      q[j] = static_cast<int8_t>((x[8 + j] & 0x0fu) | (((qh >> j) & 1u) << 4));
+      q[j + 16] = static_cast<int8_t>((x[8 + j] >> 4) | (((qh >> (j + 16)) & 1u) << 4));
+    }
+  }
+}
+void decode_q8_0(const uint8_t* x, int64_t nb, int8_t* q, float* s, float*) {
+  for (int64_t b = 0; b < nb; ++b, x += 34, q += kQK) {
+    s[b] = half_at(x);
+    std::memcpy(q, x + 2, 32);
+  }
+}
+void decode_q2_k(const uint8_t* x, int64_t nb, int8_t* q, float* s, float* a) {
+  for (int64_t b = 0; b < nb; ++b, x += 84, q += kQK_K, s += 16, a += 16) {
+    const float d = half_at(x + 80), dmin = half_at(x + 82);
+    for (int n = 0; n < 2; ++n)
+      for (int sh = 0; sh < 4; ++sh)
+        for (int sub = 0; sub < 2; ++sub) {
+          const int g = 8 * n + 2 * sh + sub;  // = (128 n + 32 sh + 16 sub) / 16
+          const uint8_t sc = x[8 * n + 2 * sh + sub];
+          s[g] = d * static_cast<float>(sc & 0x0f);
+          a[g] = -(dmin * static_cast<float>(sc >> 4));
+          for (int l = 0; l < 16; ++l)
+            q[16 * g + l] = static_cast<int8_t>((x[16 + 32 * n + 16 * sub + l] >> (2 * sh)) & 3);
+        }
+  }
+}
+void decode_q3_k(const uint8_t* x, int64_t nb, int8_t* q, float* s, float*) {
+  for (int64_t b = 0; b < nb; ++b, x += 110, q += kQK_K, s += 16) {
+    const uint8_t* hmask = x;
+    const uint8_t* qs = x + 32;
+    const uint8_t* sc = x + 96;
+    const float d = half_at(x + 108);
+    for (int i = 0; i < 16; ++i) {
+      const int lo = i < 8 ? (sc[i] & 0x0f) : (sc[i - 8] >> 4);
+      const int hi = (sc[8 + i % 4] >> (2 * (i / 4))) & 3;
+      s[i] = d * static_cast<float>((lo | (hi << 4)) - 32);
+    }
+    for (int n = 0; n < 2; ++n)
+      for (int sh = 0; sh < 4; ++sh)
+        for (int l = 0; l < 32; ++l) {
+          const int ql = (qs[32 * n + l] >> (2 * sh)) & 3;
+          const int h = (hmask[l] >> (4 * n + sh)) & 1;
+          q[128 * n + 32 * sh + l] = static_cast<int8_t>(ql - ((h ^ 1) << 2));
+        }
+  }
+}
+void decode_q4_k(const uint8_t* x, int64_t nb, int8_t* q, float* s, float* a) {
+  for (int64_t b = 0; b < nb; ++b, x += 144, q += kQK_K, s += 8, a += 8) {
+    const float d = half_at(x), dmin = half_at(x + 2);
+    uint8_t sc[8], m[8];
+    scale_min_k4(x + 4, sc, m);
+    for (int g = 0; g < 8; ++g) {
+      s[g] = d * static_cast<float>(sc[g]);
+      a[g] = -(dmin * static_cast<float>(m[g]));
+      const uint8_t* src = x + 16 + 32 * (g / 2);
+      for (int l = 0; l < 32; ++l) q[32 * g + l] = static_cast<int8_t>((src[l] >> (4 * (g % 2))) & 0x0f);
+    }
+  }
+}
+void decode_q5_k(const uint8_t* x, int64_t nb, int8_t* q, float* s, float* a) {
+  for (int64_t b = 0; b < nb; ++b, x += 176, q += kQK_K, s += 8, a += 8) {
+    const float d = half_at(x), dmin = half_at(x + 2);
+    uint8_t sc[8], m[8];
+    scale_min_k4(x + 4, sc, m);
+    const uint8_t* qh = x + 16;
+    for (int g = 0; g < 8; ++g) {
+      s[g] = d * static_cast<float>(sc[g]);
+      a[g] = -(dmin * static_cast<float>(m[g]));
+      const uint8_t* src = x + 48 + 32 * (g / 2);
+      for (int l = 0; l < 32; ++l)
+        q[32 * g + l] = static_cast<int8_t>(((src[l] >> (4 * (g % 2))) & 0x0f) | (((qh[l] >> g) & 1) << 4));
+    }
+  }
+}
+void decode_q6_k(const uint8_t* x, int64_t nb, int8_t* q, float* s, float*) {
+  for (int64_t b = 0; b < nb; ++b, x += 210, q += kQK_K, s += 16) {
+    const uint8_t* ql = x;
+    const uint8_t* qh = x + 128;
+    const float d = half_at(x + 208);
+    for (int i = 0; i < 16; ++i) s[i] = d * static_cast<float>(static_cast<int8_t>(x[192 + i]));
+    for (int n = 0; n < 2; ++n)
+      for (int sh = 0; sh < 4; ++sh) {
+        const uint8_t* lo = ql + 64 * n + 32 * (sh & 1);
+        for (int l = 0; l < 32; ++l) {
+          const int v = ((lo[l] >> (4 * (sh >> 1))) & 0x0f) | (((qh[32 * n + l] >> (2 * sh)) & 3) << 4);
+          q[128 * n + 32 * sh + l] = static_cast<int8_t>(v - 32);
+        }
+      }
+  }
+}
+
+struct FormEntry {
+  GgmlType type;
+  QuantForm form;
+  void (*decode)(const uint8_t*, int64_t, int8_t*, float*, float*);
+  int64_t block;
+};
+constexpr FormEntry kForms[] = {
+    {GgmlType::kQ4_0, {32, false, false}, decode_q4_0, kQK}, {GgmlType::kQ4_1, {32, true, true}, decode_q4_1, kQK},
+    {GgmlType::kQ5_0, {32, false, false}, decode_q5_0, kQK}, {GgmlType::kQ5_1, {32, true, false}, decode_q5_1, kQK},
+    {GgmlType::kQ8_0, {32, false, false}, decode_q8_0, kQK}, {GgmlType::kQ2_K, {16, true, false}, decode_q2_k, kQK_K},
+    {GgmlType::kQ3_K, {16, false, false}, decode_q3_k, kQK_K}, {GgmlType::kQ4_K, {32, true, true}, decode_q4_k, kQK_K},
+    {GgmlType::kQ5_K, {32, true, false}, decode_q5_k, kQK_K}, {GgmlType::kQ6_K, {16, false, false}, decode_q6_k, kQK_K},
+};
+
+const FormEntry* form_entry(GgmlType type) {
+  for (const auto& f : kForms)
+    if (f.type == type) return &f;
+  return nullptr;
+}
+
 }  // namespace
+
+bool quant_form(GgmlType type, QuantForm* form) {
+  const FormEntry* f = form_entry(type);
+  if (f && form) *form = f->form;
+  return f != nullptr;
+}
+
+void decode_quant_row(GgmlType type, const uint8_t* src, int64_t n, int8_t* q, float* scale, float* offset) {
+  const FormEntry* f = form_entry(type);
+  if (!f) throw Error(std::string("ggml type ") + ggml_type_name(type) + " has no integer form", kExitInput);
+  if (n % f->block != 0)
+    throw Error(std::string("a row of ") + std::to_string(n) + " elements is not whole " + ggml_type_name(type) +
+                    " blocks",
+                kExitInput);
+  f->decode(src, n / f->block, q, scale, offset);
+}
 
 const GgmlTypeInfo* ggml_type_info(uint32_t id) {
   for (const auto& t : kTypes)

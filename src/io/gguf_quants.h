@@ -72,6 +72,21 @@ std::string ggml_dequantizable_types();
 // dequantizable ones. Plain scalar code, one loop per type; safe to call from several threads.
 void dequantize_row(GgmlType type, const uint8_t* src, float* dst, int64_t n);
 
+// The integer form of a quantized type, for kernels that expand blocks in registers: element e of a
+// row is scale[e / group] * q[e], plus offset[e / group] when the form has offsets, each product
+// exact in float32 (see gguf_quants.cpp), so the one rounding (of the add) gives dequantize_row's bits
+// whether fused or not. Every q fits int8; `nibbles`: every q is in [0, 15].
+struct QuantForm {
+  int group = 0;           // elements per scale: 32 or 16
+  bool offsets = false;    // Q4_1, Q5_1 (+ m), Q2_K, Q4_K, Q5_K (- dmin * m, stored negated)
+  bool nibbles = false;    // Q4_1, Q4_K
+};
+// The form of `type`; false for F32, F16, BF16 and every type dequantize_row does not read.
+bool quant_form(GgmlType type, QuantForm* form);
+// src: a row of n elements of `type` -> q [n], scale and offset [n / group] (offset: null when the form
+// has none).
+void decode_quant_row(GgmlType type, const uint8_t* src, int64_t n, int8_t* q, float* scale, float* offset);
+
 // IEEE half bits -> float32, exact for every input (subnormals, infinities, NaN payloads kept), as
 // numpy's float16.astype(float32).
 float ggml_f16_to_f32(uint16_t h);

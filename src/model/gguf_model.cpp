@@ -181,7 +181,26 @@ std::string gguf_tensor_name(const ModelSpec& spec, const std::string& hf) {
   return {};
 }
 
-void load_gguf_tensors(const GgufFile& f, const ModelSpec& spec, std::vector<TensorSlot>& table) {
+// HF row -> GGUF row of a permuted llama q_proj / k_proj (see unpermute_rows).
+std::vector<int32_t> unpermuted_row_order(int n_heads, int head_dim) {
+  std::vector<int32_t> order(static_cast<size_t>(n_heads) * head_dim);
+  const int half = head_dim / 2;
+  for (int h = 0; h < n_heads; ++h)
+    for (int j = 0; j < 2; ++j)
+      for (int i = 0; i < half; ++i) order[static_cast<size_t>(h * head_dim + j * half + i)] = h * head_dim + 2 * i + j;
+  return order;
+}
+
+void dequantize_tensor(Tensor& t) {
+  if (!t.quantized()) return;
+  const int64_t rows = t.shape[0], cols = t.shape.size() > 1 ? t.shape[1] : 1;
+  t.owned.resize(static_cast<size_t>(rows * cols));
+  for (int64_t r = 0; r < rows; ++r) dequantize_row(t.quant.type, t.quant.row(r), t.owned.data() + r * cols, cols);
+  t.data = t.owned.data();
+  t.quant = QuantSource{};
+}
+
+void load_gguf_tensors(const GgufFile& f, const ModelSpec& spec, std::vector<TensorSlot>& table, bool keep_quantized) {
   for (TensorSlot& slot : table) {
     const std::string name = gguf_tensor_name(spec, slot.name);
     const GgufTensor* t = name.empty() ? nullptr : f.find(name);
@@ -195,12 +214,17 @@ void load_gguf_tensors(const GgufFile& f, const ModelSpec& spec, std::vector<Ten
                        shape_text(expected));
     Tensor& out = *slot.tensor;
     out.shape = slot.shape;
+    const bool qk = spec.model_type == "llama" && (name.ends_with(".attn_q.weight") || name.ends_with(".attn_k.weight"));
+    if (keep_quantized && t->dims.size() == 2 && quant_form(t->type, nullptr)) {
+      out.quant.data = t->data;
+      out.quant.type = t->type;
+      out.quant.row_bytes = t->nbytes / static_cast<size_t>(t->num_rows());
+      if (qk) out.quant.row_of = unpermuted_row_order(name.ends_with(".attn_q.weight") ? spec.heads : spec.kv_heads, spec.head_dim);
+      continue;
+    }
     out.owned.resize(static_cast<size_t>(t->numel));
     f.dequantize(*t, out.owned.data());
-    if (spec.model_type == "llama") {
-      const bool q = name.ends_with(".attn_q.weight"), k = name.ends_with(".attn_k.weight");
-      if (q || k) unpermute_rows(out.owned, q ? spec.heads : spec.kv_heads, spec.head_dim, spec.hidden);
-    }
+    if (qk) unpermute_rows(out.owned, name.ends_with(".attn_q.weight") ? spec.heads : spec.kv_heads, spec.head_dim, spec.hidden);
     // llama.cpp's converter stores Gemma's norms as 1 + w; transformers (Gemma2TensorProcessor) takes 1
     // off every "norm.weight" in float32, and Gemma3RMSNorm adds it back (load_model's offset).
     if (spec.family == "gemma3" && name.find("norm.weight") != std::string::npos)

@@ -23,8 +23,13 @@ const char* supported_gguf_architectures();
 ModelSpec read_gguf_spec(const GgufFile& file);
 
 // Fills the family's table (model/families.h) from the file: each HF-named slot looked up by its GGUF
-// name, shapes checked (GGUF dims are the torch shape reversed), every tensor dequantized into `owned`.
-void load_gguf_tensors(const GgufFile& file, const ModelSpec& spec, std::vector<TensorSlot>& table);
+// name, shapes checked (GGUF dims are the torch shape reversed). With keep_quantized, a matrix whose
+// type has an integer form (io/gguf_quants.h) keeps its blocks (Tensor::quant, rows in HF order);
+// every other tensor is dequantized into `owned`.
+void load_gguf_tensors(const GgufFile& file, const ModelSpec& spec, std::vector<TensorSlot>& table,
+                       bool keep_quantized = false);
+// A quantized tensor's float32 values into `owned` (dequantize_row, bit for bit), its blocks dropped.
+void dequantize_tensor(Tensor& t);
 
 // The GGUF name of a slot of the llama table ("model.layers.3.self_attn.q_proj.weight" ->
 // "blk.3.attn_q.weight"); empty when the role has no GGUF name.

@@ -51,28 +51,66 @@ void pack(TransformerModel& m, bool bf16) {
     for (auto [t, n] : parts) out.insert(out.end(), t->data, t->data + n);
     return out;
   };
+  // Stacked weights: quantized panels when every part is a GGUF matrix of one integer form (and
+  // bf16 is off), else float32 (bf16) panels of the parts, dequantized first where they are quantized.
+  const auto stack = [&](std::initializer_list<std::pair<Tensor*, int>> parts, int in) {
+    QuantForm form{}, first{};
+    bool quantized = !bf16;
+    for (auto [t, rows] : parts) {
+      if (!t->quantized() || !quant_form(t->quant.type, &form)) quantized = false;
+      else if (t == parts.begin()->first) first = form;
+      else if (form.group != first.group || form.offsets != first.offsets || form.nibbles != first.nibbles) quantized = false;
+    }
+    if (quantized) {
+      std::vector<QuantRows> blocks;
+      for (auto [t, rows] : parts) {
+        const Tensor* src = t;
+        blocks.push_back({rows, [src, in](int r, int8_t* q, float* sc, float* off) {
+                            decode_quant_row(src->quant.type, src->quant.row(r), in, q, sc, off);
+                          }});
+      }
+      return pack_quantized(blocks, in, {first.group, first.offsets, first.nibbles});
+    }
+    std::vector<WeightBlock> blocks;
+    for (auto [t, rows] : parts) {
+      dequantize_tensor(*t);
+      prefetch(*t);
+      blocks.push_back({t->data, rows});
+    }
+    return pack_weights(blocks, in, bf16);
+  };
+  // A quantized tensor's file pages go once packed (the embedding keeps its blocks for lookups).
+  const auto release_quant = [&](Tensor& t, bool keep) {
+    if (!t.quantized() || !m.gguf || keep) return;
+    const size_t rows = static_cast<size_t>(t.shape[0]);
+    if (t.quant.row_of.empty()) m.gguf->release(t.quant.data, rows * t.quant.row_bytes);
+    t.quant = QuantSource{};
+  };
   for (LayerWeights& L : w.layers) {
-    for (const Tensor* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) prefetch(*t);
-    L.qkv_p = pack_weights({{L.wq.data, s.q_dim()}, {L.wk.data, s.kv_dim()}, {L.wv.data, s.kv_dim()}}, h, bf16);
+    L.qkv_p = stack({{&L.wq, s.q_dim()}, {&L.wk, s.kv_dim()}, {&L.wv, s.kv_dim()}}, h);
     if (L.bq.data) L.qkv_b = concat({{&L.bq, s.q_dim()}, {&L.bk, s.kv_dim()}, {&L.bv, s.kv_dim()}});
-    L.o_p = pack_weight(L.wo.data, h, s.q_dim(), bf16);
+    L.o_p = stack({{&L.wo, h}}, s.q_dim());
     if (s.gated_ffn) {
-      L.up_p = pack_weights({{L.w_gate.data, inter}, {L.w_up.data, inter}}, h, bf16);
+      L.up_p = stack({{&L.w_gate, inter}, {&L.w_up, inter}}, h);
       if (L.b_up.data) L.up_b = concat({{&L.b_gate, inter}, {&L.b_up, inter}});
     } else {
-      L.up_p = pack_weight(L.w_up.data, inter, h, bf16);
+      L.up_p = stack({{&L.w_up, inter}}, h);
       if (L.b_up.data) L.up_b = concat({{&L.b_up, inter}});
     }
-    L.down_p = pack_weight(L.w_down.data, h, inter, bf16);
-    for (Tensor* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) release(*t);
+    L.down_p = stack({{&L.w_down, h}}, inter);
+    for (Tensor* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) {
+      release(*t);
+      release_quant(*t, false);
+    }
   }
   if (w.has_pooler) {
-    w.pooler_p = pack_weight(w.pooler_w.data, h, h, bf16);
+    w.pooler_p = stack({{&w.pooler_w, h}}, h);
     release(w.pooler_w);
   }
   if (s.lm_head) {
-    w.lm_head_p = pack_weight(s.tied_embeddings ? w.embed.data : w.lm_head.data, s.vocab_size, h, bf16);
+    w.lm_head_p = stack({{s.tied_embeddings ? &w.embed : &w.lm_head, s.vocab_size}}, h);
     release(w.lm_head);
+    release_quant(w.lm_head, false);
   }
 }
 
@@ -174,11 +212,16 @@ void embed(const TransformerModel& m, const Packed& p, std::span<const Encoding>
     const Encoding& e = batch[q];
     for (int t = 0; t < p.len(q); ++t) {
       float* out = x + static_cast<size_t>(p.offset[q] + t) * h;
-      const float* word = w.embed.data + static_cast<size_t>(e.input_ids[static_cast<size_t>(t)]) * h;
+      const int id = e.input_ids[static_cast<size_t>(t)];
+      const float* word = w.embed.data + static_cast<size_t>(id) * h;
+      if (w.embed.quantized()) {  // a GGUF embedding keeps its blocks: this row dequantized, bit for bit
+        dequantize_row(w.embed.quant.type, w.embed.quant.row(id), out, static_cast<int64_t>(h));
+        word = out;
+      }
       if (s.embed_scale != 0) {
         for (size_t i = 0; i < h; ++i) out[i] = word[i] * s.embed_scale;
       } else {
-        std::copy_n(word, h, out);
+        if (word != out) std::copy_n(word, h, out);
       }
       if (w.types.data) {
         const float* type = w.types.data + static_cast<size_t>(e.type_id(static_cast<size_t>(t))) * h;
@@ -343,9 +386,9 @@ void keep_layer_extras(const ModelSpec& s, const Packed& p, const RunOptions& op
 TransformerModel load_model(const std::filesystem::path& dir, const LoadOptions& options) {
   TransformerModel m;
   m.dir = dir;
-  std::optional<GgufFile> gguf;
+  std::unique_ptr<GgufFile>& gguf = m.gguf;
   if (is_gguf_file(dir)) {
-    gguf.emplace(dir);
+    gguf = std::make_unique<GgufFile>(dir);
     m.spec = read_gguf_spec(*gguf);
   } else {
     m.spec = read_model_config(dir / "config.json");
@@ -360,7 +403,7 @@ TransformerModel load_model(const std::filesystem::path& dir, const LoadOptions&
                 kExitInput);
   std::vector<TensorSlot> table = tensor_table(m.spec, m.weights);
   if (gguf) {
-    load_gguf_tensors(*gguf, m.spec, table);
+    load_gguf_tensors(*gguf, m.spec, table, !options.dequantize);
   } else {
     CheckpointFiles checkpoint = open_checkpoint(dir);
     load_tensors(checkpoint, table, [&](const std::string& name) { return checkpoint_names(m.spec, name); });
@@ -370,6 +413,7 @@ TransformerModel load_model(const std::filesystem::path& dir, const LoadOptions&
   if (m.spec.norm_weight_offset != 0) offset_norm_weights(m);
   pack(m, options.bf16_weights);
   for (const auto& c : m.checkpoints) c->throw_if_changed();  // truncated while we read it
+  if (gguf) gguf->throw_if_changed();
   return m;
 }
 
@@ -492,6 +536,7 @@ std::vector<Result> forward_batch(const TransformerModel& m, std::span<const Enc
     }
   // A checkpoint shortened on disk while this model maps it reads zeros for the missing pages.
   for (const auto& c : m.checkpoints) c->throw_if_changed();
+  if (m.gguf) m.gguf->throw_if_changed();
   return outs;
 }
 

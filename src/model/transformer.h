@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "attnlab/engine.h"
+#include "io/gguf.h"
 #include "io/safetensors.h"
 #include "model/spec.h"
 #include "model/weights.h"
@@ -25,6 +26,7 @@ struct TransformerModel {
   std::filesystem::path dir;
   ModelSpec spec;
   std::vector<std::unique_ptr<SafetensorsFile>> checkpoints;  // one file or the shards; keep zero-copy tensors alive
+  std::unique_ptr<GgufFile> gguf;  // a GGUF checkpoint: its blocks back the quantized embedding
   ModelWeights weights;
 };
 
@@ -32,6 +34,10 @@ struct LoadOptions {
   // Reduced precision: linear weights rounded to bfloat16 (half the bytes to stream; attention
   // probabilities then differ from the fp32 reference by ~1e-3, see README.md "Speed"). Off by default.
   bool bf16_weights = false;
+  // GGUF: every weight dequantized to float32 at load, as before quantized kernels (same results, 4-8x
+  // the memory). Off by default: linear layers keep their integer form (ops/packed_linear.h,
+  // QuantLayout) and the embedding its blocks.
+  bool dequantize = false;
 };
 
 // Reads dir/config.json, picks the family by model_type (model/families.h), then the weights: dir/model.safetensors

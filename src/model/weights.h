@@ -10,17 +10,33 @@
 #include <string>
 #include <vector>
 
+#include "io/gguf_quants.h"
 #include "io/safetensors.h"
 #include "ops/packed_linear.h"
 
 namespace attnlab {
 
+// A GGUF matrix kept in its file's quantized blocks (io/gguf_quants.h), rows in the table's (HF) order:
+// row r is file row row_of[r] (llama's Q/K un-permutation) or r when row_of is empty.
+struct QuantSource {
+  const uint8_t* data = nullptr;  // into the memory map
+  GgmlType type = GgmlType::kF32;
+  size_t row_bytes = 0;
+  std::vector<int32_t> row_of;
+  const uint8_t* row(int64_t r) const {
+    return data + static_cast<size_t>(row_of.empty() ? r : row_of[static_cast<size_t>(r)]) * row_bytes;
+  }
+};
+
 // A float32 tensor: points straight into the memory-mapped checkpoint when it is stored as F32
-// (zero copy), or into `owned` after conversion from F16/BF16.
+// (zero copy), or into `owned` after conversion from F16/BF16; or, for a GGUF matrix read quantized,
+// no float32 at all (data null) and its blocks in `quant`.
 struct Tensor {
   const float* data = nullptr;
   std::vector<float> owned;
   std::vector<int64_t> shape;
+  QuantSource quant;
+  bool quantized() const { return quant.data != nullptr; }
 
   size_t bytes() const {
     size_t n = sizeof(float);

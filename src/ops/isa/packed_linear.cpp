@@ -253,7 +253,7 @@ constexpr size_t kStreamBytes = 256 * 1024;  // an x up to this size is read in 
 // k-block is stored, while the tile is in L1.
 template <typename W>
 void panels_range(const float* x, const float* xp, int rows, const W* data, int in, int out, const float* b, float* y,
-                  int p0, int p1, int ga, int gb, Activation act) {
+                  int ldy, int p0, int p1, int ga, int gb, Activation act) {
   constexpr int kWidth = Tiling<W>::kPanels;
   const RowGroups rg(rows, Tiling<W>::kRows);
   const size_t pstride = static_cast<size_t>(in) * kP;
@@ -269,7 +269,7 @@ void panels_range(const float* x, const float* xp, int rows, const W* data, int 
     const int slice = kc * kP * static_cast<int>(sizeof(W)) / (g1 - g0);  // bytes of `next` per pass and panel
     for (int g = g0; g < g1; ++g) {
       const int r = rg.start(g), n = rg.size(g);
-      float* yr = y + static_cast<size_t>(r) * out + o0;
+      float* yr = y + static_cast<size_t>(r) * ldy + o0;
       Prefetch pf;
       if (next)
         pf = {reinterpret_cast<const char*>(next) + static_cast<size_t>(g - g0) * slice, std::max(1, slice / kc),
@@ -278,14 +278,14 @@ void panels_range(const float* x, const float* xp, int rows, const W* data, int 
                            : x + static_cast<size_t>(r) * in + k0;
       const int ldx = xp ? 0 : in;
       if (np > 1) {
-        if (xp) tile_n<kWidth, true, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, out, cols, pf);
-        else tile_n<kWidth, false, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, out, cols, pf);
+        if (xp) tile_n<kWidth, true, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, ldy, cols, pf);
+        else tile_n<kWidth, false, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, ldy, cols, pf);
       } else {
-        if (xp) tile_n<1, true, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, out, cols, pf);
-        else tile_n<1, false, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, out, cols, pf);
+        if (xp) tile_n<1, true, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, ldy, cols, pf);
+        else tile_n<1, false, W>(n, xr, ldx, kc, panel, pstride, bias, k0 == 0, yr, ldy, cols, pf);
       }
       if (act == Activation::kGelu && k0 + kc == in)
-        for (int i = 0; i < n; ++i) gelu_erf_fast(yr + static_cast<size_t>(i) * out, cols);
+        for (int i = 0; i < n; ++i) gelu_erf_fast(yr + static_cast<size_t>(i) * ldy, cols);
     }
   };
   const W* end = data + static_cast<size_t>(p1) * pstride;
@@ -317,10 +317,12 @@ void panels_range(const float* x, const float* xp, int rows, const W* data, int 
       }
 }
 
+// y [rows, ldy]: columns [0, out) = act(x W^T + b) for the float32 or bfloat16 panels at data
+// (in x out, ceil(out / 16) panels).
 template <typename W>
-void linear_packed_as(const float* x, int rows, const PackedWeight& w, const W* data, const float* b, float* y,
+void linear_packed_as(const float* x, int rows, int in, int out, const W* data, const float* b, float* y, int ldy,
                       Activation act) {
-  const int panels = w.panels();
+  const int panels = (out + kP - 1) / kP;
   // Past a few row groups, x is packed first (in parallel, row groups split over the pool): the
   // copy is O(rows x in) against the product's O(rows x in x out).
   constexpr int kPackFrom = 4 * Tiling<W>::kRows;
@@ -339,22 +341,22 @@ void linear_packed_as(const float* x, int rows, const PackedWeight& w, const W* 
   // A tall x: tasks of whole row blocks, each packing its block and passing it over every panel,
   // so x goes from packing to product in L2 and only the weights are read again by each task.
   if (row_blocks >= kRowSplitFrom) {
-    packed.resize(static_cast<size_t>(rows) * w.in);
+    packed.resize(static_cast<size_t>(rows) * in);
     float* dst = packed.data();  // the caller's buffer: workers see their own thread_local
     const int tasks = (row_blocks + num_threads() - 1) / num_threads() * num_threads();
     parallel_for(tasks, [&](int t) {
       const int ga = rg.count * t / tasks, gb = rg.count * (t + 1) / tasks;
       if (ga == gb) return;
-      pack_rows(x, rg, w.in, dst, ga, gb);
-      panels_range(x, dst, rows, data, w.in, w.out, b, y, 0, panels, ga, gb, act);
+      pack_rows(x, rg, in, dst, ga, gb);
+      panels_range(x, dst, rows, data, in, out, b, y, ldy, 0, panels, ga, gb, act);
     });
     return;
   }
   if (rows >= kPackFrom) {
-    packed.resize(static_cast<size_t>(rows) * w.in);
+    packed.resize(static_cast<size_t>(rows) * in);
     float* dst = packed.data();
     const int tasks = std::min(rg.count, num_threads());
-    parallel_for(tasks, [&](int t) { pack_rows(x, rg, w.in, dst, rg.count * t / tasks, rg.count * (t + 1) / tasks); });
+    parallel_for(tasks, [&](int t) { pack_rows(x, rg, in, dst, rg.count * t / tasks, rg.count * (t + 1) / tasks); });
     xp = dst;
   }
   // Otherwise tasks of a few tiles each: enough to balance the cores, few enough to amortise the
@@ -365,16 +367,134 @@ void linear_packed_as(const float* x, int rows, const PackedWeight& w, const W* 
   const int per = (tiles + tasks - 1) / tasks * kWidth;
   parallel_for(tasks, [&](int t) {
     const int p0 = t * per, p1 = std::min(panels, p0 + per);
-    if (p0 < p1) panels_range(x, xp, rows, data, w.in, w.out, b, y, p0, p1, 0, rg.count, act);
+    if (p0 < p1) panels_range(x, xp, rows, data, in, out, b, y, ldy, p0, p1, 0, rg.count, act);
   });
+}
+
+// Quantized panels (QuantLayout): a k-block of one panel is expanded into float32 panel rows
+// (scale * q + offset: the product exact, one rounding, fused or not, so exactly dequantize_row's
+// values), which the float32 kernels then multiply: every output sums the same products in the
+// same order as on the dequantized weight, so the bits are the float32 path's.
+void expand_block(const uint8_t* group0, const QuantLayout& L, int kc, float* __restrict dst) {
+  const size_t gbytes = L.group_bytes();
+  for (int g = 0; g < kc / L.group; ++g) {
+    const uint8_t* head = group0 + static_cast<size_t>(g) * gbytes;
+    const float* scale = reinterpret_cast<const float*>(head);
+    const float* offset = reinterpret_cast<const float*>(head + 64);
+    const uint8_t* qs = head + L.head_bytes();
+    float* out = dst + static_cast<size_t>(g) * L.group * kP;
+#ifdef ATTNLAB_HAVE_AVX2
+    const __m256 s0 = _mm256_load_ps(scale), s1 = _mm256_load_ps(scale + 8);
+    const __m256 a0 = L.offsets ? _mm256_load_ps(offset) : _mm256_setzero_ps();
+    const __m256 a1 = L.offsets ? _mm256_load_ps(offset + 8) : _mm256_setzero_ps();
+    for (int k = 0; k < L.group; ++k) {
+      __m256i lo, hi;
+      if (L.nibbles) {
+        const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(qs + 8 * k)));
+        lo = _mm256_and_si256(b, _mm256_set1_epi32(0x0f));
+        hi = _mm256_srli_epi32(b, 4);
+      } else {
+        const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(qs + 16 * k));
+        lo = _mm256_cvtepi8_epi32(v);
+        hi = _mm256_cvtepi8_epi32(_mm_srli_si128(v, 8));
+      }
+      const __m256 q0 = _mm256_cvtepi32_ps(lo), q1 = _mm256_cvtepi32_ps(hi);
+      __m256 w0, w1;
+      if (L.offsets) {
+        w0 = _mm256_fmadd_ps(s0, q0, a0);
+        w1 = _mm256_fmadd_ps(s1, q1, a1);
+      } else {
+        w0 = _mm256_mul_ps(s0, q0);
+        w1 = _mm256_mul_ps(s1, q1);
+      }
+      _mm256_store_ps(out + static_cast<size_t>(k) * kP, w0);
+      _mm256_store_ps(out + static_cast<size_t>(k) * kP + 8, w1);
+    }
+#else
+    for (int k = 0; k < L.group; ++k)
+      for (int j = 0; j < kP; ++j) {
+        const int q = L.nibbles ? (qs[8 * k + j % 8] >> (j < 8 ? 0 : 4)) & 0x0f
+                                : static_cast<int8_t>(qs[16 * k + j]);
+        const float v = scale[j] * static_cast<float>(q);
+        out[static_cast<size_t>(k) * kP + j] = L.offsets ? v + offset[j] : v;
+      }
+#endif
+  }
+}
+
+// Panels [p0, p1) expanded whole into float32 panels at dst.
+void expand_panels(const PackedWeight& w, int p0, int p1, float* dst) {
+  const auto* data = static_cast<const uint8_t*>(w.storage.get());
+  for (int p = p0; p < p1; ++p)
+    expand_block(data + static_cast<size_t>(p) * w.panel_bytes(), w.quant, w.in,
+                 dst + static_cast<size_t>(p - p0) * w.in * kP);
+}
+
+// A short x (read in place, as the float32 path's short inputs): panel by panel, each k-block of 128
+// expanded into an 8 kB float32 block in L1 and passed over by every row group, so the quantized
+// bytes stream from DRAM once. A long x: chunks of panels expanded into float32 panels (up to 16 MB),
+// each through the float32 path with its blocking.
+void linear_quantized(const float* x, int rows, const PackedWeight& w, const float* b, float* y, Activation act) {
+  const int in = w.in, out = w.out, panels = w.panels();
+  const auto* data = static_cast<const uint8_t*>(w.storage.get());
+  if (static_cast<size_t>(rows) * in * sizeof(float) <= kStreamBytes) {
+    const RowGroups rg(rows, Tiling<float>::kRows);
+    const int tasks = std::min(panels, num_threads() * 4);
+    const int per = (panels + tasks - 1) / tasks;
+    const size_t block_bytes = static_cast<size_t>(kKcStream / w.quant.group) * w.quant.group_bytes();
+    parallel_for(tasks, [&](int t) {
+      alignas(64) float expanded[kKcStream * kP];
+      for (int p = t * per; p < std::min(panels, (t + 1) * per); ++p) {
+        const int o0 = p * kP, cols = std::min(kP, out - o0);
+        alignas(64) float bias[kP] = {};
+        if (b) std::memcpy(bias, b + o0, sizeof(float) * cols);
+        const uint8_t* panel = data + static_cast<size_t>(p) * w.panel_bytes();
+        for (int k0 = 0; k0 < in; k0 += kKcStream) {
+          const int kc = std::min(kKcStream, in - k0);
+          expand_block(panel + static_cast<size_t>(k0 / kKcStream) * block_bytes, w.quant, kc, expanded);
+          for (int g = 0; g < rg.count; ++g) {
+            const int r = rg.start(g), n = rg.size(g);
+            float* yr = y + static_cast<size_t>(r) * out + o0;
+            tile_n<1, false, float>(n, x + static_cast<size_t>(r) * in + k0, in, kc, expanded, 0, bias, k0 == 0, yr,
+                                    out, cols, Prefetch{});
+            if (act == Activation::kGelu && k0 + kc == in)
+              for (int i = 0; i < n; ++i) gelu_erf_fast(yr + static_cast<size_t>(i) * out, cols);
+          }
+        }
+      }
+    });
+    return;
+  }
+  thread_local Scratch chunk;
+  struct Release {
+    ~Release() {
+      if (chunk.capacity() * sizeof(float) > kKeepScratchBytes) Scratch().swap(chunk);
+    }
+  } release;
+  const size_t panel_floats = static_cast<size_t>(in) * kP;
+  const int per_chunk = std::max(1, static_cast<int>((size_t{16} << 20) / (panel_floats * sizeof(float))));
+  chunk.resize(static_cast<size_t>(std::min(per_chunk, panels)) * panel_floats);
+  float* dst = chunk.data();  // the caller's buffer: workers see their own thread_local
+  for (int p0 = 0; p0 < panels; p0 += per_chunk) {
+    const int p1 = std::min(panels, p0 + per_chunk), count = p1 - p0;
+    const int tasks = std::min(count, num_threads() * 4);
+    parallel_for(tasks, [&](int t) {
+      expand_panels(w, p0 + count * t / tasks, p0 + count * (t + 1) / tasks,
+                    dst + static_cast<size_t>(count * t / tasks) * panel_floats);
+    });
+    const int o0 = p0 * kP;
+    linear_packed_as(x, rows, in, std::min(out, p1 * kP) - o0, static_cast<const float*>(dst), b ? b + o0 : nullptr,
+                     y + o0, out, act);
+  }
 }
 
 }  // namespace
 
 void linear_packed(const float* x, int rows, const PackedWeight& w, const float* b, float* y, Activation act) {
   if (rows <= 0) return;
-  if (w.bf16) linear_packed_as(x, rows, w, w.b16(), b, y, act);
-  else linear_packed_as(x, rows, w, w.f32(), b, y, act);
+  if (w.quantized()) linear_quantized(x, rows, w, b, y, act);
+  else if (w.bf16) linear_packed_as(x, rows, w.in, w.out, w.b16(), b, y, w.out, act);
+  else linear_packed_as(x, rows, w.in, w.out, w.f32(), b, y, w.out, act);
 }
 
 }  // namespace attnlab::ATTNLAB_ISA_NS
