@@ -77,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     });
     refused_by_name([&] {
       const attnlab::GgufTokenizer g = attnlab::gguf_tokenizer(file);
-      const attnlab::Tokenizer tok = attnlab::Tokenizer::from_json_text(g.tokenizer_json, "fuzz");
+      const attnlab::Tokenizer tok = attnlab::Tokenizer::from_json(g.document, "fuzz");
       sink = sink + static_cast<unsigned>(tok.encode("Hello world", std::nullopt, true, attnlab::Tokenizer::OffsetUnit::kChars).ids.size());
     });
   } catch (const attnlab::Error&) {

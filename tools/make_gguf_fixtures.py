@@ -13,7 +13,8 @@ Writes tests/fixtures/gguf/:
                         its type and value in file order, every tensor (type, dims in GGUF order, offset,
                         bytes) and where its dequantized values are in files_expected.bin
   files_expected.bin    those tensors dequantized by gguf.quants.dequantize, float32 little-endian
-and fuzz/corpus/gguf/: fuzz_gguf's seeds (these files, two more small ones, six byte-patched hostile ones).
+and fuzz/corpus/gguf/: fuzz_gguf's seeds (these files, four more small ones (one a Gemma-style SentencePiece
+  vocabulary), seven byte-patched hostile ones).
 
 The 13 types attnlab reads (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K) get
 random blocks: random bytes with every fp16 scale field overwritten by a finite value (normal, some
@@ -348,6 +349,25 @@ def fuzz_seeds(rng, tmp, fixtures):
               ("blk.0.ffn_down.weight", (h, inter))]
     write_gguf(path, "llama", kvs, [(n, rng.standard_normal(shape).astype(np.float32), None) for n, shape in shapes])
     seeds["tiny_llama.gguf"] = path.read_bytes()
+
+    # A Gemma-style SentencePiece vocabulary ("llama" tokenizer, no merges: recovered from the token
+    # order; a whitespace token stored as spaces; byte fallback tokens), and the same file with one
+    # token's bytes made invalid UTF-8 (transformers' reader refuses it; so must attnlab).
+    path = tmp / "gemma3_spm.gguf"
+    spm_tokens = ["<pad>", "<eos>", "<bos>", "<unk>", "<0x41>", "\u2581", "a", "b", "ab", "\u2581a", "  ", "xy"]
+    write_gguf(path, "gemma3", [("gemma3.block_count", 1, V.UINT32, None),
+                                ("tokenizer.ggml.model", "llama", V.STRING, None),
+                                ("tokenizer.ggml.tokens", spm_tokens, V.ARRAY, None),
+                                ("tokenizer.ggml.scores", [0.0] * len(spm_tokens), V.ARRAY, None),
+                                ("tokenizer.ggml.token_type", [3, 3, 3, 2, 6, 1, 1, 1, 1, 1, 4, 1], V.ARRAY, None),
+                                ("tokenizer.ggml.bos_token_id", 2, V.UINT32, None),
+                                ("tokenizer.ggml.eos_token_id", 1, V.UINT32, None),
+                                ("tokenizer.ggml.unknown_token_id", 3, V.UINT32, None),
+                                ("tokenizer.ggml.padding_token_id", 0, V.UINT32, None)],
+               [("w", rng.standard_normal((2, 4)).astype(np.float32), None)])
+    seeds["gemma3_spm.gguf"] = path.read_bytes()
+    at = seeds["gemma3_spm.gguf"].index(b"xy")
+    seeds["hostile_token_utf8.gguf"] = seeds["gemma3_spm.gguf"][:at] + b"x\xff" + seeds["gemma3_spm.gguf"][at + 2:]
 
     tiny = seeds["tiny.gguf"]
     def patched(at, value, size=8):

@@ -21,7 +21,7 @@ HfTokenizer HfTokenizer::open(const std::filesystem::path& path) {
   const bool gguf = is_gguf_file(file);
   if (gguf) {  // the tokenizer the file's metadata describes, as transformers builds it
     GgufTokenizer g = gguf_tokenizer(GgufFile(file));
-    t.impl_ = std::make_shared<const Tokenizer>(Tokenizer::from_json_text(g.tokenizer_json, file.string()));
+    t.impl_ = std::make_shared<const Tokenizer>(Tokenizer::from_json(g.document, file.string()));
     config = std::move(g.config);
   } else {
     t.impl_ = std::make_shared<const Tokenizer>(Tokenizer::from_file(file));

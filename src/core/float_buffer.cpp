@@ -83,7 +83,7 @@ void* allocate_huge_pages(size_t bytes) {
 }
 
 void* allocate_buffer(size_t bytes) {
-  if (bytes < kHugePage) return ::operator new(bytes);
+  if (bytes < kHugePage) return ::operator new(bytes, std::align_val_t{kBufferAlignment});
   if (bytes <= std::numeric_limits<size_t>::max() - kHugePage)
     if (void* p = cache().take(round_up(bytes))) return p;
   return allocate_huge_pages(bytes);
@@ -91,7 +91,7 @@ void* allocate_buffer(size_t bytes) {
 
 void free_buffer(void* p, size_t bytes) noexcept {
   if (!p) return;
-  if (bytes < kHugePage) ::operator delete(p);
+  if (bytes < kHugePage) ::operator delete(p, std::align_val_t{kBufferAlignment});
   else if (!cache().keep(p, round_up(bytes))) std::free(p);
 }
 

@@ -24,6 +24,10 @@ inline constexpr size_t kHugePage = size_t{2} << 20;
 // transparent huge pages asked for; release with std::free. Throws std::bad_alloc.
 void* allocate_huge_pages(size_t bytes);
 
+// Small blocks sit on 64-byte boundaries: kernels load whole vectors from them with aligned loads
+// (an AVX2 load from operator new's 16-byte boundary faults).
+inline constexpr size_t kBufferAlignment = 64;
+
 // Large blocks as above (a few freed ones are kept for reuse, at most 256 MB: see
 // float_buffer.cpp); small ones from operator new. The size decides both ways.
 void* allocate_buffer(size_t bytes);

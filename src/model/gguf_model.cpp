@@ -65,16 +65,22 @@ int positive(const GgufFile& f, const std::string& key, int64_t limit) {
 // (LlamaTensorProcessor._reverse_permute_weights):
 //   W_hf = W.reshape(n, D/2, 2, in).swapaxes(2, 1).reshape(n D, in)
 // i.e. HF row h D + j D/2 + i is GGUF row h D + 2 i + j (j in {0, 1}). A row permutation: exact.
-void unpermute_rows(std::vector<float>& w, int n_heads, int head_dim, int64_t in) {
-  std::vector<float> out(w.size());
+// order[hf row] = GGUF row.
+std::vector<int32_t> unpermuted_row_order(int n_heads, int head_dim) {
+  std::vector<int32_t> order(static_cast<size_t>(n_heads) * head_dim);
   const int half = head_dim / 2;
   for (int h = 0; h < n_heads; ++h)
     for (int j = 0; j < 2; ++j)
-      for (int i = 0; i < half; ++i) {
-        const int64_t src = static_cast<int64_t>(h) * head_dim + 2 * i + j;
-        const int64_t dst = static_cast<int64_t>(h) * head_dim + j * half + i;
-        std::memcpy(out.data() + dst * in, w.data() + src * in, static_cast<size_t>(in) * sizeof(float));
-      }
+      for (int i = 0; i < half; ++i) order[static_cast<size_t>(h * head_dim + j * half + i)] = h * head_dim + 2 * i + j;
+  return order;
+}
+
+// w: [rows, in] in GGUF order -> HF order.
+void unpermute_rows(std::vector<float>& w, const std::vector<int32_t>& order, int64_t in) {
+  std::vector<float> out(w.size());
+  for (size_t r = 0; r < order.size(); ++r)
+    std::memcpy(out.data() + static_cast<int64_t>(r) * in, w.data() + static_cast<int64_t>(order[r]) * in,
+                static_cast<size_t>(in) * sizeof(float));
   w.swap(out);
 }
 
@@ -181,16 +187,6 @@ std::string gguf_tensor_name(const ModelSpec& spec, const std::string& hf) {
   return {};
 }
 
-// HF row -> GGUF row of a permuted llama q_proj / k_proj (see unpermute_rows).
-std::vector<int32_t> unpermuted_row_order(int n_heads, int head_dim) {
-  std::vector<int32_t> order(static_cast<size_t>(n_heads) * head_dim);
-  const int half = head_dim / 2;
-  for (int h = 0; h < n_heads; ++h)
-    for (int j = 0; j < 2; ++j)
-      for (int i = 0; i < half; ++i) order[static_cast<size_t>(h * head_dim + j * half + i)] = h * head_dim + 2 * i + j;
-  return order;
-}
-
 void dequantize_tensor(Tensor& t) {
   if (!t.quantized()) return;
   const int64_t rows = t.shape[0], cols = t.shape.size() > 1 ? t.shape[1] : 1;
@@ -215,16 +211,19 @@ void load_gguf_tensors(const GgufFile& f, const ModelSpec& spec, std::vector<Ten
     Tensor& out = *slot.tensor;
     out.shape = slot.shape;
     const bool qk = spec.model_type == "llama" && (name.ends_with(".attn_q.weight") || name.ends_with(".attn_k.weight"));
+    const std::vector<int32_t> order =
+        qk ? unpermuted_row_order(name.ends_with(".attn_q.weight") ? spec.heads : spec.kv_heads, spec.head_dim)
+           : std::vector<int32_t>{};
     if (keep_quantized && t->dims.size() == 2 && quant_form(t->type, nullptr)) {
       out.quant.data = t->data;
       out.quant.type = t->type;
       out.quant.row_bytes = t->nbytes / static_cast<size_t>(t->num_rows());
-      if (qk) out.quant.row_of = unpermuted_row_order(name.ends_with(".attn_q.weight") ? spec.heads : spec.kv_heads, spec.head_dim);
+      out.quant.row_of = order;
       continue;
     }
     out.owned.resize(static_cast<size_t>(t->numel));
     f.dequantize(*t, out.owned.data());
-    if (qk) unpermute_rows(out.owned, name.ends_with(".attn_q.weight") ? spec.heads : spec.kv_heads, spec.head_dim, spec.hidden);
+    if (qk) unpermute_rows(out.owned, order, spec.hidden);
     // llama.cpp's converter stores Gemma's norms as 1 + w; transformers (Gemma2TensorProcessor) takes 1
     // off every "norm.weight" in float32, and Gemma3RMSNorm adds it back (load_model's offset).
     if (spec.family == "gemma3" && name.find("norm.weight") != std::string::npos)

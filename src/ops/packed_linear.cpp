@@ -16,6 +16,17 @@ namespace attnlab {
 
 namespace {
 constexpr int kP = PackedWeight::kPanel;
+
+// p.storage for p.bytes(). Large buffers sit on huge pages: a bert-base model's 340 MB then costs
+// ~170 page faults instead of ~85,000 at load. Small ones need the kernel's 32-byte alignment
+// (operator new's is 16), so they get 64.
+void* allocate_panels(PackedWeight& p) {
+  const size_t bytes = p.bytes();
+  void* data = bytes >= kHugePage ? allocate_huge_pages(bytes) : std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+  if (!data) throw std::bad_alloc();
+  p.storage = std::unique_ptr<void, void (*)(void*)>(data, [](void* v) { std::free(v); });
+  return data;
+}
 }  // namespace
 
 PackedWeight pack_weight(const float* w, int out, int in, bool bf16) { return pack_weights({{w, out}}, in, bf16); }
@@ -27,13 +38,7 @@ PackedWeight pack_weights(const std::vector<WeightBlock>& blocks, int in, bool b
   p.in = in;
   p.out = out;
   p.bf16 = bf16;
-  // Large buffers sit on huge pages: a bert-base model's 340 MB then costs ~170 page faults
-  // instead of ~85,000 at load. Small ones need the kernel's 32-byte alignment (operator new's
-  // is 16), so they get 64.
-  void* data = p.bytes() >= kHugePage ? allocate_huge_pages(p.bytes())
-                                       : std::aligned_alloc(64, (p.bytes() + 63) / 64 * 64);
-  if (!data) throw std::bad_alloc();
-  p.storage = std::unique_ptr<void, void (*)(void*)>(data, [](void* v) { std::free(v); });
+  void* data = allocate_panels(p);
   // Row pointers of the stacked blocks, then panel by panel: 16 sequential row streams in,
   // one sequential stream out; panels are independent, so they spread over the pool.
   std::vector<const float*> rows_of;
@@ -69,10 +74,7 @@ PackedWeight pack_quantized(const std::vector<QuantRows>& blocks, int in, const 
   p.in = in;
   p.out = out;
   p.quant = layout;
-  const size_t bytes = p.bytes();
-  void* data = bytes >= kHugePage ? allocate_huge_pages(bytes) : std::aligned_alloc(64, (bytes + 63) / 64 * 64);
-  if (!data) throw std::bad_alloc();
-  p.storage = std::unique_ptr<void, void (*)(void*)>(data, [](void* v) { std::free(v); });
+  void* data = allocate_panels(p);
   // Which block and row each stacked row comes from.
   std::vector<std::pair<int, int>> rows_of;
   rows_of.reserve(static_cast<size_t>(out));

@@ -3,7 +3,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <map>
+#include <optional>
 #include <string_view>
+#include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -58,15 +63,102 @@ json special_piece(const std::string& content, int type_id) {
   return {{"SpecialToken", {{"id", content}, {"type_id", type_id}}}};
 }
 
+// Python's str.isspace(): bidirectional class WS, B or S, or category Zs.
+bool python_space(char32_t c) {
+  return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+// gemma_tokenizer's respelling: a token of only whitespace holding a space (stored as real spaces)
+// becomes that many U+2581, as GemmaTokenizer looks it up.
+std::string gemma_respelled(const std::string& token) {
+  const std::u32string cps = decode_utf8_lossy(token);
+  if (token.find(' ') == std::string::npos) return token;
+  for (char32_t c : cps)
+    if (!python_space(c)) return token;
+  std::string out;
+  for (size_t i = 0; i < cps.size(); ++i) out += "\u2581";
+  return out;
+}
+
+// transformers' generate_merges(vocab, vocab_scores) with gemma_tokenizer's scores (minus the
+// position: file order is Gemma's merge order): every token, in the order it first appears, cut at
+// each character into two tokens of the vocabulary, the cuts of one token ordered by the pieces'
+// ids; then all merges stably sorted by (score, characters left, characters right), best first.
+json gemma_merges(const std::vector<std::string>& tokens, const std::unordered_map<std::string_view, int64_t>& vocab) {
+  struct Merge {
+    int64_t score;
+    uint32_t token, cut;  // tokens[token] split at byte `cut`
+    int32_t left_chars, right_chars;
+    int64_t left_id, right_id;
+  };
+  std::vector<Merge> merges, local;
+  std::unordered_map<std::string_view, bool> seen;
+  seen.reserve(tokens.size());
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    const std::string_view tok = tokens[t];
+    if (!seen.emplace(tok, true).second) continue;  // a dict's later key keeps the first place...
+    const int64_t score = -vocab.at(tok);          // ...and the last value
+    std::vector<uint32_t> cuts;  // byte offsets of the characters after the first
+    for (size_t i = 0; i < tok.size();) {
+      i += decode_utf8_at(tok, i).length;
+      if (i < tok.size()) cuts.push_back(static_cast<uint32_t>(i));
+    }
+    local.clear();
+    for (size_t c = 0; c < cuts.size(); ++c) {
+      const auto l = vocab.find(tok.substr(0, cuts[c])), r = vocab.find(tok.substr(cuts[c]));
+      if (l == vocab.end() || r == vocab.end()) continue;
+      local.push_back({score, static_cast<uint32_t>(t), cuts[c], static_cast<int32_t>(c + 1),
+                       static_cast<int32_t>(cuts.size() - c), l->second, r->second});
+    }
+    std::stable_sort(local.begin(), local.end(), [](const Merge& a, const Merge& b) {
+      return std::tie(a.left_id, a.right_id) < std::tie(b.left_id, b.right_id);
+    });
+    merges.insert(merges.end(), local.begin(), local.end());
+  }
+  std::stable_sort(merges.begin(), merges.end(), [](const Merge& a, const Merge& b) {
+    return std::tie(a.score, a.left_chars, a.right_chars) > std::tie(b.score, b.left_chars, b.right_chars);
+  });
+  json out = json::array();
+  out.get_ref<json::array_t&>().reserve(merges.size());
+  for (const Merge& m : merges) {
+    const std::string& tok = tokens[m.token];
+    out.push_back(json::array({tok.substr(0, m.cut), tok.substr(m.cut)}));
+  }
+  return out;
+}
+
+json added_token(int64_t id, const std::string& content, bool special) {
+  return {{"id", id},           {"content", content}, {"single_word", false}, {"lstrip", false},
+          {"rstrip", false},    {"normalized", false}, {"special", special}};
+}
+
 }  // namespace
 
 GgufTokenizer gguf_tokenizer(const GgufFile& f) {
   const auto fail = [&](const std::string& what) { return Error(f.path().string() + ": " + what, kExitInput); };
   const std::string model = f.get_string("tokenizer.ggml.model");
-  if (model != "gpt2")
-    throw fail("tokenizer.ggml.model is '" + model + "'; attnlab builds tokenizers for 'gpt2' (byte-level BPE)");
-  const std::vector<std::string> tokens = f.get_string_array("tokenizer.ggml.tokens");
-  const std::vector<std::string> merges = f.get_string_array("tokenizer.ggml.merges");
+  const std::string arch = f.has("general.architecture") ? f.get_string("general.architecture") : "";
+  // select_tokenizer_builder: Gemma's files say "llama" (SentencePiece) and get GemmaTokenizer.
+  const bool gemma = model == "llama" && (arch == "gemma" || arch == "gemma2" || arch == "gemma3");
+  if (model != "gpt2" && !gemma)
+    throw fail("tokenizer.ggml.model is '" + model + "' (general.architecture '" + arch +
+               "'); attnlab builds 'gpt2' (byte-level BPE) and, for gemma, gemma2 and gemma3, 'llama' (SentencePiece "
+               "BPE with byte fallback)");
+  std::vector<std::string> tokens = f.get_string_array("tokenizer.ggml.tokens");
+  // transformers' reader decodes every string strictly as UTF-8.
+  const auto require_utf8 = [&](const std::string& s, const char* key, size_t i) {
+    for (size_t at = 0; at < s.size();) {
+      const Utf8Step step = decode_utf8_at(s, at);
+      if (!step.valid)
+        throw fail(std::string(key) + "[" + std::to_string(i) + "] is not valid UTF-8 (byte " + std::to_string(at) + ")");
+      at += step.length;
+    }
+  };
+  for (size_t i = 0; i < tokens.size(); ++i) require_utf8(tokens[i], "tokenizer.ggml.tokens", i);
+  std::vector<std::string> merges;
+  if (f.has("tokenizer.ggml.merges") || !gemma) merges = f.get_string_array("tokenizer.ggml.merges");
+  for (size_t i = 0; i < merges.size(); ++i) require_utf8(merges[i], "tokenizer.ggml.merges", i);
   std::vector<int32_t> types;
   if (f.has("tokenizer.ggml.token_type")) {
     types = f.get_i32_array("tokenizer.ggml.token_type");
@@ -74,38 +166,39 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
       throw fail("tokenizer.ggml.token_type has " + std::to_string(types.size()) + " entries, tokenizer.ggml.tokens " +
                  std::to_string(tokens.size()));
   }
+  // gemma_tokenizer respells the vocabulary only: the added tokens below come from the file's spelling.
+  const std::vector<std::string> file_tokens = tokens;
+  if (gemma)
+    for (std::string& t : tokens) t = gemma_respelled(t);
 
-  // byte_level_tokenizer: a token written outside the byte alphabet is respelled from its UTF-8
-  // bytes; a later token of the same spelling takes the id (a Python dict built in order).
-  json vocab = json::object();
+  // The vocabulary: byte_level_tokenizer respells a token written outside the byte alphabet from
+  // its UTF-8 bytes; SentencePiece keeps the file's spelling. A later token of the same spelling
+  // takes the id (a Python dict built in order).
+  std::vector<std::string> spelled(tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i) {
-    std::string spelled;
-    if (byte_spelled(tokens[i])) spelled = tokens[i];
-    else append_byte_level(spelled, tokens[i]);
-    vocab[spelled] = static_cast<int64_t>(i);
+    if (gemma || byte_spelled(tokens[i])) spelled[i] = tokens[i];
+    else append_byte_level(spelled[i], tokens[i]);
   }
-  json merge_pairs = json::array();
-  for (size_t i = 0; i < merges.size(); ++i) {
-    const size_t space = merges[i].find(' ');
-    if (space == std::string::npos || merges[i].find(' ', space + 1) != std::string::npos)
-      throw fail("tokenizer.ggml.merges[" + std::to_string(i) + "] is not two tokens separated by one space");
-    merge_pairs.push_back({merges[i].substr(0, space), merges[i].substr(space + 1)});
-  }
+  std::unordered_map<std::string_view, int64_t> ids;
+  ids.reserve(spelled.size());
+  for (size_t i = 0; i < spelled.size(); ++i) ids[spelled[i]] = static_cast<int64_t>(i);
+  json vocab = json::object();
+  for (const auto& [token, id] : ids) vocab[std::string(token)] = id;
+  const auto id_of = [&](const std::string& t) -> std::optional<int64_t> {
+    const auto it = ids.find(t);
+    return it == ids.end() ? std::nullopt : std::optional<int64_t>(it->second);
+  };
 
-  // add_gguf_special_tokens: control tokens spelled in the byte alphabet become special added
-  // tokens, user-defined ones that are in the vocabulary plain added tokens, in id order.
-  json added = json::array();
-  for (size_t i = 0; i < types.size(); ++i) {
-    const bool control = types[i] == kControl && byte_spelled(tokens[i]);
-    const bool user = types[i] == kUserDefined && vocab.contains(tokens[i]);
-    if (!control && !user) continue;
-    added.push_back({{"id", vocab.contains(tokens[i]) ? vocab[tokens[i]].get<int64_t>() : static_cast<int64_t>(i)},
-                     {"content", tokens[i]},
-                     {"single_word", false},
-                     {"lstrip", false},
-                     {"rstrip", false},
-                     {"normalized", false},
-                     {"special", control}});
+  json merge_pairs = json::array();
+  if (gemma && merges.empty()) {
+    merge_pairs = gemma_merges(spelled, ids);
+  } else {
+    for (size_t i = 0; i < merges.size(); ++i) {
+      const size_t space = merges[i].find(' ');
+      if (space == std::string::npos || merges[i].find(' ', space + 1) != std::string::npos)
+        throw fail("tokenizer.ggml.merges[" + std::to_string(i) + "] is not two tokens separated by one space");
+      merge_pairs.push_back({merges[i].substr(0, space), merges[i].substr(space + 1)});
+    }
   }
 
   GgufTokenizer out;
@@ -121,11 +214,35 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
     if (id >= tokens.size())
       throw fail(std::string(key) + " is " + std::to_string(id) + ", past the vocabulary of " +
                  std::to_string(tokens.size()));
-    *slot = tokens[id];
+    *slot = file_tokens[id];
   }
+  // get_gguf_tokenizer: a SentencePiece file that does not say adds BOS, as llama.cpp does.
   if (f.has("tokenizer.ggml.add_bos_token")) c.add_bos_token = f.get_bool("tokenizer.ggml.add_bos_token");
+  else if (model == "llama") c.add_bos_token = true;
   if (f.has("tokenizer.ggml.add_eos_token")) c.add_eos_token = f.get_bool("tokenizer.ggml.add_eos_token");
   if (f.has("tokenizer.chat_template")) c.chat_template = f.get_string("tokenizer.chat_template");
+  if (c.chat_template) require_utf8(*c.chat_template, "tokenizer.chat_template", 0);
+
+  // Added tokens, as the tokenizers library keeps them (by id; a later addition of the same id
+  // replaces an earlier one). GemmaTokenizer first adds its special tokens (bos, eos, unk, pad and
+  // its default mask "<mask>") where the vocabulary has them; then add_gguf_special_tokens adds the
+  // control tokens as special (for byte-level BPE only those spelled in the byte alphabet) and the
+  // user-defined ones that are in the vocabulary as plain added tokens.
+  std::map<int64_t, std::pair<std::string, bool>> added;
+  if (gemma) {
+    for (const std::optional<std::string>* t : {&c.bos_token, &c.eos_token, &c.unk_token, &c.pad_token})
+      if (*t)
+        if (const auto id = id_of(**t)) added[*id] = {**t, true};
+    if (const auto id = id_of("<mask>")) added[*id] = {"<mask>", true};
+  }
+  for (size_t i = 0; i < types.size(); ++i)
+    if (types[i] == kControl && (gemma || byte_spelled(file_tokens[i])))
+      added[id_of(file_tokens[i]).value_or(static_cast<int64_t>(i))] = {file_tokens[i], true};
+  for (size_t i = 0; i < types.size(); ++i)
+    if (types[i] == kUserDefined)
+      if (const auto id = id_of(file_tokens[i])) added[*id] = {file_tokens[i], false};
+  json added_tokens = json::array();
+  for (const auto& [id, t] : added) added_tokens.push_back(added_token(id, t.first, t.second));
 
   // The post-processor transformers' update_post_processor writes: "bos:0 $A:0 eos:0" and
   // "... bos:1 $B:1 eos:1", each special token only when its add_*_token is set.
@@ -141,37 +258,56 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
   }
   for (const auto& [on, content] : {std::pair{bos, c.bos_token}, std::pair{eos, c.eos_token}})
     if (on) specials[*content] = {{"id", *content}, {"ids", {vocab[*content]}}, {"tokens", {*content}}};
+  const json post = {{"type", "TemplateProcessing"}, {"single", single}, {"pair", pair}, {"special_tokens", specials}};
 
-  std::string pre_name;
-  if (f.has("tokenizer.ggml.pre")) pre_name = f.get_string("tokenizer.ggml.pre");
-  json pre = byte_level(true);
-  for (const auto& [name, split] : kSplits)
-    if (pre_name == name)
-      pre = {{"type", "Sequence"},
-             {"pretokenizers",
-              {{{"type", "Split"}, {"pattern", {{"Regex", split}}}, {"behavior", "Isolated"}, {"invert", false}},
-               byte_level(false)}}};
-
-  const json doc = {{"version", "1.0"},
-                    {"truncation", nullptr},
-                    {"padding", nullptr},
-                    {"added_tokens", added},
-                    {"normalizer", nullptr},
-                    {"pre_tokenizer", pre},
-                    {"post_processor", {{"type", "TemplateProcessing"}, {"single", single}, {"pair", pair},
-                                        {"special_tokens", specials}}},
-                    {"decoder", byte_level(true)},
-                    {"model", {{"type", "BPE"},
-                               {"dropout", nullptr},
-                               {"unk_token", nullptr},
-                               {"continuing_subword_prefix", ""},
-                               {"end_of_word_suffix", ""},
-                               {"fuse_unk", false},
-                               {"byte_fallback", false},
-                               {"ignore_merges", false},
-                               {"vocab", vocab},
-                               {"merges", merge_pairs}}}};
-  out.tokenizer_json = doc.dump();
+  json doc = {{"version", "1.0"}, {"truncation", nullptr}, {"padding", nullptr}, {"added_tokens", added_tokens}};
+  if (gemma) {
+    // GemmaTokenizer: spaces to U+2581, split after each, BPE with byte fallback and unk.
+    doc["normalizer"] = {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\u2581"}};
+    doc["pre_tokenizer"] = {
+        {"type", "Split"}, {"pattern", {{"String", " "}}}, {"behavior", "MergedWithPrevious"}, {"invert", false}};
+    doc["post_processor"] = post;
+    doc["decoder"] = {{"type", "Sequence"},
+                      {"decoders",
+                       {{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
+                        {{"type", "ByteFallback"}},
+                        {{"type", "Fuse"}}}}};
+    doc["model"] = {{"type", "BPE"},
+                    {"dropout", nullptr},
+                    {"unk_token", c.unk_token ? json(*c.unk_token) : json(nullptr)},
+                    {"continuing_subword_prefix", nullptr},
+                    {"end_of_word_suffix", nullptr},
+                    {"fuse_unk", true},
+                    {"byte_fallback", true},
+                    {"ignore_merges", false},
+                    {"vocab", std::move(vocab)},
+                    {"merges", std::move(merge_pairs)}};
+  } else {
+    std::string pre_name;
+    if (f.has("tokenizer.ggml.pre")) pre_name = f.get_string("tokenizer.ggml.pre");
+    json pre = byte_level(true);
+    for (const auto& [name, split] : kSplits)
+      if (pre_name == name)
+        pre = {{"type", "Sequence"},
+               {"pretokenizers",
+                {{{"type", "Split"}, {"pattern", {{"Regex", split}}}, {"behavior", "Isolated"}, {"invert", false}},
+                 byte_level(false)}}};
+    doc["normalizer"] = nullptr;
+    doc["pre_tokenizer"] = pre;
+    doc["post_processor"] = post;
+    doc["decoder"] = byte_level(true);
+    doc["model"] = {{"type", "BPE"},
+                    {"dropout", nullptr},
+                    {"unk_token", nullptr},
+                    {"continuing_subword_prefix", ""},
+                    {"end_of_word_suffix", ""},
+                    {"fuse_unk", false},
+                    {"byte_fallback", false},
+                    {"ignore_merges", false},
+                    {"vocab", std::move(vocab)},
+                    {"merges", std::move(merge_pairs)}};
+  }
+  out.document = std::move(doc);
   return out;
 }
 

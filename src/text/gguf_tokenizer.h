@@ -4,6 +4,8 @@
 // tokenizer_config values (special tokens, add_bos_token, chat template) the file states.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 #include "io/gguf.h"
@@ -12,12 +14,15 @@
 namespace attnlab {
 
 struct GgufTokenizer {
-  std::string tokenizer_json;  // a tokenizers 1.0 document
+  nlohmann::json document;  // a tokenizers 1.0 tokenizer.json document
   TokenizerConfig config;      // bos/eos/unk/pad tokens by content, add_bos/eos_token, chat_template
 };
 
 // tokenizer.ggml.model "gpt2" (byte-level BPE; the split regex chosen by tokenizer.ggml.pre as
-// transformers maps it, GPT-2's own otherwise). Others: Error (kExitInput) naming the file and model.
+// transformers maps it, GPT-2's own otherwise), and "llama" in files of general.architecture gemma,
+// gemma2, gemma3 (GemmaTokenizer: SentencePiece BPE with byte fallback, merges recovered from the
+// vocabulary's order when the file has none). Others, and strings that are not UTF-8: Error
+// (kExitInput) naming the file and the key.
 GgufTokenizer gguf_tokenizer(const GgufFile& file);
 
 }  // namespace attnlab

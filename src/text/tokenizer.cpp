@@ -120,6 +120,11 @@ Tokenizer Tokenizer::from_json_text(std::string_view text, const std::string& so
   } catch (const json::exception& e) {
     throw Error(source + ": not valid JSON: " + e.what(), kExitInput);
   }
+  return from_json(j, source);
+}
+
+Tokenizer Tokenizer::from_json(const json& j, const std::string& source) {
+  using namespace json_fields;
   const Where root{source, ""};
   if (!j.is_object()) root.fail("expected a JSON object, found " + type_name(j));
   if (const json* v = optional(j, "version"); v && as_string(*v, root.key("version")) != "1.0")

@@ -34,6 +34,8 @@ class Tokenizer {
   // the field for anything it cannot read: an unknown component, type or option, a wrong type.
   static Tokenizer from_file(const std::filesystem::path& file);
   static Tokenizer from_json_text(std::string_view text, const std::string& source);
+  // A parsed tokenizer.json document; errors name `source` and the field.
+  static Tokenizer from_json(const nlohmann::json& document, const std::string& source);
   // A WordPiece tokenizer from its parts (BERT's vocab.txt + tokenizer_config.json): `normalizer` and
   // `pre_tokenizer` as tokenizer.json writes them (null: none), no post-processor.
   static Tokenizer from_wordpiece(const nlohmann::json& normalizer, const nlohmann::json& pre_tokenizer,

@@ -14,6 +14,7 @@
 #include "attnlab/error.h"
 #include "io/gguf_quants.h"
 #include "io/safetensors.h"
+#include "text/gguf_tokenizer.h"
 
 namespace attnlab {
 namespace {
@@ -691,6 +692,42 @@ TEST(GgufHostile, MissingFile) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/model.gguf: cannot open"), std::string::npos) << e.what();
   }
+}
+
+// The tokenizer built from tokenizer.ggml.* refuses what transformers' reader or builder would: a
+// string that is not UTF-8 (its reader decodes strictly), a SentencePiece vocabulary outside Gemma's
+// architectures (no builder here yet), counts that disagree.
+TEST(GgufTokenizerHostile, RefusedWithTheKeyNamed) {
+  TempDir dir;
+  const auto tokenizer_of = [&](Builder b) {
+    write_file(dir / "t.gguf", b.bytes());
+    return gguf_tokenizer(GgufFile(dir / "t.gguf"));
+  };
+  const auto gemma = [](const std::vector<std::string>& tokens) {
+    Builder b;
+    b.string("general.architecture", "gemma3").string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", tokens);
+    return b;
+  };
+  // A valid Gemma-style vocabulary builds (merges recovered from the order) and encodes.
+  const GgufTokenizer ok = tokenizer_of(gemma({"<unk>", "a", "b", "ab", "\u2581"}));
+  EXPECT_EQ(ok.document["model"]["merges"], json::array({json::array({"a", "b"})}));
+  EXPECT_EQ(ok.config.add_bos_token, true);  // a SentencePiece file that does not say adds BOS
+  expect_throws([&] { tokenizer_of(gemma({"<unk>", "a\xff", "b"})); },
+                {"t.gguf: tokenizer.ggml.tokens[1] is not valid UTF-8 (byte 1)"});
+  expect_throws([&] { tokenizer_of(gemma({"<unk>", "\xc3"})); }, {"tokenizer.ggml.tokens[1] is not valid UTF-8"});
+  Builder templ = gemma({"a"});
+  templ.string("tokenizer.chat_template", "{{ x }}\xe2\x82");
+  expect_throws([&] { tokenizer_of(templ); }, {"tokenizer.chat_template[0] is not valid UTF-8"});
+  Builder llama;
+  llama.string("general.architecture", "llama").string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", {"a"});
+  expect_throws([&] { tokenizer_of(llama); }, {"tokenizer.ggml.model is 'llama' (general.architecture 'llama')"});
+  Builder bpe;
+  bpe.string("general.architecture", "llama").string("tokenizer.ggml.model", "gpt2")
+      .strings("tokenizer.ggml.tokens", {"a", "b", "ab"}).strings("tokenizer.ggml.merges", {"a b", "a\x80 b"});
+  expect_throws([&] { tokenizer_of(bpe); }, {"tokenizer.ggml.merges[1] is not valid UTF-8"});
+  Builder types = gemma({"a", "b"});
+  types.kv("tokenizer.ggml.token_type", 9, le32(5) + le64(1) + le32(1));
+  expect_throws([&] { tokenizer_of(types); }, {"tokenizer.ggml.token_type has 1 entries, tokenizer.ggml.tokens 2"});
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "io/gguf.h"
 #include "model/gguf_model.h"
 #include "model/transformer.h"
+#include "text/gguf_tokenizer.h"
 
 namespace attnlab {
 namespace {
@@ -129,12 +130,39 @@ void check_forward(const std::string& name, const Tolerances& tol, bool with_tok
 
 TEST(GgufModel, SmolLM2TokenizerMatchesTransformers) { check_tokenizer("smollm2-135m-instruct"); }
 TEST(GgufModel, Gemma3TokenizerMatchesTransformers) { check_tokenizer("gemma-3-270m"); }
+
+// The tokenizer.json document built from Gemma's metadata is the one transformers saves for the same
+// file (tests/fixtures/tokenizers/gemma3/, tools/make_tokenizer_json_fixtures.py): every component, the
+// 6384 added tokens, and the 514906 merges it recovers from the vocabulary, in order.
+TEST(GgufModel, Gemma3TokenizerDocumentIsTransformers) {
+  const json fx = json::parse(testing::read_text((kFixtures / "gemma-3-270m" / "cases.json").string()));
+  const fs::path file = model_file(fx);
+  if (!is_gguf_file(file)) GTEST_SKIP() << file << " is missing: run `make model`";
+  const json want = json::parse(testing::read_maybe_gz(testing::fixture_path("tokenizers/gemma3/tokenizer.json")));
+  const json got = gguf_tokenizer(GgufFile(file)).document;
+  // Arrays element by element, so a failure names the first difference rather than printing both.
+  const auto expect_same = [](const json& ours, const json& theirs, const std::string& what) {
+    if (!ours.is_array() || !theirs.is_array()) {
+      EXPECT_EQ(ours, theirs) << what;
+      return;
+    }
+    EXPECT_EQ(ours.size(), theirs.size()) << what;
+    for (size_t i = 0; i < std::min(ours.size(), theirs.size()); ++i)
+      if (ours[i] != theirs[i]) {
+        ADD_FAILURE() << what << "[" << i << "]: " << ours[i].dump() << " vs transformers' " << theirs[i].dump();
+        return;
+      }
+  };
+  for (const char* key : {"normalizer", "pre_tokenizer", "post_processor", "decoder", "added_tokens"})
+    expect_same(got[key], want[key], key);
+  for (const auto& [key, value] : want["model"].items()) expect_same(got["model"][key], value, "model." + key);
+}
 // Tolerances as measured (README "GGUF files"): SmolLM2 over 30 layers attentions <= 4.3e-5 (the
 // induction prompt; most <= 1e-5), last hidden 8.0e-5, logits <= 5.1e-4 at magnitudes near 25; Gemma 3
 // over 18 layers attentions <= 5.2e-6, last hidden 9.3e-5, logits <= 1.8e-4.
 TEST(GgufModel, SmolLM2MatchesTransformers) { check_forward("smollm2-135m-instruct", {1e-4, 5e-4, 1e-3}); }
 
-TEST(GgufModel, Gemma3MatchesTransformers) { check_forward("gemma-3-270m", {1e-5, 2e-4, 5e-4}, false); }
+TEST(GgufModel, Gemma3MatchesTransformers) { check_forward("gemma-3-270m", {1e-5, 2e-4, 5e-4}); }
 
 // read_gguf_spec of a model's file against transformers' derived config on the fields every family
 // has; the config is returned for the family's own.

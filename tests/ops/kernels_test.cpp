@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "../support/random.h"
 #include "../support/fixtures.h"
 #include "../support/isa.h"
 #include "core/cpu.h"
@@ -23,13 +24,7 @@
 namespace attnlab {
 namespace {
 
-std::vector<float> random_vector(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  std::vector<float> v(n);
-  for (float& f : v) f = d(rng);
-  return v;
-}
+using testing::random_vector;
 
 // Suites that run once per kernel build.
 class VecMath : public testing::IsaTest {};

@@ -6,19 +6,14 @@
 #include <random>
 #include <vector>
 
+#include "../support/random.h"
 #include "../support/fixtures.h"
 #include "ops/softmax.h"
 
 namespace attnlab {
 namespace {
 
-std::vector<float> random_vector(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& f : v) f = d(rng);
-  return v;
-}
+using testing::random_vector;
 
 TEST(Linear, MatchesNaive) {
   for (auto [rows, in, out] : {std::tuple{1, 4, 4}, {9, 384, 1152}, {17, 64, 33}}) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/random.h"
 #include "../support/fixtures.h"
 #include "../support/isa.h"
 #include "core/thread_pool.h"
@@ -69,13 +70,7 @@ QuantLayout layout_of(GgmlType type) {
   return {f.group, f.offsets, f.nibbles};
 }
 
-std::vector<float> random_vector(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& f : v) f = d(rng);
-  return v;
-}
+using testing::random_vector;
 
 class QuantizedLinear : public testing::IsaTest {};
 ATTNLAB_INSTANTIATE_OVER_ISAS(QuantizedLinear);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -23,6 +24,19 @@ inline std::string read_text(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// `path`, or `path`.gz inflated when only that exists (large fixtures are committed gzipped).
+inline std::string read_maybe_gz(const std::string& path) {
+  if (std::ifstream(path, std::ios::binary)) return read_text(path);
+  gzFile f = gzopen((path + ".gz").c_str(), "rb");
+  if (!f) return {};
+  std::string out;
+  std::vector<char> buf(1 << 16);
+  int n;
+  while ((n = gzread(f, buf.data(), static_cast<unsigned>(buf.size()))) > 0) out.append(buf.data(), static_cast<size_t>(n));
+  gzclose(f);
+  return out;
 }
 
 // A golden set's float32 arrays: cases.bin (little-endian float32) beside cases.json, whose array entries

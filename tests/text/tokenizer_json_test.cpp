@@ -4,7 +4,6 @@
 // tools/make_tokenizer_json_fixtures.py.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -15,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/fixtures.h"
 #include "attnlab/error.h"
 #include "attnlab/tokenizer.h"
 #include "text/normalizers.h"
@@ -29,24 +29,7 @@ using nlohmann::json;
 
 const fs::path kDir = fs::path(ATTNLAB_FIXTURES) / "tokenizers";
 
-std::string read_maybe_gz(const fs::path& plain) {
-  fs::path gz = plain;
-  gz += ".gz";
-  if (fs::exists(plain)) {
-    std::ifstream in(plain, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  gzFile f = gzopen(gz.c_str(), "rb");
-  if (!f) return {};
-  std::string out;
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  return out;
-}
+std::string read_maybe_gz(const fs::path& plain) { return testing::read_maybe_gz(plain.string()); }
 
 std::string from_hex(const std::string& hex) {
   std::string out;

@@ -384,9 +384,9 @@ void expand_block(const uint8_t* group0, const QuantLayout& L, int kc, float* __
     const uint8_t* qs = head + L.head_bytes();
     float* out = dst + static_cast<size_t>(g) * L.group * kP;
 #ifdef ATTNLAB_HAVE_AVX2
-    const __m256 s0 = _mm256_load_ps(scale), s1 = _mm256_load_ps(scale + 8);
-    const __m256 a0 = L.offsets ? _mm256_load_ps(offset) : _mm256_setzero_ps();
-    const __m256 a1 = L.offsets ? _mm256_load_ps(offset + 8) : _mm256_setzero_ps();
+    const __m256 s0 = _mm256_loadu_ps(scale), s1 = _mm256_loadu_ps(scale + 8);
+    const __m256 a0 = L.offsets ? _mm256_loadu_ps(offset) : _mm256_setzero_ps();
+    const __m256 a1 = L.offsets ? _mm256_loadu_ps(offset + 8) : _mm256_setzero_ps();
     for (int k = 0; k < L.group; ++k) {
       __m256i lo, hi;
       if (L.nibbles) {
@@ -394,7 +394,7 @@ void expand_block(const uint8_t* group0, const QuantLayout& L, int kc, float* __
         lo = _mm256_and_si256(b, _mm256_set1_epi32(0x0f));
         hi = _mm256_srli_epi32(b, 4);
       } else {
-        const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(qs + 16 * k));
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs + 16 * k));
         lo = _mm256_cvtepi8_epi32(v);
         hi = _mm256_cvtepi8_epi32(_mm_srli_si128(v, 8));
       }
@@ -407,8 +407,8 @@ void expand_block(const uint8_t* group0, const QuantLayout& L, int kc, float* __
         w0 = _mm256_mul_ps(s0, q0);
         w1 = _mm256_mul_ps(s1, q1);
       }
-      _mm256_store_ps(out + static_cast<size_t>(k) * kP, w0);
-      _mm256_store_ps(out + static_cast<size_t>(k) * kP + 8, w1);
+      _mm256_storeu_ps(out + static_cast<size_t>(k) * kP, w0);
+      _mm256_storeu_ps(out + static_cast<size_t>(k) * kP + 8, w1);
     }
 #else
     for (int k = 0; k < L.group; ++k)
