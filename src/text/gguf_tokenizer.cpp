@@ -56,10 +56,12 @@ json byte_level(bool use_regex) {
   return {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", use_regex}};
 }
 
-json template_piece(const std::string& id, int type_id) {
+// Numbers go in unsigned, as parsed tokenizer.json text holds every non-negative integer (the
+// readers take ids, type ids and counts only as such).
+json template_piece(const std::string& id, unsigned type_id) {
   return {{"Sequence", {{"id", id}, {"type_id", type_id}}}};
 }
-json special_piece(const std::string& content, int type_id) {
+json special_piece(const std::string& content, unsigned type_id) {
   return {{"SpecialToken", {{"id", content}, {"type_id", type_id}}}};
 }
 
@@ -81,16 +83,19 @@ std::string gemma_respelled(const std::string& token) {
   return out;
 }
 
-// transformers' generate_merges(vocab, vocab_scores) with gemma_tokenizer's scores (minus the
-// position: file order is Gemma's merge order): every token, in the order it first appears, cut at
-// each character into two tokens of the vocabulary, the cuts of one token ordered by the pieces'
-// ids; then all merges stably sorted by (score, characters left, characters right), best first.
-json gemma_merges(const std::vector<std::string>& tokens, const std::unordered_map<std::string_view, int64_t>& vocab) {
+// transformers' generate_merges(vocab, vocab_scores), which a SentencePiece file without merges gets:
+// every token, in the order it first appears, cut at each character into two tokens of the
+// vocabulary, the cuts of one token ordered by the pieces' ids; then all merges stably sorted by
+// (score, characters left, characters right), best first. A token's score is that of its last
+// entry (a Python dict built in order), scores[i] for entry i: tokenizer.ggml.scores, or for Gemma
+// minus the position (its file order is its merge order; its scores are not).
+json generate_merges(const std::vector<std::string>& tokens, const std::unordered_map<std::string_view, uint64_t>& vocab,
+                     const std::vector<double>& scores) {
   struct Merge {
-    int64_t score;
+    double score;
     uint32_t token, cut;  // tokens[token] split at byte `cut`
     int32_t left_chars, right_chars;
-    int64_t left_id, right_id;
+    uint64_t left_id, right_id;
   };
   std::vector<Merge> merges, local;
   std::unordered_map<std::string_view, bool> seen;
@@ -98,7 +103,7 @@ json gemma_merges(const std::vector<std::string>& tokens, const std::unordered_m
   for (size_t t = 0; t < tokens.size(); ++t) {
     const std::string_view tok = tokens[t];
     if (!seen.emplace(tok, true).second) continue;  // a dict's later key keeps the first place...
-    const int64_t score = -vocab.at(tok);          // ...and the last value
+    const double score = scores[static_cast<size_t>(vocab.at(tok))];  // ...and the last value
     std::vector<uint32_t> cuts;  // byte offsets of the characters after the first
     for (size_t i = 0; i < tok.size();) {
       i += decode_utf8_at(tok, i).length;
@@ -128,7 +133,7 @@ json gemma_merges(const std::vector<std::string>& tokens, const std::unordered_m
   return out;
 }
 
-json added_token(int64_t id, const std::string& content, bool special) {
+json added_token(uint64_t id, const std::string& content, bool special) {
   return {{"id", id},           {"content", content}, {"single_word", false}, {"lstrip", false},
           {"rstrip", false},    {"normalized", false}, {"special", special}};
 }
@@ -139,12 +144,14 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
   const auto fail = [&](const std::string& what) { return Error(f.path().string() + ": " + what, kExitInput); };
   const std::string model = f.get_string("tokenizer.ggml.model");
   const std::string arch = f.has("general.architecture") ? f.get_string("general.architecture") : "";
-  // select_tokenizer_builder: Gemma's files say "llama" (SentencePiece) and get GemmaTokenizer.
+  // select_tokenizer_builder: "llama" (SentencePiece) files get LlamaTokenizer, Gemma's GemmaTokenizer;
+  // phi3's own builder (a Prepend normalizer instead of Metaspace) is not built here.
   const bool gemma = model == "llama" && (arch == "gemma" || arch == "gemma2" || arch == "gemma3");
-  if (model != "gpt2" && !gemma)
+  const bool sentencepiece = model == "llama";
+  if ((model != "gpt2" && !sentencepiece) || (sentencepiece && arch == "phi3"))
     throw fail("tokenizer.ggml.model is '" + model + "' (general.architecture '" + arch +
-               "'); attnlab builds 'gpt2' (byte-level BPE) and, for gemma, gemma2 and gemma3, 'llama' (SentencePiece "
-               "BPE with byte fallback)");
+               "'); attnlab builds 'gpt2' (byte-level BPE) and 'llama' (SentencePiece BPE with byte fallback; not "
+               "for phi3)");
   std::vector<std::string> tokens = f.get_string_array("tokenizer.ggml.tokens");
   // transformers' reader decodes every string strictly as UTF-8.
   const auto require_utf8 = [&](const std::string& s, const char* key, size_t i) {
@@ -157,7 +164,7 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
   };
   for (size_t i = 0; i < tokens.size(); ++i) require_utf8(tokens[i], "tokenizer.ggml.tokens", i);
   std::vector<std::string> merges;
-  if (f.has("tokenizer.ggml.merges") || !gemma) merges = f.get_string_array("tokenizer.ggml.merges");
+  if (f.has("tokenizer.ggml.merges") || !sentencepiece) merges = f.get_string_array("tokenizer.ggml.merges");
   for (size_t i = 0; i < merges.size(); ++i) require_utf8(merges[i], "tokenizer.ggml.merges", i);
   std::vector<int32_t> types;
   if (f.has("tokenizer.ggml.token_type")) {
@@ -176,22 +183,32 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
   // takes the id (a Python dict built in order).
   std::vector<std::string> spelled(tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i) {
-    if (gemma || byte_spelled(tokens[i])) spelled[i] = tokens[i];
+    if (sentencepiece || byte_spelled(tokens[i])) spelled[i] = tokens[i];
     else append_byte_level(spelled[i], tokens[i]);
   }
-  std::unordered_map<std::string_view, int64_t> ids;
+  std::unordered_map<std::string_view, uint64_t> ids;
   ids.reserve(spelled.size());
-  for (size_t i = 0; i < spelled.size(); ++i) ids[spelled[i]] = static_cast<int64_t>(i);
+  for (size_t i = 0; i < spelled.size(); ++i) ids[spelled[i]] = i;
   json vocab = json::object();
   for (const auto& [token, id] : ids) vocab[std::string(token)] = id;
-  const auto id_of = [&](const std::string& t) -> std::optional<int64_t> {
+  const auto id_of = [&](const std::string& t) -> std::optional<uint64_t> {
     const auto it = ids.find(t);
-    return it == ids.end() ? std::nullopt : std::optional<int64_t>(it->second);
+    return it == ids.end() ? std::nullopt : std::optional<uint64_t>(it->second);
   };
 
   json merge_pairs = json::array();
-  if (gemma && merges.empty()) {
-    merge_pairs = gemma_merges(spelled, ids);
+  if (sentencepiece && merges.empty()) {
+    std::vector<double> scores(tokens.size());
+    if (gemma) {
+      for (size_t i = 0; i < scores.size(); ++i) scores[i] = -static_cast<double>(i);
+    } else {
+      const std::vector<float> file_scores = f.get_f32_array("tokenizer.ggml.scores");
+      if (file_scores.size() != tokens.size())
+        throw fail("tokenizer.ggml.scores has " + std::to_string(file_scores.size()) + " entries, tokenizer.ggml.tokens " +
+                   std::to_string(tokens.size()));
+      for (size_t i = 0; i < scores.size(); ++i) scores[i] = file_scores[i];
+    }
+    merge_pairs = generate_merges(spelled, ids, scores);
   } else {
     for (size_t i = 0; i < merges.size(); ++i) {
       const size_t space = merges[i].find(' ');
@@ -228,16 +245,17 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
   // its default mask "<mask>") where the vocabulary has them; then add_gguf_special_tokens adds the
   // control tokens as special (for byte-level BPE only those spelled in the byte alphabet) and the
   // user-defined ones that are in the vocabulary as plain added tokens.
-  std::map<int64_t, std::pair<std::string, bool>> added;
-  if (gemma) {
+  std::map<uint64_t, std::pair<std::string, bool>> added;
+  if (sentencepiece) {
     for (const std::optional<std::string>* t : {&c.bos_token, &c.eos_token, &c.unk_token, &c.pad_token})
       if (*t)
         if (const auto id = id_of(**t)) added[*id] = {**t, true};
-    if (const auto id = id_of("<mask>")) added[*id] = {"<mask>", true};
+    if (gemma)
+      if (const auto id = id_of("<mask>")) added[*id] = {"<mask>", true};
   }
   for (size_t i = 0; i < types.size(); ++i)
-    if (types[i] == kControl && (gemma || byte_spelled(file_tokens[i])))
-      added[id_of(file_tokens[i]).value_or(static_cast<int64_t>(i))] = {file_tokens[i], true};
+    if (types[i] == kControl && (sentencepiece || byte_spelled(file_tokens[i])))
+      added[id_of(file_tokens[i]).value_or(i)] = {file_tokens[i], true};
   for (size_t i = 0; i < types.size(); ++i)
     if (types[i] == kUserDefined)
       if (const auto id = id_of(file_tokens[i])) added[*id] = {file_tokens[i], false};
@@ -250,7 +268,7 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
   json single = json::array(), pair = json::array(), specials = json::object();
   for (int seq = 0; seq < 2; ++seq) {
     json& t = seq == 0 ? single : pair;
-    for (int s = 0; s <= seq; ++s) {
+    for (unsigned s = 0; s <= static_cast<unsigned>(seq); ++s) {
       if (bos) t.push_back(special_piece(*c.bos_token, s));
       t.push_back(template_piece(s == 0 ? "A" : "B", s));
       if (eos) t.push_back(special_piece(*c.eos_token, s));
@@ -261,27 +279,35 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
   const json post = {{"type", "TemplateProcessing"}, {"single", single}, {"pair", pair}, {"special_tokens", specials}};
 
   json doc = {{"version", "1.0"}, {"truncation", nullptr}, {"padding", nullptr}, {"added_tokens", added_tokens}};
+  doc["post_processor"] = post;
+  // The BPE model: SentencePiece's with byte fallback and fused unknowns, GPT2Tokenizer's plain.
+  doc["model"] = {{"type", "BPE"},
+                  {"dropout", nullptr},
+                  {"unk_token", gemma && c.unk_token ? json(*c.unk_token) : json(nullptr)},
+                  {"continuing_subword_prefix", sentencepiece ? json(nullptr) : json("")},
+                  {"end_of_word_suffix", sentencepiece ? json(nullptr) : json("")},
+                  {"fuse_unk", sentencepiece},
+                  {"byte_fallback", sentencepiece},
+                  {"ignore_merges", false},
+                  {"vocab", std::move(vocab)},
+                  {"merges", std::move(merge_pairs)}};
+  const json sentencepiece_decoders = {{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
+                                       {{"type", "ByteFallback"}},
+                                       {{"type", "Fuse"}}};
   if (gemma) {
-    // GemmaTokenizer: spaces to U+2581, split after each, BPE with byte fallback and unk.
+    // GemmaTokenizer: spaces to U+2581, split after each; its BPE knows unk.
     doc["normalizer"] = {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\u2581"}};
     doc["pre_tokenizer"] = {
         {"type", "Split"}, {"pattern", {{"String", " "}}}, {"behavior", "MergedWithPrevious"}, {"invert", false}};
-    doc["post_processor"] = post;
-    doc["decoder"] = {{"type", "Sequence"},
-                      {"decoders",
-                       {{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
-                        {{"type", "ByteFallback"}},
-                        {{"type", "Fuse"}}}}};
-    doc["model"] = {{"type", "BPE"},
-                    {"dropout", nullptr},
-                    {"unk_token", c.unk_token ? json(*c.unk_token) : json(nullptr)},
-                    {"continuing_subword_prefix", nullptr},
-                    {"end_of_word_suffix", nullptr},
-                    {"fuse_unk", true},
-                    {"byte_fallback", true},
-                    {"ignore_merges", false},
-                    {"vocab", std::move(vocab)},
-                    {"merges", std::move(merge_pairs)}};
+    doc["decoder"] = {{"type", "Sequence"}, {"decoders", sentencepiece_decoders}};
+  } else if (sentencepiece) {
+    // LlamaTokenizer (legacy false, add_prefix_space true: transformers reads tokenizer.ggml.add_space_prefix
+    // into the builder's dict but no builder uses it, so a file's false changes nothing).
+    doc["normalizer"] = nullptr;
+    doc["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", "first"}, {"split", false}};
+    json decoders = sentencepiece_decoders;
+    decoders.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1u}, {"stop", 0u}});
+    doc["decoder"] = {{"type", "Sequence"}, {"decoders", std::move(decoders)}};
   } else {
     std::string pre_name;
     if (f.has("tokenizer.ggml.pre")) pre_name = f.get_string("tokenizer.ggml.pre");
@@ -294,18 +320,7 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
                  byte_level(false)}}};
     doc["normalizer"] = nullptr;
     doc["pre_tokenizer"] = pre;
-    doc["post_processor"] = post;
     doc["decoder"] = byte_level(true);
-    doc["model"] = {{"type", "BPE"},
-                    {"dropout", nullptr},
-                    {"unk_token", nullptr},
-                    {"continuing_subword_prefix", ""},
-                    {"end_of_word_suffix", ""},
-                    {"fuse_unk", false},
-                    {"byte_fallback", false},
-                    {"ignore_merges", false},
-                    {"vocab", std::move(vocab)},
-                    {"merges", std::move(merge_pairs)}};
   }
   out.document = std::move(doc);
   return out;

@@ -19,10 +19,11 @@ struct GgufTokenizer {
 };
 
 // tokenizer.ggml.model "gpt2" (byte-level BPE; the split regex chosen by tokenizer.ggml.pre as
-// transformers maps it, GPT-2's own otherwise), and "llama" in files of general.architecture gemma,
-// gemma2, gemma3 (GemmaTokenizer: SentencePiece BPE with byte fallback, merges recovered from the
-// vocabulary's order when the file has none). Others, and strings that are not UTF-8: Error
-// (kExitInput) naming the file and the key.
+// transformers maps it, GPT-2's own otherwise), and "llama": SentencePiece BPE with byte fallback,
+// LlamaTokenizer's (Metaspace) or, for general.architecture gemma, gemma2, gemma3, GemmaTokenizer's;
+// merges recovered from the scores (Gemma: from the vocabulary's order) when the file has none.
+// Others (phi3's "llama" too), and strings that are not UTF-8: Error (kExitInput) naming the file and
+// the key.
 GgufTokenizer gguf_tokenizer(const GgufFile& file);
 
 }  // namespace attnlab

@@ -695,8 +695,8 @@ TEST(GgufHostile, MissingFile) {
 }
 
 // The tokenizer built from tokenizer.ggml.* refuses what transformers' reader or builder would: a
-// string that is not UTF-8 (its reader decodes strictly), a SentencePiece vocabulary outside Gemma's
-// architectures (no builder here yet), counts that disagree.
+// string that is not UTF-8 (its reader decodes strictly), a tokenizer model or architecture with no
+// builder here (Unigram, phi3's SentencePiece), counts that disagree.
 TEST(GgufTokenizerHostile, RefusedWithTheKeyNamed) {
   TempDir dir;
   const auto tokenizer_of = [&](Builder b) {
@@ -718,9 +718,17 @@ TEST(GgufTokenizerHostile, RefusedWithTheKeyNamed) {
   Builder templ = gemma({"a"});
   templ.string("tokenizer.chat_template", "{{ x }}\xe2\x82");
   expect_throws([&] { tokenizer_of(templ); }, {"tokenizer.chat_template[0] is not valid UTF-8"});
-  Builder llama;
+  Builder phi3;
+  phi3.string("general.architecture", "phi3").string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", {"a"});
+  expect_throws([&] { tokenizer_of(phi3); }, {"tokenizer.ggml.model is 'llama' (general.architecture 'phi3')"});
+  Builder unigram;
+  unigram.string("general.architecture", "t5").string("tokenizer.ggml.model", "t5").strings("tokenizer.ggml.tokens", {"a"});
+  expect_throws([&] { tokenizer_of(unigram); }, {"tokenizer.ggml.model is 't5'"});
+  Builder llama;  // SentencePiece without merges needs the scores to recover them
   llama.string("general.architecture", "llama").string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", {"a"});
-  expect_throws([&] { tokenizer_of(llama); }, {"tokenizer.ggml.model is 'llama' (general.architecture 'llama')"});
+  expect_throws([&] { tokenizer_of(llama); }, {"tokenizer.ggml.scores"});
+  llama.kv("tokenizer.ggml.scores", 9, le32(6) + le64(2) + le32(0) + le32(0));
+  expect_throws([&] { tokenizer_of(llama); }, {"tokenizer.ggml.scores has 2 entries, tokenizer.ggml.tokens 1"});
   Builder bpe;
   bpe.string("general.architecture", "llama").string("tokenizer.ggml.model", "gpt2")
       .strings("tokenizer.ggml.tokens", {"a", "b", "ab"}).strings("tokenizer.ggml.merges", {"a b", "a\x80 b"});

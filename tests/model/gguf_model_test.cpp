@@ -140,23 +140,9 @@ TEST(GgufModel, Gemma3TokenizerDocumentIsTransformers) {
   if (!is_gguf_file(file)) GTEST_SKIP() << file << " is missing: run `make model`";
   const json want = json::parse(testing::read_maybe_gz(testing::fixture_path("tokenizers/gemma3/tokenizer.json")));
   const json got = gguf_tokenizer(GgufFile(file)).document;
-  // Arrays element by element, so a failure names the first difference rather than printing both.
-  const auto expect_same = [](const json& ours, const json& theirs, const std::string& what) {
-    if (!ours.is_array() || !theirs.is_array()) {
-      EXPECT_EQ(ours, theirs) << what;
-      return;
-    }
-    EXPECT_EQ(ours.size(), theirs.size()) << what;
-    for (size_t i = 0; i < std::min(ours.size(), theirs.size()); ++i)
-      if (ours[i] != theirs[i]) {
-        ADD_FAILURE() << what << "[" << i << "]: " << ours[i].dump() << " vs transformers' " << theirs[i].dump();
-        return;
-      }
-  };
-  for (const char* key : {"normalizer", "pre_tokenizer", "post_processor", "decoder", "added_tokens"})
-    expect_same(got[key], want[key], key);
-  for (const auto& [key, value] : want["model"].items()) expect_same(got["model"][key], value, "model." + key);
+  testing::expect_same_tokenizer_document(got, want);
 }
+
 // Tolerances as measured (README "GGUF files"): SmolLM2 over 30 layers attentions <= 4.3e-5 (the
 // induction prompt; most <= 1e-5), last hidden 8.0e-5, logits <= 5.1e-4 at magnitudes near 25; Gemma 3
 // over 18 layers attentions <= 5.2e-6, last hidden 9.3e-5, logits <= 1.8e-4.

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <cstdio>
@@ -107,6 +108,29 @@ inline void expect_bit_identical(const std::vector<float>& got, const std::vecto
       return;
     }
   }
+}
+
+// Two JSON values equal; arrays element by element, so a failure names the first difference (index
+// and both elements) rather than printing two documents of megabytes.
+inline void expect_same_json(const nlohmann::json& ours, const nlohmann::json& theirs, const std::string& what) {
+  if (!ours.is_array() || !theirs.is_array()) {
+    EXPECT_EQ(ours, theirs) << what;
+    return;
+  }
+  EXPECT_EQ(ours.size(), theirs.size()) << what;
+  for (size_t i = 0; i < std::min(ours.size(), theirs.size()); ++i)
+    if (ours[i] != theirs[i]) {
+      ADD_FAILURE() << what << "[" << i << "]: " << ours[i].dump() << " vs the reference's " << theirs[i].dump();
+      return;
+    }
+}
+
+// A tokenizer.json document against the reference's, component by component (model.* key by key).
+inline void expect_same_tokenizer_document(const nlohmann::json& ours, const nlohmann::json& theirs) {
+  for (const char* key : {"normalizer", "pre_tokenizer", "post_processor", "decoder", "added_tokens"})
+    expect_same_json(ours.value(key, nlohmann::json()), theirs.value(key, nlohmann::json()), key);
+  for (const auto& [key, value] : theirs["model"].items())
+    expect_same_json(ours["model"].value(key, nlohmann::json()), value, "model." + key);
 }
 
 }  // namespace attnlab::testing
