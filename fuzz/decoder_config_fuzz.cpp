@@ -1,4 +1,5 @@
-// Fuzzes the decoder config.json reader (read_decoder_config: llama, mistral, qwen2, qwen3). Only
+// Fuzzes the decoder config.json readers (read_decoder_config: llama, mistral, qwen2, qwen3;
+// read_gemma3_config: gemma3_text, with its local RoPE on the sliding layers). Only
 // attnlab::Error may escape; a config it accepts must satisfy what decoder_forward relies on: positive
 // sizes, heads a multiple of kv_heads, an even head_dim, every product of sizes the forward forms fitting
 // an int, one window >= 0 per layer, and RoPE numbers (theta, factor, yarn's and llama3's parameters)
@@ -13,6 +14,7 @@
 #include "attnlab/error.h"
 #include "fuzz_util.h"
 #include "model/decoder.h"
+#include "model/families.h"
 #include "model/rope.h"
 
 namespace {
@@ -25,9 +27,9 @@ bool finite_positive(double x) { return std::isfinite(x) && x > 0; }
 // The forward's RoPE numbers for a pass of `seq` positions (model/rope.h, what rope_tables multiplies
 // the positions by): every inv_freq finite and >= 0, the cos/sin factor finite (0 or < 0 as transformers
 // has them: the scores are multiplied by its square).
-bool rope_is_finite(const ModelSpec& s, int seq) {
+bool rope_is_finite(const ModelSpec& s, const RopeSpec& rope, int seq) {
   double scaling = 0;
-  const std::vector<float> f = attnlab::rope_inverse_frequencies(s, seq, scaling);
+  const std::vector<float> f = attnlab::rope_inverse_frequencies(s, rope, seq, scaling);
   if (f.size() != static_cast<size_t>(s.head_dim / 2)) return false;
   const float sc = static_cast<float>(scaling);
   if (!std::isfinite(sc)) return false;
@@ -35,9 +37,13 @@ bool rope_is_finite(const ModelSpec& s, int seq) {
     if (!(std::isfinite(x) && x >= 0)) return false;
   return true;
 }
+bool rope_is_finite(const ModelSpec& s, int seq) {
+  return rope_is_finite(s, s.rope, seq) && (!s.local_rope_on_windowed || rope_is_finite(s, s.local_rope, seq));
+}
 
 void check(const ModelSpec& s) {
-  ATTNLAB_FUZZ_CHECK(s.family == "llama" && attnlab::is_decoder_model_type(s.model_type));
+  ATTNLAB_FUZZ_CHECK((s.family == "llama" && attnlab::is_decoder_model_type(s.model_type)) ||
+                     (s.family == "gemma3" && s.model_type == "gemma3_text"));
   ATTNLAB_FUZZ_CHECK(s.layers > 0 && s.hidden > 0 && s.intermediate > 0 && s.vocab_size > 0 && s.max_positions > 0);
   ATTNLAB_FUZZ_CHECK(s.heads > 0 && s.kv_heads > 0 && s.kv_heads <= s.heads && s.heads % s.kv_heads == 0);
   ATTNLAB_FUZZ_CHECK(s.head_dim > 0 && s.head_dim % 2 == 0);
@@ -79,8 +85,13 @@ void check(const ModelSpec& s) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const attnlab::fuzz::ScratchDir dir;
   const auto path = dir.write("config.json", attnlab::fuzz::as_view(data, size));
+  // The same bytes through both decoder families' readers (Llama's, Gemma 3's).
   try {
     check(attnlab::read_decoder_config(path));
+  } catch (const attnlab::Error&) {
+  }
+  try {
+    check(attnlab::read_gemma3_config(path));
   } catch (const attnlab::Error&) {
   }
   return 0;

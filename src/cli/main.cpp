@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   attnlab::cli::add_view_command(app);
   attnlab::cli::add_serve_command(app);
   attnlab::cli::add_corpus_command(app);
+  attnlab::cli::add_models_command(app);
   refuse_empty_model(app);
 
   try {

@@ -393,7 +393,8 @@ void run_attention(const AttentionOptions& o) {
 
   // The notebook's get_bert_cls_attention() prints, in its words.
   const auto label = [](int l, int h) { return "Layer " + std::to_string(l) + ", head " + std::to_string(h) + ": "; };
-  const auto row = [&](int l, int h) { return att.row(l, h, query); };
+  const int query_row = query;  // a structured binding is not capturable before C++20 in clang 14
+  const auto row = [&](int l, int h) { return att.row(l, h, query_row); };
   const std::string title = example_title(info);
   std::string s_out;
   if (!o.all) {

@@ -173,24 +173,33 @@ struct CacheState {
   std::optional<fs::path> snapshot;  // set when the commit is known
   std::string commit;
   std::vector<std::string> missing_required;
-  bool has_tokenizer = false;  // vocab.txt or tokenizer.json
+  bool has_tokenizer = false;  // vocab.txt or tokenizer.json, when the file set needs one
   bool complete = false;       // every file cached or marked in .no_exist
   bool usable() const { return snapshot && missing_required.empty() && has_tokenizer; }
 };
 
-CacheState cache_state(const HubOptions& options, const std::string& repo_id) {
+// What a model needs from its repo: BERT's files (one tokenizer file at least), or one GGUF file
+// (which holds its tokenizer).
+struct FileSet {
+  std::vector<HubFile> files;
+  bool needs_tokenizer;
+};
+FileSet bert_files() { return {bert_model_files(), true}; }
+
+CacheState cache_state(const HubOptions& options, const std::string& repo_id, const FileSet& set) {
   CacheState state;
   const fs::path repo = repo_dir(options, repo_id);
   const auto commit = cached_commit(repo, options.revision);
   if (!commit) {
-    for (const auto& f : bert_model_files())
+    for (const auto& f : set.files)
       if (f.required) state.missing_required.push_back(f.name);
     return state;
   }
   state.commit = *commit;
   state.snapshot = repo / "snapshots" / *commit;
   state.complete = true;
-  for (const auto& f : bert_model_files()) {
+  state.has_tokenizer = !set.needs_tokenizer;
+  for (const auto& f : set.files) {
     std::error_code ec;
     const bool present = fs::is_regular_file(*state.snapshot / f.name, ec);  // follows the symlink
     if (present && (f.name == "vocab.txt" || f.name == "tokenizer.json")) state.has_tokenizer = true;
@@ -677,12 +686,12 @@ bool blob_cached(const fs::path& blob) {
   return true;
 }
 
-fs::path download_model(const HubOptions& options, const std::string& repo_id) {
+fs::path download_model(const HubOptions& options, const std::string& repo_id, const FileSet& set) {
   const fs::path repo = repo_dir(options, repo_id);
   const fs::path blobs = repo / "blobs";
   std::string commit;  // pinned by the first answer, so every file comes from one commit
-  bool has_tokenizer = false;
-  for (const auto& f : bert_model_files()) {
+  bool has_tokenizer = !set.needs_tokenizer;
+  for (const auto& f : set.files) {
     const FileMetadata m = file_metadata(options, repo_id, commit.empty() ? options.revision : commit, f);
     if (commit.empty() && !m.commit.empty() && safe_file_name(m.commit)) {
       commit = m.commit;
@@ -780,19 +789,21 @@ const std::vector<HubFile>& bert_model_files() {
 
 std::optional<fs::path> find_cached_snapshot(const HubOptions& options, const std::string& repo_id) {
   if (!looks_like_hub_id(repo_id)) return std::nullopt;
-  const CacheState state = cache_state(options, repo_id);
+  const CacheState state = cache_state(options, repo_id, bert_files());
   if (!state.usable()) return std::nullopt;
   return state.snapshot;
 }
 
-fs::path fetch_model(const HubOptions& options, const std::string& repo_id, std::string* notice) {
+namespace {
+
+fs::path fetch_files(const HubOptions& options, const std::string& repo_id, const FileSet& set, std::string* notice) {
   if (!looks_like_hub_id(repo_id))
     throw Error("'" + printable_line(repo_id) + "' is neither a model directory nor a Hub model id (like "
                 "bert-base-uncased or org/name)",
                 kExitInput);
   if (options.revision.empty() || options.revision.find("..") != std::string::npos || options.revision[0] == '/')
     throw Error("bad revision '" + printable_line(options.revision) + "'", kExitInput);
-  const CacheState state = cache_state(options, repo_id);
+  const CacheState state = cache_state(options, repo_id, set);
   if (state.complete || (options.offline && state.usable())) return *state.snapshot;
   if (options.offline) {
     std::string missing = state.missing_required.empty() ? "vocab.txt or tokenizer.json"
@@ -803,12 +814,27 @@ fs::path fetch_model(const HubOptions& options, const std::string& repo_id, std:
                 kExitNetwork);
   }
   try {
-    return download_model(options, repo_id);
+    return download_model(options, repo_id, set);
   } catch (const Unreachable& e) {
     if (!state.usable()) throw;
     if (notice) *notice = std::string("warning: ") + e.what() + "; using the cached " + state.snapshot->string();
     return *state.snapshot;
   }
+}
+
+}  // namespace
+
+fs::path fetch_model(const HubOptions& options, const std::string& repo_id, std::string* notice) {
+  return fetch_files(options, repo_id, bert_files(), notice);
+}
+
+fs::path fetch_model_file(const HubOptions& options, const std::string& repo_id, const std::string& filename,
+                          std::string* notice) {
+  if (!safe_file_name(filename))
+    throw Error("'" + printable_line(filename) + "' is not a file name in a repo (expected a plain name such as "
+                "model.Q4_K_M.gguf)",
+                kExitInput);
+  return fetch_files(options, repo_id, {{{filename, true, 0}}, false}, notice) / filename;
 }
 
 }  // namespace attnlab

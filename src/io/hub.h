@@ -66,4 +66,11 @@ std::optional<std::filesystem::path> find_cached_snapshot(const HubOptions& opti
 std::filesystem::path fetch_model(const HubOptions& options, const std::string& repo_id,
                                   std::string* notice = nullptr);
 
+// One file of repo_id (a GGUF checkpoint, which holds its tokenizer: `--model org/name:file.gguf`),
+// cached, pinned and downloaded as fetch_model does (an LFS file's sha256 checked against its etag);
+// returns its path in the snapshot. A filename that is not a plain name ([A-Za-z0-9._-], not starting
+// with '.') is refused (kExitInput).
+std::filesystem::path fetch_model_file(const HubOptions& options, const std::string& repo_id,
+                                       const std::string& filename, std::string* notice = nullptr);
+
 }  // namespace attnlab

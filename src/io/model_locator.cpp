@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <system_error>
+#include <tuple>
 
 #include "attnlab/error.h"
 #include "io/gguf.h"
@@ -67,6 +68,21 @@ LocatedModel locate_model(const std::string& model_arg,
   if (!model_arg.empty()) {
     std::error_code ec;
     if (is_gguf_file(model_arg)) return {model_arg, model_arg, "", {}};
+    // org/name:file.gguf: one GGUF file of a Hub repo.
+    if (const size_t colon = model_arg.find(':'); colon != std::string::npos && !std::filesystem::exists(model_arg, ec)) {
+      const std::string repo = model_arg.substr(0, colon), file = model_arg.substr(colon + 1);
+      if (!looks_like_hub_id(repo) || std::filesystem::path(file).extension() != ".gguf")
+        throw Error(printable_line(model_arg) + ": not a model directory or file, and not a Hub GGUF file (like "
+                    "org/name:model.Q4_K_M.gguf)",
+                    kExitInput);
+      std::string notice;
+      auto path = fetch_model_file(hub, repo, file, &notice);
+      if (!is_gguf_file(path))
+        throw Error(printable_line(model_arg) + ": the downloaded " + path.string() +
+                        " is not a GGUF file (it does not start with the bytes GGUF)",
+                    kExitInput);
+      return {std::move(path), model_arg, std::move(notice), hub_repo_folder(hub, repo)};
+    }
     if (std::filesystem::path(model_arg).extension() == ".gguf")
       throw Error(printable_line(model_arg) + (std::filesystem::exists(model_arg, ec)
                                                    ? ": not a GGUF file (it does not start with the bytes GGUF)"
@@ -126,6 +142,52 @@ LocatedModel locate_model(const std::string& model_arg,
           std::string(kDefaultModelId) + " is not available (" + first_line + "); using the offline model " +
               kOfflineModelName + " (" + offline->string() + ")",
           {}};
+}
+
+std::vector<LocalModel> local_models() {
+  std::vector<LocalModel> out;
+  std::error_code ec;
+  const auto file_size = [&](const std::filesystem::path& p) -> uint64_t {
+    const auto n = std::filesystem::file_size(p, ec);
+    return ec ? 0 : static_cast<uint64_t>(n);
+  };
+  for (const auto& [name, folder, file] : kOfflineGgufModels) {
+    LocalModel m{name, {}, "gguf", "offline", 0};
+    for (const auto& base : model_search_dirs())
+      if (m.path.empty() && is_gguf_file(base / folder / file)) m.path = std::filesystem::weakly_canonical(base / folder / file);
+    if (!m.path.empty()) m.bytes = file_size(m.path);
+    out.push_back(std::move(m));
+  }
+  {
+    LocalModel m{kOfflineModelName, {}, "safetensors", "offline", 0};
+    for (const auto& base : model_search_dirs())
+      if (m.path.empty() && holds_model(base / kOfflineModelName))
+        m.path = std::filesystem::weakly_canonical(base / kOfflineModelName);
+    if (!m.path.empty()) m.bytes = file_size(m.path / "model.safetensors");
+    out.push_back(std::move(m));
+  }
+  // The cache: models--ORG--NAME/snapshots/<commit>/, newest listing order made stable by sorting.
+  const HubOptions hub = hub_options_from_env();
+  std::vector<LocalModel> cached;
+  for (const auto& repo : std::filesystem::directory_iterator(hub.cache_dir, ec)) {
+    const std::string folder = repo.path().filename().string();
+    if (folder.rfind("models--", 0) != 0) continue;
+    std::string id = folder.substr(8);
+    if (const size_t sep = id.find("--"); sep != std::string::npos) id.replace(sep, 2, "/");
+    if (!looks_like_hub_id(id)) continue;
+    std::error_code walk;
+    for (const auto& snap : std::filesystem::directory_iterator(repo.path() / "snapshots", walk)) {
+      if (holds_model(snap.path()))
+        cached.push_back({id, snap.path(), "safetensors", "hub cache", file_size(snap.path() / "model.safetensors")});
+      for (const auto& g : gguf_files_in(snap.path()))
+        cached.push_back({id + ":" + g.filename().string(), g, "gguf", "hub cache", file_size(g)});
+    }
+  }
+  std::sort(cached.begin(), cached.end(), [](const LocalModel& a, const LocalModel& b) {
+    return std::tie(a.name, a.path) < std::tie(b.name, b.path);
+  });
+  out.insert(out.end(), cached.begin(), cached.end());
+  return out;
 }
 
 }  // namespace attnlab

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "attnlab/download.h"
 
@@ -43,10 +44,24 @@ std::optional<std::filesystem::path> offline_model_dir();
 
 // model_arg empty: the default model (with fallback). Otherwise a GGUF file, a directory (with
 // config.json, or holding one .gguf file), a fetched offline GGUF model by short name (smollm2,
-// gemma3-270m), or a Hub id
-// resolved through the cache / downloaded; a named model that cannot be had is an error.
+// gemma3-270m), a Hub id, or a Hub repo's GGUF file (org/name:file.gguf), resolved through the
+// cache / downloaded; a named model that cannot be had is an error.
 // on_progress reports downloads (see HubOptions).
 LocatedModel locate_model(const std::string& model_arg,
                           const std::function<void(const DownloadProgress&)>& on_progress = {});
+
+// A model on this machine, as `attnlab models` lists it.
+struct LocalModel {
+  std::string name;            // what --model takes for it
+  std::filesystem::path path;  // the .gguf file or the model directory; empty: an offline model not fetched
+  std::string format;          // "gguf" or "safetensors"
+  std::string source;          // "offline" (make model) or "hub cache"
+  uint64_t bytes = 0;          // size of the weights file
+};
+
+// The offline models (smollm2, gemma3-270m, all-MiniLM-L6-v2: fetched or not) and every model in the
+// Hugging Face cache attnlab could open: a snapshot with config.json and model.safetensors (ORG/NAME)
+// and each .gguf file of a snapshot (ORG/NAME:FILE). Reads directory listings only; never the network.
+std::vector<LocalModel> local_models();
 
 }  // namespace attnlab

@@ -28,6 +28,7 @@
 #include "../support/temp_dir.h"
 #include "attnlab/error.h"
 #include "io/hub_http.h"
+#include "io/model_locator.h"
 
 namespace attnlab {
 namespace {
@@ -234,6 +235,42 @@ TEST_F(Hub, OfflineWithEverythingCachedMakesNoRequest) {
   o.endpoint = "http://127.0.0.1:1";  // would fail if used
   EXPECT_EQ(fetch_model(o, kRepo), snapshot());
   EXPECT_EQ(hub.requests(), after_first);
+}
+
+// A GGUF checkpoint is one file of its repo (`--model org/name:file.gguf`): fetched alone, pinned,
+// sha256-checked like any LFS file, then served from the cache without a request; locate_model
+// returns the file itself, and refuses names that are not plain file names or files that are not GGUF.
+TEST_F(Hub, OneGgufFileOfARepoIsFetchedCheckedAndCached) {
+  const std::string gguf = read_text(testing::fixture_path("gguf/align64.gguf"));
+  hub.files["model.Q4_0.gguf"] = FakeFile{gguf, true};
+  hub.files["notes.gguf"] = FakeFile{"not a gguf", true};
+  const fs::path file = fetch_model_file(options(), kRepo, "model.Q4_0.gguf");
+  EXPECT_EQ(file, snapshot() / "model.Q4_0.gguf");
+  EXPECT_EQ(read_text(file), gguf);
+  EXPECT_TRUE(hub.logged("HEAD /org/tiny-bert/resolve/main/model.Q4_0.gguf"));
+  EXPECT_FALSE(hub.logged("HEAD /org/tiny-bert/resolve/main/config.json"));  // nothing else of the repo
+  const int after_first = hub.requests();
+  EXPECT_EQ(fetch_model_file(options(), kRepo, "model.Q4_0.gguf"), file);
+  EXPECT_EQ(hub.requests(), after_first);
+  for (const char* bad : {"../model.gguf", "sub/model.gguf", ".hidden.gguf", ""})
+    EXPECT_THROW(fetch_model_file(options(), kRepo, bad), Error) << bad;
+  EXPECT_EQ(hub.requests(), after_first);
+  try {
+    fetch_model_file(options(), kRepo, "absent.gguf");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("has no file absent.gguf"), std::string::npos) << e.what();
+  }
+
+  EnvGuard env({"HF_ENDPOINT", "HF_HUB_CACHE", "HF_TOKEN", "HF_HUB_OFFLINE"});
+  setenv("HF_ENDPOINT", hub.endpoint().c_str(), 1);
+  setenv("HF_HUB_CACHE", cache.path().c_str(), 1);
+  const LocatedModel located = locate_model(kRepo + ":model.Q4_0.gguf");
+  EXPECT_EQ(located.dir, file);
+  EXPECT_EQ(located.name, kRepo + ":model.Q4_0.gguf");
+  EXPECT_EQ(located.hub_folder, repo_dir());
+  for (const std::string& bad : std::vector<std::string>{kRepo + ":notes.gguf", kRepo + ":model.bin", "not//a/repo:x.gguf"})
+    EXPECT_THROW(locate_model(bad), Error) << bad;
 }
 
 TEST_F(Hub, OfflineWithNothingCachedSaysHowToFix) {
