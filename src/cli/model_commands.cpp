@@ -138,10 +138,6 @@ AttentionInput open_and_encode(const AttentionOptions& o) {
   return {std::move(engine), std::move(text), std::move(pair), std::move(enc), query};
 }
 
-std::string example_title(const ModelInfo& info) {
-  return info.family == "bert" ? "BERT Attention Example" : "Attention Example (" + info.model_type + ")";
-}
-
 // The plain printout's last lines for a model with a language-model head: its top next tokens.
 std::string next_tokens_text(const Engine& engine, const Result& out, int k) {
   const std::vector<Engine::NextToken> top = engine.top_next_tokens(out, k);

@@ -2,7 +2,6 @@
 #include "cli/notebook_text.h"
 
 #include "attnlab/text_format.h"
-#include "attnlab/text_format.h"
 
 namespace attnlab::cli {
 
@@ -28,6 +27,10 @@ std::string bert_example_text(const std::string& sentence, const std::optional<s
   s += "\n" + row_label_prefix + tokens[query] + " attention to each token:\n";
   for (size_t k = 0; k < tokens.size(); ++k) s += tokens[k] + ": " + python_fixed(row[k], 4) + "\n";
   return s;
+}
+
+std::string example_title(const ModelInfo& info) {
+  return info.family == "bert" ? "BERT Attention Example" : "Attention Example (" + info.model_type + ")";
 }
 
 }  // namespace attnlab::cli

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "attnlab/engine.h"
 #include "attnlab/toy.h"
 
 namespace attnlab::cli {
@@ -22,5 +23,8 @@ std::string bert_example_text(const std::string& sentence, const std::optional<s
                               const std::vector<std::string>& tokens, int query, std::span<const float> row,
                               const std::string& row_label_prefix = "",
                               const std::string& title = "BERT Attention Example");
+
+// The example's header: the notebook's "BERT Attention Example" for BERT, else naming the model type.
+std::string example_title(const ModelInfo& info);
 
 }  // namespace attnlab::cli

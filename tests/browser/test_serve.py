@@ -75,6 +75,12 @@ def main():
             wait_for_text(b, first)
             want = api(url, "api/tokenize", {"text": first})["tokens"]
             assert shown_query_tokens(b) == want, (shown_query_tokens(b), want)
+            # The selector names each model's family and kind beside its size.
+            models = json.loads(urllib.request.urlopen(url + "api/models", timeout=30).read())["models"]
+            label = b.js("return document.querySelector('#app-model option').textContent")
+            m = models[0]
+            assert label.startswith(f"{m['name']} ({m['family']} {'decoder' if m['causal'] else 'encoder'}, "
+                                    f"{m['num_layers']} layers x {m['num_heads']} heads"), (label, m)
 
             # Typing updates the view (debounced) with the server's tokens for the new text.
             second = "Students learn faster when examples are interactive."

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "../support/fixtures.h"
 #include "../support/head_stats_reference.h"
@@ -60,6 +61,57 @@ TEST(DecoderCli, JsonAllIsTransformersFromTheText) {
       }
     }
   }
+}
+
+// `demo` on a decoder: the example row is the last token's (layer 0, head 0), the observations give
+// the first-token sink over every layer and head and the predicted next token, all as transformers
+// computes them (the fixture's attentions and top-k), in the demo's rounding.
+TEST(DecoderCli, DemoShowsTheLastTokensRowTheSinkAndTheNextToken) {
+  const Fixture f = load("llama-gqa");
+  const json* pick = nullptr;
+  for (const json& c : f.cases)
+    if (c.contains("text") && c["text"].is_string() && c.contains("top_k") && !pick) pick = &c;
+  ASSERT_NE(pick, nullptr);
+  const json& c = *pick;
+  const std::vector<std::string> tokens = c["tokens"];
+  const size_t n = tokens.size();
+  const std::vector<float> att = f.get(c["attentions"]);  // [layers, heads, n, n]
+  const size_t heads_total = att.size() / (n * n);
+  testing::TempDir out;
+  const ProcessResult r = run_cli({"demo", "--model", (kDecoders / "llama-gqa" / "model").string(), "--sentence",
+                                   c["text"], "--out", out.path().string(), "--format", "svg"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_NE(r.out.find("=== Attention Example (llama) ==="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(tokens.back() + " attention to each token:"), std::string::npos) << r.out;
+  // The printed row: layer 0, head 0, the last query.
+  const size_t at = r.out.find(tokens.back() + " attention to each token:\n");
+  ASSERT_NE(at, std::string::npos);
+  std::istringstream lines(r.out.substr(at));
+  std::string line;
+  std::getline(lines, line);
+  for (size_t k = 0; k < n; ++k) {
+    ASSERT_TRUE(std::getline(lines, line));
+    ASSERT_EQ(line.rfind(tokens[k] + ": ", 0), 0u) << line;
+    EXPECT_NEAR(std::stod(line.substr(tokens[k].size() + 2)), att[(n - 1) * n + k], 5.1e-5) << line;
+  }
+  double sink = 0;
+  int over_half = 0;
+  for (size_t lh = 0; lh < heads_total; ++lh) {
+    const float a = att[lh * n * n + (n - 1) * n];
+    sink += a;
+    over_half += a > 0.5f;
+  }
+  const std::string sink_line = "5. First-token sink: over all " + std::to_string(heads_total) +
+                                " heads the last token gives ";
+  const size_t s = r.out.find(sink_line);
+  ASSERT_NE(s, std::string::npos) << r.out;
+  EXPECT_NEAR(std::stod(r.out.substr(s + sink_line.size())), sink / static_cast<double>(heads_total), 5.1e-4);
+  EXPECT_NE(r.out.find("; " + std::to_string(over_half) + " heads give it more than half."), std::string::npos);
+  EXPECT_NE(r.out.find("6. Predicted next token: "), std::string::npos);
+  EXPECT_NE(r.out.find("## The First Token (Attention Sink)"), std::string::npos);
+  EXPECT_EQ(r.out.find("[CLS]"), std::string::npos) << "a decoder has no [CLS]";
+  EXPECT_TRUE(std::filesystem::exists(out.path() / "attention_comparison.svg"));
+  EXPECT_TRUE(std::filesystem::exists(out.path() / "custom_cls_attention.svg"));
 }
 
 TEST(DecoderCli, IdsRunExactlyThoseIdsAndTheDefaultQueryIsTheLastToken) {

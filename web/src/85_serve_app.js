@@ -77,12 +77,20 @@ attnlab.app.schedule = function () {
   attnlab.app.timer = setTimeout(attnlab.app.update, attnlab.app.debounceMs);
 };
 
+// A model as the selector names it: its family, then its size, e.g. "smollm2 (llama decoder, 30 layers
+// x 9 heads, 3 key/value heads)".
+function modelLabel(m) {
+  const kind = `${m.family}${m.causal ? " decoder" : " encoder"}`;
+  const kv = m.num_kv_heads && m.num_kv_heads < m.num_heads ? `, ${m.num_kv_heads} key/value heads` : "";
+  return `${m.name} (${kind}, ${m.num_layers} layers x ${m.num_heads} heads${kv})`;
+}
+
 // Builds the input form from the app data ({models: [...]}) and the URL, then shows the first view.
 attnlab.startApp = async function (appData) {
   const {h} = attnlab, q = new URLSearchParams(location.search);
   const models = appData.models;
   const modelSel = h("select", {id: "app-model", onchange: attnlab.app.update},
-    models.map((m) => h("option", {value: m.name, text: `${m.name} (${m.num_layers} layers x ${m.num_heads} heads)`})));
+    models.map((m) => h("option", {value: m.name, text: modelLabel(m)})));
   if (q.has("model") && models.some((m) => m.name === q.get("model"))) modelSel.value = q.get("model");
   const text = h("textarea", {id: "app-text", rows: 2, cols: 80, placeholder: "Type a sentence",
     oninput: attnlab.app.schedule});
