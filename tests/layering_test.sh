@@ -35,7 +35,7 @@ BEGIN {
   # as text/ (the tokenizers make an Encoding); version.h is generated from src/core/version.h.in;
   # attnlab.h includes everything.
   split("analysis:analysis array_file:io atomic_file:io attnlab:cli corpus:analysis download:io " \
-        "encoding:text engine:model error:core figure:render head_stats:analysis json_writer:io " \
+        "encoding:text engine:model error:core figure:render head_stats:analysis json_writer:io local_models:io " \
         "matrix:core observations:analysis process:api text_format:render tokenizer:api toy:model " \
         "toy_checks:analysis version:core viewer:render", pairs, " ")
   for (i in pairs) { split(pairs[i], kv, ":"); owner[kv[1]] = kv[2] }

@@ -49,6 +49,9 @@ import transformers  # noqa: E402
 from gguf import GGMLQuantizationType, GGUFReader, GGUFValueType  # noqa: E402
 from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from float_blob import FloatBlob  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "gguf_models"
 SCRIPT = "tools/make_gguf_model_goldens.py"
@@ -284,19 +287,7 @@ def gguf_metadata(path, name):
 # ---------------------------------------------------------------------------------------------------------------
 # Goldens.
 # ---------------------------------------------------------------------------------------------------------------
-class Blob:
-    def __init__(self):
-        self.parts, self.offset = [], 0
-
-    def put(self, array):
-        a = np.ascontiguousarray(array, dtype=np.float32)
-        self.parts.append(a.reshape(-1))
-        entry = {"offset": self.offset, "shape": list(a.shape)}
-        self.offset += a.size
-        return entry
-
-    def bytes(self):
-        return np.concatenate(self.parts).astype("<f4").tobytes()
+Blob = FloatBlob  # tools/float_blob.py
 
 
 def load(spec):

@@ -11,6 +11,7 @@
 //   encoding.h     Encoding: tokens, ids, type ids, word ids
 //   batching.h     inputs split into forward passes (count and token limits), one bad input failing alone
 //   download.h     DownloadProgress, reported while a Hub model downloads
+//   local_models.h the models on this machine by the names --model takes (attnlab models)
 //   error.h        Error (message + exit code), printable()
 //   toy.h          the notebook's toy layers, bit-identical to PyTorch for a seed
 //   toy_checks.h   row sums and the context test on the toy layers
@@ -41,6 +42,7 @@
 #include "attnlab/figure.h"
 #include "attnlab/head_stats.h"
 #include "attnlab/json_writer.h"
+#include "attnlab/local_models.h"
 #include "attnlab/matrix.h"
 #include "attnlab/observations.h"
 #include "attnlab/text_format.h"

@@ -1,8 +1,6 @@
 // `attnlab models`: the models this machine has for --model: the offline ones `make model` fetches
 // (and whether it has), and what the Hugging Face cache holds that attnlab opens, with each one's
 // family (GGUF general.architecture, config.json model_type), format, size and path.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -10,10 +8,8 @@
 
 #include "attnlab/error.h"
 #include "attnlab/json_writer.h"
+#include "attnlab/local_models.h"
 #include "cli/commands.h"
-#include "io/gguf.h"
-#include "io/model_locator.h"
-#include "io/text_file.h"
 
 namespace attnlab::cli {
 namespace {
@@ -21,19 +17,6 @@ namespace {
 struct ModelsOptions {
   bool json = false;
 };
-
-// What the model says it is, without loading it: "llama", "gemma3", "bert", ...; "?" when unreadable.
-std::string architecture_of(const LocalModel& m) {
-  if (m.path.empty()) return "";
-  try {
-    if (m.format == "gguf") return GgufFile(m.path).get_string("general.architecture");
-    const nlohmann::json c =
-        nlohmann::json::parse(read_bounded_file(m.path / "config.json", kMaxConfigBytes, "model config"));
-    if (c.is_object() && c.contains("model_type") && c["model_type"].is_string()) return c["model_type"];
-  } catch (const std::exception&) {
-  }
-  return "?";
-}
 
 std::string megabytes(uint64_t bytes) {
   char buf[32];
@@ -49,8 +32,7 @@ void run_models(const ModelsOptions& o) {
     for (const LocalModel& m : models) {
       w.begin_object().key("name").value(m.name).key("available").value(!m.path.empty());
       w.key("architecture");
-      const std::string arch = architecture_of(m);
-      arch.empty() ? w.null() : w.value(arch);
+      m.architecture.empty() ? w.null() : w.value(m.architecture);
       w.key("format").value(m.format).key("source").value(m.source);
       w.key("bytes").value(static_cast<long long>(m.bytes)).key("path");
       m.path.empty() ? w.null() : w.value(m.path.string());
@@ -77,7 +59,7 @@ void run_models(const ModelsOptions& o) {
       row(m.name, "-", m.format, "-", "not fetched: run `make model` in the attnlab checkout");
       continue;
     }
-    row(m.name, architecture_of(m), m.format, megabytes(m.bytes), m.path.string());
+    row(m.name, m.architecture, m.format, megabytes(m.bytes), m.path.string());
   }
   write_stdout(out);
 }

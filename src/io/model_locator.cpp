@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <system_error>
@@ -11,6 +13,7 @@
 #include "attnlab/error.h"
 #include "io/gguf.h"
 #include "io/hub.h"
+#include "io/text_file.h"
 
 namespace attnlab {
 namespace {
@@ -47,6 +50,19 @@ std::vector<std::filesystem::path> gguf_files_in(const std::filesystem::path& di
     if (entry.path().extension() == ".gguf" && is_gguf_file(entry.path())) out.push_back(entry.path());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// What a model says it is, without loading it: "llama", "gemma3", "bert", ...; "?" when unreadable.
+std::string architecture_of(const LocalModel& m) {
+  if (m.path.empty()) return "";
+  try {
+    if (m.format == "gguf") return GgufFile(m.path).get_string("general.architecture");
+    const nlohmann::json c =
+        nlohmann::json::parse(read_bounded_file(m.path / "config.json", kMaxConfigBytes, "model config"));
+    if (c.is_object() && c.contains("model_type") && c["model_type"].is_string()) return c["model_type"];
+  } catch (const std::exception&) {
+  }
+  return "?";
 }
 
 }  // namespace
@@ -152,14 +168,14 @@ std::vector<LocalModel> local_models() {
     return ec ? 0 : static_cast<uint64_t>(n);
   };
   for (const auto& [name, folder, file] : kOfflineGgufModels) {
-    LocalModel m{name, {}, "gguf", "offline", 0};
+    LocalModel m{name, {}, "gguf", "offline", 0, ""};
     for (const auto& base : model_search_dirs())
       if (m.path.empty() && is_gguf_file(base / folder / file)) m.path = std::filesystem::weakly_canonical(base / folder / file);
     if (!m.path.empty()) m.bytes = file_size(m.path);
     out.push_back(std::move(m));
   }
   {
-    LocalModel m{kOfflineModelName, {}, "safetensors", "offline", 0};
+    LocalModel m{kOfflineModelName, {}, "safetensors", "offline", 0, ""};
     for (const auto& base : model_search_dirs())
       if (m.path.empty() && holds_model(base / kOfflineModelName))
         m.path = std::filesystem::weakly_canonical(base / kOfflineModelName);
@@ -178,15 +194,16 @@ std::vector<LocalModel> local_models() {
     std::error_code walk;
     for (const auto& snap : std::filesystem::directory_iterator(repo.path() / "snapshots", walk)) {
       if (holds_model(snap.path()))
-        cached.push_back({id, snap.path(), "safetensors", "hub cache", file_size(snap.path() / "model.safetensors")});
+        cached.push_back({id, snap.path(), "safetensors", "hub cache", file_size(snap.path() / "model.safetensors"), ""});
       for (const auto& g : gguf_files_in(snap.path()))
-        cached.push_back({id + ":" + g.filename().string(), g, "gguf", "hub cache", file_size(g)});
+        cached.push_back({id + ":" + g.filename().string(), g, "gguf", "hub cache", file_size(g), ""});
     }
   }
   std::sort(cached.begin(), cached.end(), [](const LocalModel& a, const LocalModel& b) {
     return std::tie(a.name, a.path) < std::tie(b.name, b.path);
   });
   out.insert(out.end(), cached.begin(), cached.end());
+  for (LocalModel& m : out) m.architecture = architecture_of(m);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "attnlab/download.h"
+#include "attnlab/local_models.h"
 
 namespace attnlab {
 
@@ -50,18 +51,6 @@ std::optional<std::filesystem::path> offline_model_dir();
 LocatedModel locate_model(const std::string& model_arg,
                           const std::function<void(const DownloadProgress&)>& on_progress = {});
 
-// A model on this machine, as `attnlab models` lists it.
-struct LocalModel {
-  std::string name;            // what --model takes for it
-  std::filesystem::path path;  // the .gguf file or the model directory; empty: an offline model not fetched
-  std::string format;          // "gguf" or "safetensors"
-  std::string source;          // "offline" (make model) or "hub cache"
-  uint64_t bytes = 0;          // size of the weights file
-};
-
-// The offline models (smollm2, gemma3-270m, all-MiniLM-L6-v2: fetched or not) and every model in the
-// Hugging Face cache attnlab could open: a snapshot with config.json and model.safetensors (ORG/NAME)
-// and each .gguf file of a snapshot (ORG/NAME:FILE). Reads directory listings only; never the network.
-std::vector<LocalModel> local_models();
+// local_models() (attnlab/local_models.h) is implemented beside locate_model, which shares its search.
 
 }  // namespace attnlab

@@ -213,11 +213,11 @@ void embed(const TransformerModel& m, const Packed& p, std::span<const Encoding>
     for (int t = 0; t < p.len(q); ++t) {
       float* out = x + static_cast<size_t>(p.offset[q] + t) * h;
       const int id = e.input_ids[static_cast<size_t>(t)];
-      const float* word = w.embed.data + static_cast<size_t>(id) * h;
-      if (w.embed.quantized()) {  // a GGUF embedding keeps its blocks: this row dequantized, bit for bit
+      const float* word = out;
+      if (w.embed.quantized())  // a GGUF embedding keeps its blocks: this row dequantized, bit for bit
         dequantize_row(w.embed.quant.type, w.embed.quant.row(id), out, static_cast<int64_t>(h));
-        word = out;
-      }
+      else
+        word = w.embed.data + static_cast<size_t>(id) * h;
       if (s.embed_scale != 0) {
         for (size_t i = 0; i < h; ++i) out[i] = word[i] * s.embed_scale;
       } else {

@@ -17,6 +17,7 @@
 
 #include "../support/fixtures.h"
 #include "../support/temp_dir.h"
+#include "../support/sanitized.h"
 #include "cli_run.h"
 
 namespace attnlab::testing {
@@ -242,11 +243,7 @@ TEST(HostileTokenizer, SparseIdTokenizes) {
 // ---------------------------------------------------------------------------------------------
 // Issue 12 item 5: no leftovers and clean exits under signals and resource limits.
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;  // the sanitizers reserve terabytes of address space: no RLIMIT_AS runs
-#else
-constexpr bool kSanitized = false;
-#endif
+using testing::kSanitized;  // the sanitizers reserve terabytes of address space: no RLIMIT_AS runs
 
 // Names in dir that look like attnlab's temporary files (".NAME.tmp-XXXXXX").
 std::vector<std::string> temp_files_in(const fs::path& dir) {

@@ -1,6 +1,7 @@
 // The Llama-architecture decoders against transformers' eager fp32 forward (fixtures:
-// tools/make_llama_fixtures.py): attentions (1e-5), hidden states (1e-4), logits (1e-4), the top-k next
-// tokens in the same order; plus the config reader's and the loader's refusals.
+// tools/make_llama_fixtures.py, and as GGUF files of the llama, qwen2, qwen3 architectures through
+// transformers' GGUF loader: tools/make_gguf_arch_fixtures.py): attentions (1e-5), hidden states (1e-4),
+// logits (1e-4), the top-k next tokens in the same order; plus the config reader's and the loader's refusals.
 // GCC 12 sees a null dereference inside nlohmann::json's object construction here (not ours).
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <gtest/gtest.h>
@@ -11,9 +12,11 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <optional>
 
 #include "../support/fixtures.h"
 #include "attnlab/error.h"
+#include "attnlab/tokenizer.h"
 #include "../support/isa.h"
 #include "core/cpu.h"
 #include "model/decoder.h"
@@ -43,11 +46,19 @@ void check_fixture(const std::string& name) {
   const fs::path dir = kDir / name;
   const json fx = json::parse(testing::read_text((dir / "cases.json").string()));
   const testing::FloatBlob bin = testing::read_float_blob((dir / "cases.bin").string());
-  const TransformerModel model = load_model(dir / "model");
+  // tools/make_gguf_arch_fixtures.py's fixtures hold a GGUF file (llama, qwen2, qwen3 as llama.cpp writes
+  // them), whose tokenizer comes from its metadata.
+  const bool gguf = fs::exists(dir / "model.gguf");
+  const fs::path model_path = gguf ? dir / "model.gguf" : dir / "model";
+  const TransformerModel model = load_model(model_path);
+  const std::optional<HfTokenizer> tokenizer = gguf ? std::optional<HfTokenizer>(HfTokenizer::open(model_path)) : std::nullopt;
   ASSERT_FALSE(fx["cases"].empty());
   double worst_att = 0, worst_logits = 0;
   for (const json& c : fx["cases"]) {
     const std::vector<int> ids = c["input_ids"].get<std::vector<int>>();
+    if (tokenizer && c["text"].is_string()) {
+      EXPECT_EQ(tokenizer->encode(c["text"].get<std::string>()).input_ids, ids) << name << " ids";
+    }
     RunOptions o;
     o.hidden_states = c.contains("hidden_states");
     o.all_logits = true;
@@ -90,7 +101,7 @@ ATTNLAB_INSTANTIATE_OVER_ISAS(DecoderGolden);
 
 TEST_P(DecoderGolden, MatchesTransformersEager) {
   const std::vector<std::string> names = decoder_fixtures();
-  ASSERT_GE(names.size(), 11u);
+  ASSERT_GE(names.size(), 15u);
   for (const std::string& name : names) check_fixture(name);
 }
 

@@ -10,15 +10,12 @@
 #include <vector>
 
 #include "../cli/cli_run.h"
+#include "../support/sanitized.h"
 #include "server/server.h"
 
 namespace attnlab::server::testing_support {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
+using attnlab::testing::kSanitized;
 
 class Served {
  public:
