@@ -3,7 +3,7 @@
 
 BUILD_DIR := build
 JOBS ?= $(shell nproc)
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 30
 PREFIX ?= /usr/local
 
 all: build
@@ -14,7 +14,7 @@ help:
 	@echo "make test   set up, then run every test: unit + CLI, again under ASan + UBSan, and the fuzzers"
 	@echo "make test-asan               only the ASan + UBSan suite (build-asan/)"
 	@echo "make test-tsan               only the engine's concurrency tests under ThreadSanitizer (build-tsan/)"
-	@echo "make fuzz FUZZ_SECONDS=60    only the libFuzzer targets (build-fuzz/), each for FUZZ_SECONDS"
+	@echo "make fuzz FUZZ_SECONDS=30    only the libFuzzer targets (build-asan/fuzz/), each for FUZZ_SECONDS"
 	@echo "make build  configure and build build/attnlab"
 	@echo "make install PREFIX=/usr/local   library, CLI, headers, CMake package (find_package(attnlab))"
 	@echo "make bench  side-by-side benchmarks against PyTorch + transformers, ONNX Runtime, FastAPI and Spark (tools/.venv)"
@@ -64,8 +64,8 @@ test-tsan: deps model
 	@ctest --preset tsan -j $(JOBS)
 
 fuzz: deps
-	@cmake --preset fuzz >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target attnlab_fuzzers
+	@cmake --preset asan >/dev/null
+	@cmake --build build-asan -j $(JOBS) --target attnlab_fuzzers
 	@./scripts/run_fuzzers.sh $(FUZZ_SECONDS) $(JOBS)
 
 demo: build model
@@ -93,6 +93,10 @@ bench: build model tools/.venv/bin/python
 	@tools/.venv/bin/python -c "import tokenizers" 2>/dev/null || tools/.venv/bin/pip install --quiet tokenizers
 	@tools/.venv/bin/python bench/tokenize_bench.py --driver $(BUILD_DIR)/bench/attnlab_tokenize_bench
 	@tools/.venv/bin/python bench/decoder_bench.py --driver $(BUILD_DIR)/bench/attnlab_decoder_bench \
+		--machine-bench $(BUILD_DIR)/bench/attnlab_bench
+	@tools/.venv/bin/python -c "import llama_cpp, gguf" 2>/dev/null || \
+		CMAKE_ARGS="-DGGML_NATIVE=ON" tools/.venv/bin/pip install --quiet llama-cpp-python gguf
+	@tools/.venv/bin/python bench/gguf_bench.py --driver $(BUILD_DIR)/bench/attnlab_decoder_bench \
 		--machine-bench $(BUILD_DIR)/bench/attnlab_bench
 
 clean:

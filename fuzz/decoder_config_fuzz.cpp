@@ -58,10 +58,19 @@ void check(const ModelSpec& s) {
   for (int w : s.window) ATTNLAB_FUZZ_CHECK(w >= 0);
   if (s.model_type == "llama") ATTNLAB_FUZZ_CHECK(s.window == std::vector<int>(s.window.size(), 0));
   if (s.model_type == "mistral") ATTNLAB_FUZZ_CHECK(s.window == std::vector<int>(s.window.size(), s.window[0]));
+  const bool gemma3 = s.family == "gemma3";
   ATTNLAB_FUZZ_CHECK(s.norm == attnlab::NormKind::kRmsNorm && s.pre_norm && s.gated_ffn && s.causal &&
-                     s.activation == attnlab::FfnActivation::kSilu && s.positions == attnlab::Positions::kRope);
+                     s.positions == attnlab::Positions::kRope);
+  ATTNLAB_FUZZ_CHECK(s.activation == (gemma3 ? attnlab::FfnActivation::kGeluTanh : attnlab::FfnActivation::kSilu));
+  // Gemma 3: (1 + w) norms on both sides of each sublayer, embeddings times sqrt(hidden) (finite, > 0).
+  ATTNLAB_FUZZ_CHECK(s.sandwich_norm == gemma3 && (s.norm_weight_offset == 1.0f) == gemma3);
+  ATTNLAB_FUZZ_CHECK(!gemma3 || (std::isfinite(s.embed_scale) && s.embed_scale > 0 && s.local_rope_on_windowed));
   ATTNLAB_FUZZ_CHECK(finite_positive(s.norm_eps) && s.norm_eps < 1 && static_cast<float>(s.norm_eps) > 0);
-  ATTNLAB_FUZZ_CHECK(s.qk_norm == (s.model_type == "qwen3"));
+  ATTNLAB_FUZZ_CHECK(s.qk_norm == (s.model_type == "qwen3" || gemma3));
+  if (gemma3) {
+    const RopeSpec& l = s.local_rope;
+    ATTNLAB_FUZZ_CHECK(finite_positive(l.theta) && finite_positive(l.factor));
+  }
   if (s.model_type == "qwen2") ATTNLAB_FUZZ_CHECK(s.qkv_bias && !s.o_bias && !s.mlp_bias);
   if (s.model_type == "mistral") ATTNLAB_FUZZ_CHECK(!s.qkv_bias && !s.o_bias && !s.mlp_bias);
   for (int id : s.eos_token_ids) ATTNLAB_FUZZ_CHECK(id >= 0);

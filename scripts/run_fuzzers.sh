@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target in build-fuzz/ (or the TARGETs named after JOBS) for SECONDS (default 60), JOBS at a time (default 2),
-# starting from the committed seeds in fuzz/corpus/<target>/ (new inputs go to build-fuzz/corpus/).
+# Runs each libFuzzer target in build-asan/ (or the TARGETs named after JOBS) for SECONDS (default 60), JOBS at a time (default 2),
+# starting from the committed seeds in fuzz/corpus/<target>/ (new inputs go to build-asan/corpus/).
 # Exits non-zero when any fuzzer finds a crash, leak, timeout or memory blow-up; the input that did it
-# is kept as build-fuzz/artifacts/<target>-crash-* (replay: build-fuzz/fuzz/fuzz_<target> FILE).
+# is kept as build-asan/artifacts/<target>-crash-* (replay: build-asan/fuzz/fuzz_<target> FILE).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"; jobs="${2:-2}"
-build=build-fuzz
+build=build-asan
 declare -A max_len=([safetensors]=8192 [gguf]=16384 [config]=4096 [decoder_config]=4096 [tokenizer_files]=8192 [encode]=4096 [hub_headers]=4096 [api_request]=4096 [http_request]=4096 [tokenizer_json]=65536 [tokenizer_encode]=4096 [regex]=4096)
 targets=(safetensors gguf config decoder_config tokenizer_files encode hub_headers api_request http_request tokenizer_json tokenizer_encode regex)
 [ $# -gt 2 ] && targets=("${@:3}")  # run_fuzzers.sh SECONDS JOBS TARGET...: only these
 mkdir -p "$build/artifacts" "$build/logs"
 
-run() {  # run TARGET: one fuzzer, its log in build-fuzz/logs/TARGET.log
+run() {  # run TARGET: one fuzzer, its log in build-asan/logs/TARGET.log
   local t="$1"
   mkdir -p "$build/corpus/$t"
   "$build/fuzz/fuzz_$t" "$build/corpus/$t" "fuzz/corpus/$t" \
