@@ -3,12 +3,13 @@
 // public API, every attention kept (Result::attentions) and the last position's logits computed
 // (Result::logits), one warm-up pass, then `rounds` timed passes.
 //
-//   attnlab_decoder_bench --model DIR --tokens N [--rounds 5] [--threads 2]
+//   attnlab_decoder_bench --model DIR|FILE.gguf --tokens N [--rounds 5] [--threads 2] [--dequantize]
 //
 // The ids are ids[i] = (i * 7919 + 13) % vocab_size, i = 0..N-1: the same generator as decoder_bench.py's
 // transformers side (both derive them; no file passes between them). Prints one JSON object:
 //   {"tokens": N, "seconds": [...], "load_seconds": ..., "threads": T, "isa": "...",
-//    "ids_sum": ..., "attention_sum": ..., "logits_sample": [...], "argmax": ...}
+//    "ids_sum": ..., "attention_sum": ..., "logits_sample": [...], "argmax": ..., "peak_rss_kb": ...}
+// (peak_rss_kb: the process's VmHWM at the end, weights and the largest pass included).
 // attention_sum (every probability of the warm-up pass added up: layers x heads x N when each row sums to
 // 1), logits_sample (the last position's logits at ids k * vocab / 8, k = 0..7) and argmax let the driver
 // check that both sides computed the same thing.
@@ -29,7 +30,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kUsage =
-    "usage: attnlab_decoder_bench --model DIR --tokens N [--rounds 5] [--threads 2]\n"
+    "usage: attnlab_decoder_bench --model DIR|FILE.gguf --tokens N [--rounds 5] [--threads 2] [--dequantize]\n"
     "  Engine::run on ids[i] = (i * 7919 + 13) % vocab_size (every attention, last-position logits):\n"
     "  one warm-up pass, then prints {\"tokens\": N, \"seconds\": [...], ...} of `rounds` timed passes\n";
 
@@ -58,6 +59,18 @@ double touch(const attnlab::Result& r) {
   return t;
 }
 
+// VmHWM of /proc/self/status in kB (0 where unreadable).
+long peak_rss_kb() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  long kb = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+  std::fclose(f);
+  return kb;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -72,6 +85,8 @@ int main(int argc, char** argv) try {
   }
   attnlab::EngineOptions options;
   options.threads = std::stoi(arg(argc, argv, "--threads", "2"));
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--dequantize") options.dequantize = true;
 
   const auto t_load = Clock::now();
   const attnlab::Engine engine = attnlab::Engine::open(model, options);
@@ -117,7 +132,7 @@ int main(int argc, char** argv) try {
               "\"attention_sum\": %s, \"logits_sample\": [",
               load_seconds, options.threads, attnlab::isa_name().c_str(), ids_sum, num(attention_sum, "%.6f").c_str());
   for (size_t i = 0; i < sample.size(); ++i) std::printf("%s%s", i ? ", " : "", num(static_cast<double>(sample[i])).c_str());
-  std::printf("], \"argmax\": %ld, \"touch\": %s}\n", argmax, num(sink).c_str());
+  std::printf("], \"argmax\": %ld, \"touch\": %s, \"peak_rss_kb\": %ld}\n", argmax, num(sink).c_str(), peak_rss_kb());
   return 0;
 } catch (const std::exception& e) {
   return attnlab::bench::fail("attnlab_decoder_bench", e);
