@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "ops/vec_math.h"
 
 namespace attnlab {
 namespace {
@@ -72,12 +73,11 @@ void silu_gate(const float* gate_up, int rows, int inter, float* out) {
 }
 
 void gelu_tanh_gate(const float* gate_up, int rows, int inter, float* out) {
-  // aten/src/ATen/native/cpu/Activation.cpp GeluKernelImpl, GeluType::Tanh, in float32
-  const float beta = static_cast<float>(M_SQRT2 * M_2_SQRTPI * 0.5), kappa = 0.044715f;
-  gate(gate_up, rows, inter, out, [=](float x) {
-    const float cube = x * x * x;
-    const float inner = beta * (x + kappa * cube);
-    return 0.5f * x * (1.0f + std::tanh(inner));
+  for_chunks(rows, [&](long first, long last) {
+    for (long r = first; r < last; ++r) {
+      const float* g = gate_up + static_cast<size_t>(r) * 2 * inter;
+      gelu_tanh_mul(g, g + inter, out + static_cast<size_t>(r) * inter, inter);
+    }
   });
 }
 

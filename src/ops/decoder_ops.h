@@ -17,7 +17,8 @@ void rms_norm_heads(float* x, int rows, int heads, int head_dim, int ld, const f
 void silu_gate(const float* gate_up, int rows, int inter, float* out);
 
 // The same with GELU's tanh approximation (gelu_pytorch_tanh: torch's gelu(approximate="tanh"),
-// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) in its order of operations) in place of SiLU (Gemma).
+// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))) in place of SiLU (Gemma), vectorised as
+// gelu_tanh_mul (ops/vec_math.h): within a few float32 ulps of torch's value.
 void gelu_tanh_gate(const float* gate_up, int rows, int inter, float* out);
 
 // x: [rows, cols] in place: x = cap * tanh(x / cap) (Gemma's final_logit_softcapping), in float32.

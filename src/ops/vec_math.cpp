@@ -45,6 +45,13 @@ float erf_scalar(float v) {
 
 float gelu_scalar(float x) { return x * 0.5f * (1.0f + erf_scalar(x * kSqrtHalf)); }
 
+float gelu_tanh_scalar(float x) {
+  const float inner = kGeluBeta * (x + kGeluKappa * (x * x * x));
+  return x / (1.0f + exp_scalar(-2.0f * inner));
+}
+
+void gelu_tanh_mul(const float* gate, const float* up, float* out, long n) { kernels().gelu_tanh_mul(gate, up, out, n); }
+
 void exp_inplace(float* x, long n) { kernels().exp_inplace(x, n); }
 
 void gelu_erf_fast(float* x, long n) { kernels().gelu_erf_fast(x, n); }

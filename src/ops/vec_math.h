@@ -16,4 +16,10 @@ float erf_scalar(float x);
 void gelu_erf_fast(float* x, long n);
 float gelu_scalar(float x);
 
+// out[i] = gelu_tanh(gate[i]) * up[i] (Gemma's gated MLP): torch's 0.5 x (1 + tanh(u)), u = beta (x +
+// kappa x^3), computed as the equal x / (1 + exp(-2u)) with exp_scalar's exp, which avoids the
+// cancellation of 1 + tanh for negative u; within a few float32 ulps of torch's value.
+void gelu_tanh_mul(const float* gate, const float* up, float* out, long n);
+float gelu_tanh_scalar(float x);
+
 }  // namespace attnlab

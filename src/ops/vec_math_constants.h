@@ -15,4 +15,7 @@ constexpr float kErfP = 0.3275911f, kErfA1 = 0.254829592f, kErfA2 = -0.284496736
                 kErfA4 = -1.453152027f, kErfA5 = 1.061405429f;
 constexpr float kSqrtHalf = 0.70710678118654752440f;
 
+// GELU's tanh approximation, as torch's GeluKernelImpl (GeluType::Tanh) in float32: beta = sqrt(2 / pi).
+constexpr float kGeluBeta = 0.7978845608028654f, kGeluKappa = 0.044715f;
+
 }  // namespace attnlab::vec_math

@@ -13,6 +13,7 @@
 #include "../support/fixtures.h"
 #include "../support/isa.h"
 #include "core/cpu.h"
+#include "ops/vec_math_constants.h"
 #include "core/thread_pool.h"
 #include "ops/attention.h"
 #include "ops/linear.h"
@@ -62,6 +63,36 @@ TEST_P(VecMath, GeluMatchesScalarTwinAndExactErfWithin1e6) {
   // Abramowitz-Stegun 7.1.26 has |erf error| < 1.5e-7; GELU scales it by |x| / 2 <= 4.
   EXPECT_LT(max_err, 1e-6);
   std::printf("[ max diff ] gelu (A&S erf, as PyTorch) vs exact erf: %.3g\n", max_err);
+}
+
+// Gemma's gated GELU-tanh: every build gives its scalar twin's bits, for every length up to three
+// vectors (nothing written past the end); the value is within relative 2.5e-7 (1 + 2|u|) of the exact
+// one (long double) and within 2.5e-7 max(1, |x|) of torch's own float32 0.5 x (1 + tanh(u)).
+TEST_P(VecMath, GeluTanhMulMatchesScalarTwinAndTorchsFormula) {
+  for (long n : {1L, 7L, 8L, 15L, 16L, 17L, 33L, 48L, 10007L}) {
+    const auto g = random_vector(static_cast<size_t>(n), 4, -12.0f, 12.0f), u = random_vector(static_cast<size_t>(n), 5);
+    std::vector<float> out(static_cast<size_t>(n) + 1, -7.0f);
+    gelu_tanh_mul(g.data(), u.data(), out.data(), n);
+    double worst = 0;
+    for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+      ASSERT_EQ(out[i], gelu_tanh_scalar(g[i]) * u[i]) << "n = " << n << ", x = " << g[i];
+      // The exact value (long double; 0.5 (1 + tanh u) = 1 / (1 + exp(-2u)) without the cancellation),
+      // and torch's float32 computation, whose 1 + tanh(u) rounds to 0 for u below about -9.
+      const long double x = g[i], inner = std::sqrt(2.0L / M_PI) * (x + 0.044715L * x * x * x);
+      const long double exact = x / (1.0L + std::exp(-2.0L * inner));
+      const float xf = g[i], uf = vec_math::kGeluBeta * (xf + vec_math::kGeluKappa * (xf * xf * xf));
+      const float torch = 0.5f * xf * (1.0f + std::tanh(uf));
+      const float got = gelu_tanh_scalar(g[i]);
+      const double err = static_cast<double>(std::abs(got - exact));
+      // exp(-2u) passes u's float32 rounding on with a factor 2|u|: the relative bound grows with it.
+      const double bound = 2.5e-7 * (1.0 + 2.0 * std::abs(static_cast<double>(inner)));
+      ASSERT_LE(err, std::max(bound * static_cast<double>(std::abs(exact)), 1e-30)) << "x = " << g[i];
+      ASSERT_LE(std::abs(got - torch), 2.5e-7f * std::max(1.0f, std::abs(xf))) << "x = " << g[i];
+      if (std::abs(inner) < 4) worst = std::max(worst, err / std::max(static_cast<double>(std::abs(exact)), 1e-30));
+    }
+    EXPECT_EQ(out.back(), -7.0f) << "wrote past n = " << n;
+    if (n == 10007) std::printf("[ max diff ] gelu_tanh vs the exact value, |u| < 4: relative %.3g\n", worst);
+  }
 }
 
 // Every length up to three vectors: the masked tail of each width computes what the scalar twin does

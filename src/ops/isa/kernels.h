@@ -24,6 +24,7 @@ struct KernelTable {
   void (*softmax_rows)(float* x, int rows, int cols);
   void (*exp_inplace)(float* x, long n);
   void (*gelu_erf_fast)(float* x, long n);
+  void (*gelu_tanh_mul)(const float* gate, const float* up, float* out, long n);
 };
 
 namespace scalar {
@@ -50,6 +51,7 @@ void add_layer_norm_rows(float* x, const float* add, int rows, int cols, const f
 void softmax_rows(float* x, int rows, int cols);
 void exp_inplace(float* x, long n);
 void gelu_erf_fast(float* x, long n);
+void gelu_tanh_mul(const float* gate, const float* up, float* out, long n);
 
 // Scratch buffers as FloatBuffer (no zero fill on growth), but a type of this build's own: the
 // std::vector code instantiated for it is compiled with this build's flags and shared with no other

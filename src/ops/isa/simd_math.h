@@ -116,6 +116,15 @@ inline typename S::V gelu(typename S::V x) {
   return S::mul(S::mul(x, S::set1(0.5f)), S::add(S::set1(1.0f), e));
 }
 
+// gelu_tanh_scalar: x / (1 + exp(-2 beta (x + kappa x^3))).
+template <class S>
+inline typename S::V gelu_tanh(typename S::V x) {
+  using namespace vec_math;
+  const typename S::V cube = S::mul(S::mul(x, x), x);
+  const typename S::V inner = S::mul(S::set1(kGeluBeta), S::add(x, S::mul(S::set1(kGeluKappa), cube)));
+  return S::div(x, S::add(S::set1(1.0f), exp<S>(S::mul(S::set1(-2.0f), inner))));
+}
+
 // x[i] = f(x[i]) for i < n, the widest vectors first and the tail in one masked vector.
 template <class S, class F>
 inline void map(float* x, long n, F f) {

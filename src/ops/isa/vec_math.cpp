@@ -23,4 +23,19 @@ void exp_inplace(float* x, long n) {
 #endif
 }
 
+void gelu_tanh_mul(const float* gate, const float* up, float* out, long n) {
+#if defined(__AVX2__) && defined(__FMA__)
+  using S = simd::Widest;
+  long i = 0;
+  for (; i + S::kWidth <= n; i += S::kWidth)
+    S::store(out + i, S::mul(simd::gelu_tanh<S>(S::load(gate + i)), S::load(up + i)));
+  if (i < n) {
+    const int rest = static_cast<int>(n - i);
+    S::store(out + i, S::mul(simd::gelu_tanh<S>(S::load(gate + i, rest)), S::load(up + i, rest)), rest);
+  }
+#else
+  for (long i = 0; i < n; ++i) out[i] = gelu_tanh_scalar(gate[i]) * up[i];
+#endif
+}
+
 }  // namespace attnlab::ATTNLAB_ISA_NS
