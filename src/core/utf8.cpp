@@ -38,6 +38,19 @@ Utf8Step decode_utf8_at(std::string_view bytes, size_t i) {
   return {cp, j - i, true};
 }
 
+size_t first_invalid_utf8(std::string_view bytes) {
+  for (size_t i = 0; i < bytes.size();) {
+    if (static_cast<unsigned char>(bytes[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const Utf8Step s = decode_utf8_at(bytes, i);
+    if (!s.valid) return i;
+    i += s.length;
+  }
+  return std::string_view::npos;
+}
+
 std::u32string decode_utf8_lossy(std::string_view bytes) {
   std::u32string out;
   out.reserve(bytes.size());

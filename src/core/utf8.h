@@ -19,6 +19,8 @@ struct Utf8Step {
 Utf8Step decode_utf8_at(std::string_view bytes, size_t i);
 
 std::u32string decode_utf8_lossy(std::string_view bytes);
+// The byte offset of the first invalid sequence (as decode_utf8_at judges it), npos when bytes is valid UTF-8.
+size_t first_invalid_utf8(std::string_view bytes);
 void append_utf8(std::string& out, char32_t cp);
 std::string to_utf8(std::u32string_view text);
 

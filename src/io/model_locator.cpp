@@ -43,6 +43,13 @@ std::vector<std::filesystem::path> model_search_dirs() {
   return dirs;
 }
 
+// Where scripts/fetch_model.sh put an offline GGUF model, if it did.
+std::optional<std::filesystem::path> fetched_gguf(const OfflineGgufModel& m) {
+  for (const auto& base : model_search_dirs())
+    if (is_gguf_file(base / m.folder / m.file)) return std::filesystem::weakly_canonical(base / m.folder / m.file);
+  return std::nullopt;
+}
+
 std::vector<std::filesystem::path> gguf_files_in(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> out;
   std::error_code ec;
@@ -119,14 +126,16 @@ LocatedModel locate_model(const std::string& model_arg,
                   "Hugging Face layout: config.json, model.safetensors, vocab.txt or tokenizer.json",
                   kExitInput);
     }
-    for (const auto& [name, folder, file] : kOfflineGgufModels) {
-      if (model_arg != name) continue;
-      for (const auto& base : model_search_dirs())
-        if (is_gguf_file(base / folder / file)) return {std::filesystem::weakly_canonical(base / folder / file), name, "", {}};
-      throw Error(std::string(name) + ": the offline model is not fetched; run `make model` (or scripts/fetch_model.sh " +
-                      name + ") in the attnlab checkout",
+    for (const OfflineGgufModel& m : kOfflineGgufModels) {
+      if (model_arg != m.name) continue;
+      if (auto path = fetched_gguf(m)) return {std::move(*path), m.name, "", {}};
+      throw Error(std::string(m.name) + ": the offline model is not fetched; run `make model` (or scripts/fetch_model.sh " +
+                      m.name + ") in the attnlab checkout",
                   kExitInput);
     }
+    // The offline BERT by its name, as `attnlab models` lists it (not a Hub id: that is org/name).
+    if (model_arg == kOfflineModelName)
+      if (auto dir = offline_model_dir()) return {std::move(*dir), model_arg, "", {}};
     if (!looks_like_hub_id(model_arg))
       throw Error(printable_line(model_arg) + ": no such model directory, and not a Hugging Face Hub id (like "
                   "bert-base-uncased or org/name)",
@@ -167,18 +176,13 @@ std::vector<LocalModel> local_models() {
     const auto n = std::filesystem::file_size(p, ec);
     return ec ? 0 : static_cast<uint64_t>(n);
   };
-  for (const auto& [name, folder, file] : kOfflineGgufModels) {
-    LocalModel m{name, {}, "gguf", "offline", 0, ""};
-    for (const auto& base : model_search_dirs())
-      if (m.path.empty() && is_gguf_file(base / folder / file)) m.path = std::filesystem::weakly_canonical(base / folder / file);
+  for (const OfflineGgufModel& g : kOfflineGgufModels) {
+    LocalModel m{g.name, fetched_gguf(g).value_or(std::filesystem::path()), "gguf", "offline", 0, ""};
     if (!m.path.empty()) m.bytes = file_size(m.path);
     out.push_back(std::move(m));
   }
   {
-    LocalModel m{kOfflineModelName, {}, "safetensors", "offline", 0, ""};
-    for (const auto& base : model_search_dirs())
-      if (m.path.empty() && holds_model(base / kOfflineModelName))
-        m.path = std::filesystem::weakly_canonical(base / kOfflineModelName);
+    LocalModel m{kOfflineModelName, offline_model_dir().value_or(std::filesystem::path()), "safetensors", "offline", 0, ""};
     if (!m.path.empty()) m.bytes = file_size(m.path / "model.safetensors");
     out.push_back(std::move(m));
   }

@@ -44,9 +44,10 @@ struct LocatedModel {
 std::optional<std::filesystem::path> offline_model_dir();
 
 // model_arg empty: the default model (with fallback). Otherwise a GGUF file, a directory (with
-// config.json, or holding one .gguf file), a fetched offline GGUF model by short name (smollm2,
-// gemma3-270m), a Hub id, or a Hub repo's GGUF file (org/name:file.gguf), resolved through the
-// cache / downloaded; a named model that cannot be had is an error.
+// config.json, or holding one .gguf file), a fetched offline model by short name (smollm2,
+// gemma3-270m; all-MiniLM-L6-v2 when offline_model_dir() finds it), a Hub id, or a Hub repo's GGUF
+// file (org/name:file.gguf), resolved through the cache / downloaded; a named model that cannot be
+// had is an error.
 // on_progress reports downloads (see HubOptions).
 LocatedModel locate_model(const std::string& model_arg,
                           const std::function<void(const DownloadProgress&)>& on_progress = {});

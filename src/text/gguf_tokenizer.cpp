@@ -9,6 +9,7 @@
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -74,8 +75,8 @@ bool python_space(char32_t c) {
 // gemma_tokenizer's respelling: a token of only whitespace holding a space (stored as real spaces)
 // becomes that many U+2581, as GemmaTokenizer looks it up.
 std::string gemma_respelled(const std::string& token) {
-  const std::u32string cps = decode_utf8_lossy(token);
   if (token.find(' ') == std::string::npos) return token;
+  const std::u32string cps = decode_utf8_lossy(token);
   for (char32_t c : cps)
     if (!python_space(c)) return token;
   std::string out;
@@ -98,11 +99,11 @@ json generate_merges(const std::vector<std::string>& tokens, const std::unordere
     uint64_t left_id, right_id;
   };
   std::vector<Merge> merges, local;
-  std::unordered_map<std::string_view, bool> seen;
+  std::unordered_set<std::string_view> seen;
   seen.reserve(tokens.size());
   for (size_t t = 0; t < tokens.size(); ++t) {
     const std::string_view tok = tokens[t];
-    if (!seen.emplace(tok, true).second) continue;  // a dict's later key keeps the first place...
+    if (!seen.insert(tok).second) continue;  // a dict's later key keeps the first place...
     const double score = scores[static_cast<size_t>(vocab.at(tok))];  // ...and the last value
     std::vector<uint32_t> cuts;  // byte offsets of the characters after the first
     for (size_t i = 0; i < tok.size();) {
@@ -152,15 +153,11 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
     throw fail("tokenizer.ggml.model is '" + model + "' (general.architecture '" + arch +
                "'); attnlab builds 'gpt2' (byte-level BPE) and 'llama' (SentencePiece BPE with byte fallback; not "
                "for phi3)");
-  std::vector<std::string> tokens = f.get_string_array("tokenizer.ggml.tokens");
+  const std::vector<std::string> tokens = f.get_string_array("tokenizer.ggml.tokens");
   // transformers' reader decodes every string strictly as UTF-8.
   const auto require_utf8 = [&](const std::string& s, const char* key, size_t i) {
-    for (size_t at = 0; at < s.size();) {
-      const Utf8Step step = decode_utf8_at(s, at);
-      if (!step.valid)
-        throw fail(std::string(key) + "[" + std::to_string(i) + "] is not valid UTF-8 (byte " + std::to_string(at) + ")");
-      at += step.length;
-    }
+    if (const size_t at = first_invalid_utf8(s); at != std::string_view::npos)
+      throw fail(std::string(key) + "[" + std::to_string(i) + "] is not valid UTF-8 (byte " + std::to_string(at) + ")");
   };
   for (size_t i = 0; i < tokens.size(); ++i) require_utf8(tokens[i], "tokenizer.ggml.tokens", i);
   std::vector<std::string> merges;
@@ -173,17 +170,14 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
       throw fail("tokenizer.ggml.token_type has " + std::to_string(types.size()) + " entries, tokenizer.ggml.tokens " +
                  std::to_string(tokens.size()));
   }
-  // gemma_tokenizer respells the vocabulary only: the added tokens below come from the file's spelling.
-  const std::vector<std::string> file_tokens = tokens;
-  if (gemma)
-    for (std::string& t : tokens) t = gemma_respelled(t);
-
   // The vocabulary: byte_level_tokenizer respells a token written outside the byte alphabet from
-  // its UTF-8 bytes; SentencePiece keeps the file's spelling. A later token of the same spelling
-  // takes the id (a Python dict built in order).
+  // its UTF-8 bytes; SentencePiece keeps the file's spelling, but for gemma_tokenizer's respelled
+  // whitespace tokens (the vocabulary only: the added tokens below keep the file's spelling). A later
+  // token of the same spelling takes the id (a Python dict built in order).
   std::vector<std::string> spelled(tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i) {
-    if (sentencepiece || byte_spelled(tokens[i])) spelled[i] = tokens[i];
+    if (gemma) spelled[i] = gemma_respelled(tokens[i]);
+    else if (sentencepiece || byte_spelled(tokens[i])) spelled[i] = tokens[i];
     else append_byte_level(spelled[i], tokens[i]);
   }
   std::unordered_map<std::string_view, uint64_t> ids;
@@ -231,7 +225,7 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
     if (id >= tokens.size())
       throw fail(std::string(key) + " is " + std::to_string(id) + ", past the vocabulary of " +
                  std::to_string(tokens.size()));
-    *slot = file_tokens[id];
+    *slot = tokens[id];
   }
   // get_gguf_tokenizer: a SentencePiece file that does not say adds BOS, as llama.cpp does.
   if (f.has("tokenizer.ggml.add_bos_token")) c.add_bos_token = f.get_bool("tokenizer.ggml.add_bos_token");
@@ -254,11 +248,11 @@ GgufTokenizer gguf_tokenizer(const GgufFile& f) {
       if (const auto id = id_of("<mask>")) added[*id] = {"<mask>", true};
   }
   for (size_t i = 0; i < types.size(); ++i)
-    if (types[i] == kControl && (sentencepiece || byte_spelled(file_tokens[i])))
-      added[id_of(file_tokens[i]).value_or(i)] = {file_tokens[i], true};
+    if (types[i] == kControl && (sentencepiece || byte_spelled(tokens[i])))
+      added[id_of(tokens[i]).value_or(i)] = {tokens[i], true};
   for (size_t i = 0; i < types.size(); ++i)
     if (types[i] == kUserDefined)
-      if (const auto id = id_of(file_tokens[i])) added[*id] = {file_tokens[i], false};
+      if (const auto id = id_of(tokens[i])) added[*id] = {tokens[i], false};
   json added_tokens = json::array();
   for (const auto& [id, t] : added) added_tokens.push_back(added_token(id, t.first, t.second));
 

@@ -136,10 +136,9 @@ std::string get_string(const json& j, const std::string& path) {
 }
 
 // serde's u32: a JSON integer in [0, 2^32 - 1] (2.0 is a float and does not fit). Ids and type ids are
-// ints here, so the top half of that range is refused too. A document built in memory (text/gguf_tokenizer.h)
-// holds non-negative signed integers where parsed text holds unsigned ones: the same numbers.
+// ints here, so the top half of that range is refused too.
 int get_u32(const json& j, const std::string& path) {
-  if (j.is_number_unsigned() || (j.is_number_integer() && j.get<int64_t>() >= 0)) {
+  if (j.is_number_unsigned()) {
     const auto v = j.get<uint64_t>();
     if (v > UINT32_MAX) mismatch(path, "expected an unsigned 32-bit integer, got " + j.dump());
     if (v > static_cast<uint64_t>(INT_MAX))

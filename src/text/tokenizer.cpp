@@ -71,16 +71,7 @@ WordPiece wordpiece_from_json(const json& m, const Where& w) {
 }
 
 std::string valid_utf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    const Utf8Step s = decode_utf8_at(text, i);
-    if (!s.valid) return to_utf8(decode_utf8_lossy(text));
-    i += s.length;
-  }
+  if (first_invalid_utf8(text) != std::string_view::npos) return to_utf8(decode_utf8_lossy(text));
   return std::string(text);
 }
 
