@@ -94,8 +94,8 @@ bench: build model tools/.venv/bin/python
 	@tools/.venv/bin/python bench/tokenize_bench.py --driver $(BUILD_DIR)/bench/attnlab_tokenize_bench
 	@tools/.venv/bin/python bench/decoder_bench.py --driver $(BUILD_DIR)/bench/attnlab_decoder_bench \
 		--machine-bench $(BUILD_DIR)/bench/attnlab_bench
-	@tools/.venv/bin/python -c "import llama_cpp, gguf" 2>/dev/null || \
-		CMAKE_ARGS="-DGGML_NATIVE=ON" tools/.venv/bin/pip install --quiet llama-cpp-python gguf
+	@tools/.venv/bin/python -c "import llama_cpp, gguf, accelerate" 2>/dev/null || \
+		CMAKE_ARGS="-DGGML_NATIVE=ON" tools/.venv/bin/pip install --quiet llama-cpp-python gguf accelerate
 	@tools/.venv/bin/python bench/gguf_bench.py --driver $(BUILD_DIR)/bench/attnlab_decoder_bench \
 		--machine-bench $(BUILD_DIR)/bench/attnlab_bench
 

@@ -81,9 +81,12 @@ TEST_P(QuantizedLinear, BitIdenticalToTheDequantizedWeight) {
   for (int threads : {2}) {
     set_num_threads(threads);
     for (const TypeBlocks& t : types) {
-      // rows x in within 256 kB: the short path; 70 x 1024: the long one. out 40 and 24 leave a
-      // partial panel.
-      for (auto [rows, in, out] : {std::tuple{1, 256, 16}, {5, 512, 40}, {9, 768, 96}, {13, 256, 24}, {70, 1024, 40}}) {
+      // Up to 6 (AVX2) or 12 (AVX-512) rows: fused decoding, 1 to 4 panels at a time; 13 rows within
+      // 256 kB: expanded per k-block; 70 x 1024: the long path. out 40, 24, 72, 104 and 200 leave a
+      // partial panel, and panel counts that are not multiples of 2 or 4.
+      for (auto [rows, in, out] : {std::tuple{1, 256, 16}, {1, 512, 200}, {2, 256, 72}, {3, 512, 40}, {4, 256, 104},
+                                    {5, 512, 40}, {6, 256, 40}, {9, 768, 96}, {12, 256, 72}, {13, 256, 24},
+                                    {70, 1024, 40}}) {
         const std::string what = std::string(t.info->name) + " (" + t.origin + ") " + std::to_string(rows) + "x" +
                                  std::to_string(in) + "x" + std::to_string(out) + " " + isa() + " threads " +
                                  std::to_string(threads);

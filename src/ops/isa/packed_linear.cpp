@@ -422,6 +422,216 @@ void expand_block(const uint8_t* group0, const QuantLayout& L, int kc, float* __
   }
 }
 
+#ifdef ATTNLAB_HAVE_AVX2
+// The fused form of expand_block + kernel for inputs of one row group: each k step's 16 weights of a
+// panel are decoded into registers (the same scale * q (+ offset) operations as expand_block, so
+// the same values) and multiplied at once, every output summing its products over the whole of `in`
+// in order from init: the bits of the float32 kernels on the expanded panels, without the round trip
+// through L1. R rows x NP panels (panel j + 1 starts pbytes after j); out/init: [R][NP x 16].
+#ifdef ATTNLAB_HAVE_AVX512
+using Vec = __m512;  // one panel row: 16 columns
+constexpr int kLanes = 1;
+#else
+using Vec = __m256;  // one panel row: two halves of 8 columns
+constexpr int kLanes = 2;
+#endif
+
+// Column quants of k step k of a group's quants qs, as float32: half h of kLanes (8 columns each
+// under AVX2, all 16 under AVX-512).
+template <bool kNib>
+inline Vec quants(const uint8_t* qs, int k, int h) {
+#ifdef ATTNLAB_HAVE_AVX512
+  (void)h;
+  if constexpr (kNib) {
+    const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(qs + 8 * k));
+    const __m128i m = _mm_set1_epi8(0x0f);
+    const __m128i both = _mm_unpacklo_epi64(_mm_and_si128(b, m), _mm_and_si128(_mm_srli_epi16(b, 4), m));
+    return _mm512_maskz_cvtepi32_ps(0xffff, _mm512_maskz_cvtepu8_epi32(0xffff, both));
+  } else {
+    // The zero-masking forms (all lanes kept) are the same instructions; the plain ones start from
+    // _mm512_undefined_*, which GCC 12 reports as maybe uninitialized.
+    return _mm512_maskz_cvtepi32_ps(
+        0xffff, _mm512_maskz_cvtepi8_epi32(0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs + 16 * k))));
+  }
+#else
+  if constexpr (kNib) {
+    const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(qs + 8 * k)));
+    return _mm256_cvtepi32_ps(h == 0 ? _mm256_and_si256(b, _mm256_set1_epi32(0x0f)) : _mm256_srli_epi32(b, 4));
+  } else {
+    return _mm256_cvtepi32_ps(
+        _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(qs + 16 * k + 8 * h))));
+  }
+#endif
+}
+
+inline Vec vload(const float* p) {
+#ifdef ATTNLAB_HAVE_AVX512
+  return _mm512_loadu_ps(p);
+#else
+  return _mm256_loadu_ps(p);
+#endif
+}
+inline void vstore(float* p, Vec v) {
+#ifdef ATTNLAB_HAVE_AVX512
+  _mm512_storeu_ps(p, v);
+#else
+  _mm256_storeu_ps(p, v);
+#endif
+}
+inline Vec vfma(Vec a, Vec b, Vec c) {
+#ifdef ATTNLAB_HAVE_AVX512
+  return _mm512_fmadd_ps(a, b, c);
+#else
+  return _mm256_fmadd_ps(a, b, c);
+#endif
+}
+inline Vec vmul(Vec a, Vec b) {
+#ifdef ATTNLAB_HAVE_AVX512
+  return _mm512_mul_ps(a, b);
+#else
+  return _mm256_mul_ps(a, b);
+#endif
+}
+inline Vec vbroadcast(const float* p) {
+#ifdef ATTNLAB_HAVE_AVX512
+  return _mm512_set1_ps(*p);
+#else
+  return _mm256_broadcast_ss(p);
+#endif
+}
+
+constexpr int kFusedAhead = 8;
+
+template <int R, int NP, bool kNib, bool kOff>
+void fused_kernel(const float* __restrict x, int ldx, int in, const uint8_t* __restrict panel, size_t pbytes,
+                  const QuantLayout& L, const float* init, float* out) {
+  constexpr int kV = NP * kLanes;  // vectors per row
+  constexpr int kCols = kP / kLanes;  // columns per vector
+  Vec acc[R][kV];
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+    for (int v = 0; v < kV; ++v) acc[r][v] = vload(init + static_cast<size_t>(r) * NP * kP + v * kCols);
+  const size_t gbytes = L.group_bytes();
+  const int group = L.group;
+  for (int g0 = 0; g0 < in; g0 += group) {
+    const uint8_t* head = panel + static_cast<size_t>(g0 / group) * gbytes;
+    Vec scale[kV], offset[kV];
+#pragma GCC unroll 8
+    for (int v = 0; v < kV; ++v) {
+      const auto* h = reinterpret_cast<const float*>(head + static_cast<size_t>(v / kLanes) * pbytes);
+      scale[v] = vload(h + (v % kLanes) * kCols);
+      if constexpr (kOff) offset[v] = vload(h + 16 + (v % kLanes) * kCols);
+      else offset[v] = scale[v];
+    }
+    const uint8_t* qs = head + L.head_bytes();
+    // Each weight is used by a few rows only: without fetching each panel's stream kFusedAhead
+    // groups ahead, DRAM latency (fewer lines in flight than the hardware prefetchers keep) sets
+    // the pace, not the FMAs. (Addresses as integers: near the end of the weight they point past
+    // it, which a prefetch may do and pointer arithmetic may not.)
+    const uintptr_t ahead = reinterpret_cast<uintptr_t>(head) + kFusedAhead * gbytes;
+#pragma GCC unroll 4
+    for (int p = 0; p < NP; ++p)
+      for (size_t b = 0; b < gbytes; b += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(ahead + p * pbytes + b), _MM_HINT_T0);
+    for (int k = 0; k < group; ++k) {
+      Vec w[kV];
+#pragma GCC unroll 8
+      for (int v = 0; v < kV; ++v) {
+        const Vec q = quants<kNib>(qs + static_cast<size_t>(v / kLanes) * pbytes, k, v % kLanes);
+        w[v] = kOff ? vfma(scale[v], q, offset[v]) : vmul(scale[v], q);
+      }
+#pragma GCC unroll 12
+      for (int r = 0; r < R; ++r) {
+        const Vec xb = vbroadcast(x + static_cast<size_t>(r) * ldx + g0 + k);
+#pragma GCC unroll 8
+        for (int v = 0; v < kV; ++v) acc[r][v] = vfma(xb, w[v], acc[r][v]);
+      }
+    }
+  }
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+    for (int v = 0; v < kV; ++v) vstore(out + static_cast<size_t>(r) * NP * kP + v * kCols, acc[r][v]);
+}
+
+// Panels per fused call for R rows: enough independent sums to hide the FMA latency, few enough
+// to stay in registers.
+template <int R>
+constexpr int fused_panels() {
+#ifdef ATTNLAB_HAVE_AVX512
+  return R <= 2 ? 4 : R <= 4 ? 2 : 1;
+#else
+  return R <= 2 ? 2 : 1;
+#endif
+}
+
+// Panels [p0, p1) of a quantized weight for R rows, fused: NP panels at a time into a tile, then
+// bias-initialised sums, activation and the columns that exist stored into y.
+template <int R, bool kNib, bool kOff>
+void fused_range(const float* x, const PackedWeight& w, const float* b, float* y, int p0, int p1, Activation act) {
+  constexpr int NP = fused_panels<R>();
+  const auto* data = static_cast<const uint8_t*>(w.storage.get());
+  const size_t pbytes = w.panel_bytes();
+  const int in = w.in, out = w.out;
+  alignas(64) float init[R][NP * kP], tile[R][NP * kP];
+  for (int p = p0; p < p1;) {
+    const int np = p + NP <= p1 ? NP : 1;
+    const int o0 = p * kP, cols = std::min(np * kP, out - o0);
+    for (int r = 0; r < R; ++r) {
+      std::fill(init[r], init[r] + NP * kP, 0.0f);
+      if (b) std::memcpy(init[r], b + o0, sizeof(float) * cols);
+    }
+    const uint8_t* panel = data + static_cast<size_t>(p) * pbytes;
+    if (np == NP) fused_kernel<R, NP, kNib, kOff>(x, in, in, panel, pbytes, w.quant, &init[0][0], &tile[0][0]);
+    else {
+      // One panel alone: its own rows of init and tile at stride kP.
+      alignas(64) float init1[R][kP], tile1[R][kP];
+      for (int r = 0; r < R; ++r) std::memcpy(init1[r], init[r], sizeof init1[r]);
+      fused_kernel<R, 1, kNib, kOff>(x, in, in, panel, pbytes, w.quant, &init1[0][0], &tile1[0][0]);
+      for (int r = 0; r < R; ++r) std::memcpy(tile[r], tile1[r], sizeof tile1[r]);
+    }
+    for (int r = 0; r < R; ++r) {
+      float* yr = y + static_cast<size_t>(r) * out + o0;
+      std::memcpy(yr, tile[r], sizeof(float) * cols);
+      if (act == Activation::kGelu) gelu_erf_fast(yr, cols);
+    }
+    p += np;
+  }
+}
+
+template <int R, bool kNib, bool kOff>
+void fused_linear_r(const float* x, const PackedWeight& w, const float* b, float* y, Activation act) {
+  constexpr int NP = fused_panels<R>();
+  const int panels = w.panels();
+  const int chunks = (panels + NP - 1) / NP;  // tasks split at multiples of NP panels
+  const int tasks = std::min(chunks, num_threads() * 4);
+  const int per = (chunks + tasks - 1) / tasks * NP;
+  parallel_for(tasks, [&](int t) {
+    const int p0 = t * per, p1 = std::min(panels, p0 + per);
+    if (p0 < p1) fused_range<R, kNib, kOff>(x, w, b, y, p0, p1, act);
+  });
+}
+
+template <bool kNib, bool kOff, int R = Tiling<float>::kRows>
+void fused_linear_n(int rows, const float* x, const PackedWeight& w, const float* b, float* y, Activation act) {
+  if (rows == R) fused_linear_r<R, kNib, kOff>(x, w, b, y, act);
+  else if constexpr (R > 1) fused_linear_n<kNib, kOff, R - 1>(rows, x, w, b, y, act);
+}
+
+// y = act(x W^T + b) for rows in [1, Tiling<float>::kRows], fused.
+void fused_linear(const float* x, int rows, const PackedWeight& w, const float* b, float* y, Activation act) {
+  const QuantLayout& L = w.quant;
+  if (L.nibbles) {
+    if (L.offsets) fused_linear_n<true, true>(rows, x, w, b, y, act);
+    else fused_linear_n<true, false>(rows, x, w, b, y, act);
+  } else {
+    if (L.offsets) fused_linear_n<false, true>(rows, x, w, b, y, act);
+    else fused_linear_n<false, false>(rows, x, w, b, y, act);
+  }
+}
+#endif
+
 // Panels [p0, p1) expanded whole into float32 panels at dst.
 void expand_panels(const PackedWeight& w, int p0, int p1, float* dst) {
   const auto* data = static_cast<const uint8_t*>(w.storage.get());
@@ -437,6 +647,12 @@ void expand_panels(const PackedWeight& w, int p0, int p1, float* dst) {
 void linear_quantized(const float* x, int rows, const PackedWeight& w, const float* b, float* y, Activation act) {
   const int in = w.in, out = w.out, panels = w.panels();
   const auto* data = static_cast<const uint8_t*>(w.storage.get());
+#ifdef ATTNLAB_HAVE_AVX2
+  if (rows <= Tiling<float>::kRows) {
+    fused_linear(x, rows, w, b, y, act);
+    return;
+  }
+#endif
   if (static_cast<size_t>(rows) * in * sizeof(float) <= kStreamBytes) {
     const RowGroups rg(rows, Tiling<float>::kRows);
     const int tasks = std::min(panels, num_threads() * 4);
@@ -451,7 +667,15 @@ void linear_quantized(const float* x, int rows, const PackedWeight& w, const flo
         const uint8_t* panel = data + static_cast<size_t>(p) * w.panel_bytes();
         for (int k0 = 0; k0 < in; k0 += kKcStream) {
           const int kc = std::min(kKcStream, in - k0);
-          expand_block(panel + static_cast<size_t>(k0 / kKcStream) * block_bytes, w.quant, kc, expanded);
+          const uint8_t* block = panel + static_cast<size_t>(k0 / kKcStream) * block_bytes;
+#ifdef ATTNLAB_HAVE_AVX2
+          // The next block (of this panel, or the next panel's first) into cache while this one is
+          // multiplied: the rows pass over each block once, so DRAM latency would otherwise show.
+          if (static_cast<size_t>(block - data) + 2 * block_bytes <= w.bytes())
+            for (size_t at = 0; at < block_bytes; at += 64)
+              _mm_prefetch(reinterpret_cast<const char*>(block + block_bytes + at), _MM_HINT_T0);
+#endif
+          expand_block(block, w.quant, kc, expanded);
           for (int g = 0; g < rg.count; ++g) {
             const int r = rg.start(g), n = rg.size(g);
             float* yr = y + static_cast<size_t>(r) * out + o0;
