@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -14,6 +15,16 @@ namespace attnlab {
 enum class ArrayFileFormat {
   kNpz,          // numpy's savez layout: a ZIP of .npy files, stored uncompressed; ZIP64 past 4 GiB
   kSafetensors,  // 8-byte header length, JSON header (dtype, shape, data_offsets), raw little-endian data
+};
+
+// Element types of the arrays: float32, float16 (IEEE binary16 bits, numpy's float16), int32, int64.
+enum class ArrayDType { kF32, kI32, kI64, kF16 };
+
+// One array of a file laid out in advance (ArrayFileWriter::declare).
+struct ArraySpec {
+  std::string name;
+  ArrayDType dtype = ArrayDType::kF32;
+  std::vector<std::int64_t> shape;
 };
 
 // The format a path's extension names: ".npz" or ".safetensors". Anything else is attnlab::Error
@@ -57,6 +68,19 @@ class ArrayFileWriter {
   void begin_floats(std::string_view name, const std::vector<std::int64_t>& shape);
   void append(std::span<const float> data);
   void end_array();
+
+  // The whole file laid out first: every array it will hold, in the file's order. The headers are
+  // written at once and each array's place reserved, so data can then arrive in any order and any
+  // number of pieces (a forward pass's blocks of query rows land in several heads' regions): write()
+  // puts bytes at an element offset of a declared array, add() a whole one (which must match its
+  // declaration). Works for both formats (.npz: the members' CRCs are read back at commit());
+  // commit() checks that every declared byte was written once. Only once, before anything else.
+  void declare(const std::vector<ArraySpec>& arrays);
+  // elements of the declared array `name` from element `offset` on; the span's type must be the
+  // array's: uint16_t bits for kF16, or float, rounded to float16 as numpy's astype(float16) does.
+  void write(std::string_view name, std::uint64_t offset, std::span<const float> data);
+  void write(std::string_view name, std::uint64_t offset, std::span<const std::uint16_t> data);
+  void write(std::string_view name, std::uint64_t offset, std::span<const std::int64_t> data);
 
   // Finishes the file and renames it onto the target. Adding after commit() is an error.
   void commit();

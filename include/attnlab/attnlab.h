@@ -40,6 +40,7 @@
 #include "attnlab/corpus.h"
 #include "attnlab/error.h"
 #include "attnlab/figure.h"
+#include "attnlab/head_scores.h"
 #include "attnlab/head_stats.h"
 #include "attnlab/json_writer.h"
 #include "attnlab/local_models.h"

@@ -143,6 +143,15 @@ struct LayerView {
   ArrayView<2> hidden;     // [seq, hidden]: the layer's output
 };
 
+// A block of query rows of one layer's attention, as it is produced (RunOptions::on_attention_rows).
+struct AttentionRows {
+  int input = 0;  // index of the input in the batch (0 for run())
+  int layer = 0;
+  int row0 = 0;            // the block's first query row
+  ArrayView<3> probs;      // [heads, rows, seq]: row r of head h is query row0 + r's probabilities
+  int rows() const { return static_cast<int>(probs.shape[1]); }
+};
+
 struct RunOptions {
   // Keep every layer's attention in Result::attentions. Turn off with on_layer to reduce each layer
   // as it is produced without holding [layers, heads, seq, seq] (corpus statistics).
@@ -160,6 +169,14 @@ struct RunOptions {
   // input of the batch, in input order (one view for run()). The views are valid during the call:
   // a caller may reduce them in parallel without copying them.
   std::function<void(std::span<const LayerView>)> on_layer;
+  // Attention of any length in bounded memory: when set (with attentions false), each layer's
+  // attention is computed a block of query rows at a time, every head, and handed here (on the
+  // calling thread, layer by layer, rows ascending, inputs in order) before the next block reuses the
+  // buffer, so the pass holds one block (about attention_block_bytes, at least one row) instead of
+  // [heads, seq, seq]; on_layer's views then carry no attention (empty data). The same bits as a
+  // whole pass.
+  std::function<void(const AttentionRows&)> on_attention_rows;
+  size_t attention_block_bytes = size_t{64} << 20;
 };
 
 struct Result {

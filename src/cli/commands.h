@@ -15,6 +15,7 @@ void add_view_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_corpus_command(CLI::App& app);  // corpus, corpus merge
 void add_models_command(CLI::App& app);
+void add_heads_command(CLI::App& app);   // heads
 
 // Writes text to stdout in one piece; throws attnlab::Error when stdout is closed or full.
 void write_stdout(std::string_view text);

@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   attnlab::cli::add_serve_command(app);
   attnlab::cli::add_corpus_command(app);
   attnlab::cli::add_models_command(app);
+  attnlab::cli::add_heads_command(app);
   refuse_empty_model(app);
 
   try {

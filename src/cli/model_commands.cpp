@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "cli/attention_stream.h"
 #include "cli/commands.h"
 #include "cli/notebook_text.h"
 #include "cli/session.h"
@@ -64,6 +65,10 @@ struct AttentionOptions : TextOptions {
   bool dequantize = false;
   std::string method;         // an attribution method (attnlab/analysis.h) instead of raw attention
   bool force = false;         // --method flow beyond kMaxFlowTokens
+  // What --output and --json --all hold (attention_stream.h): selections (empty: all), float16, top keys.
+  std::string layers, heads, queries;
+  std::string precision = "f32";
+  int top_keys = 0;
 };
 
 void check_range(const char* flag, int value, int count, const char* what) {
@@ -244,68 +249,21 @@ void run_attention_method(const AttentionOptions& o) {
                                  example_title(info)));
 }
 
-// The attentions of a .npz output, written a layer at a time on a thread of their own while the
-// forward pass computes the next layer: the engine hands each layer's [heads, seq, seq] block as it
-// is final (RunOptions::on_layer; with attentions kept, the views point into Result::attentions,
-// alive as long as the result). finish() waits for the last layer and rethrows a write error.
-class LayerStream {
- public:
-  LayerStream(ArrayFileWriter& file, const std::vector<std::int64_t>& shape) : file_(file) {
-    file_.begin_floats("attentions", shape);
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~LayerStream() {
-    close();
-    if (thread_.joinable()) thread_.join();
-  }
-  void push(std::span<const float> layer) {
-    {
-      std::lock_guard lock(mutex_);
-      pending_.push_back(layer);
-    }
-    cv_.notify_one();
-  }
-  void finish() {
-    close();
-    thread_.join();
-    if (error_) std::rethrow_exception(error_);
-    file_.end_array();
-  }
-
- private:
-  void close() {
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-    }
-    cv_.notify_one();
-  }
-  void loop() {
-    for (;;) {
-      std::span<const float> layer;
-      {
-        std::unique_lock lock(mutex_);
-        cv_.wait(lock, [&] { return closed_ || !pending_.empty(); });
-        if (pending_.empty()) return;
-        layer = pending_.front();
-        pending_.pop_front();
-      }
-      if (error_) continue;  // a failed write stops the writing, not the pass
-      try {
-        file_.append(layer);
-      } catch (...) {
-        error_ = std::current_exception();
-      }
-    }
-  }
-  ArrayFileWriter& file_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<std::span<const float>> pending_;
-  bool closed_ = false;
-  std::exception_ptr error_;
-  std::thread thread_;
-};
+// --layers / --heads / --queries / --precision / --top-keys: what --output and --json --all hold.
+AttentionSelection selection_of(const AttentionOptions& o, const ModelInfo& info, int seq) {
+  const bool streams = !o.output.empty() || (o.json && o.all);
+  const bool selects = !o.layers.empty() || !o.heads.empty() || !o.queries.empty() || o.top_keys > 0;
+  if (selects && !streams)
+    throw Error("--layers, --heads, --queries and --top-keys select what --output and --json --all hold; give one of those",
+                kExitUsage);
+  if (o.precision != "f32" && o.output.empty())
+    throw Error("--precision applies to the --output file; give --output", kExitUsage);
+  AttentionSelection sel;
+  sel.layers = parse_selection("--layers", o.layers.empty() ? "all" : o.layers, info.num_layers);
+  sel.heads = parse_selection("--heads", o.heads.empty() ? "all" : o.heads, info.num_heads);
+  sel.queries = parse_selection("--queries", o.queries.empty() ? "all" : o.queries, seq);
+  return sel;
+}
 
 void run_attention(const AttentionOptions& o) {
   if (!o.method.empty()) return run_attention_method(o);
@@ -323,84 +281,106 @@ void run_attention(const AttentionOptions& o) {
   if (o.all_logits && !info.has_lm_head)
     throw Error("--all-logits: " + info.name + " has no language-model head (a " + info.model_type + " encoder)",
                 kExitUsage);
-  std::optional<LayerStream> stream;
+  const AttentionSelection sel = selection_of(o, info, seq);
+  // JSON goes out as the pass runs: the input first, then (--all) each layer's attention as it is done.
+  std::optional<JsonWriter> json;
+  if (o.json) {
+    json.emplace(stdout, "standard output", JsonOptions{o.digits});
+    json->begin_object().key("model").value(info.name).key("sentence").value(text);
+    if (pair) json->key("pair").value(*pair);
+    write_encoding_json(*json, enc);
+  }
+  AttentionSinks sinks;
+  sinks.file = arrays ? &*arrays : nullptr;
+  sinks.f16 = o.precision == "f16";
+  sinks.top_keys = o.top_keys;
+  sinks.json = json && o.all ? &*json : nullptr;
+  AttentionCollector keep(info, seq, sel, sinks, o.layer, o.head, query, !o.heatmap.empty(), !o.json && o.all);
   RunOptions run;
+  run.attentions = false;  // each block of rows goes where it is wanted, then its buffer is reused
   run.all_logits = o.all_logits && arrays.has_value();
-  if (arrays && array_file_format(o.output) == ArrayFileFormat::kNpz) {
-    stream.emplace(*arrays, std::vector<std::int64_t>{info.num_layers, info.num_heads, seq, seq});
-    run.on_layer = [&stream](std::span<const LayerView> views) {
-      stream->push({views[0].attention.data, views[0].attention.size()});
-    };
+  run.on_attention_rows = [&keep](const AttentionRows& rows) { keep.on_rows(rows); };
+  if (arrays) {
+    std::vector<ArraySpec> specs = keep.file_arrays();
+    specs.push_back({"input_ids", ArrayDType::kI64, {seq}});
+    specs.push_back({"token_type_ids", ArrayDType::kI64, {seq}});
+    specs.push_back({"last_hidden_state", ArrayDType::kF32, {seq, info.hidden}});
+    if (info.has_pooler) specs.push_back({"pooler_output", ArrayDType::kF32, {info.hidden}});
+    if (info.has_lm_head)
+      specs.push_back({"logits", ArrayDType::kF32,
+                       run.all_logits ? std::vector<std::int64_t>{seq, info.vocab_size}
+                                      : std::vector<std::int64_t>{info.vocab_size}});
+    arrays->declare(specs);
   }
   const Result out = engine.run(enc, run);
-  if (stream) stream->finish();
-  const AttentionTensor& att = out.attentions;
+  keep.finish();
 
   const std::string where = "Layer " + std::to_string(o.layer) + ", head " + std::to_string(o.head);
   if (!o.plot.empty()) {
-    const std::string title = enc.tokens[query] + " attention (" + where + ")\n" + info.name;
-    save_figure(bar_chart_figure(attention_row_panel(out, o.layer, o.head, query, title)), o.plot,
-                image_format_from_path(o.plot));
+    BarPanel bar;
+    bar.labels = enc.tokens;
+    bar.values.assign(keep.shown_row().begin(), keep.shown_row().end());
+    bar.title = enc.tokens[query] + " attention (" + where + ")\n" + info.name;
+    bar.y_label = "Attention Score";
+    save_figure(bar_chart_figure(bar), o.plot, image_format_from_path(o.plot));
     std::fprintf(stderr, "attnlab: saved %s\n", printable_line(o.plot).c_str());
   }
   if (!o.heatmap.empty()) {
-    const std::string title = "Attention weights (" + where + ")\n" + info.name;
-    save_figure(heatmap_figure(attention_head_panel(out, o.layer, o.head, title)), o.heatmap,
-                image_format_from_path(o.heatmap));
+    HeatmapPanel map;
+    map.values = Matrix(seq, seq);
+    std::copy(keep.shown_matrix().begin(), keep.shown_matrix().end(), map.values.data.begin());
+    map.x_labels = enc.tokens;
+    map.y_labels = enc.tokens;
+    map.title = "Attention weights (" + where + ")\n" + info.name;
+    save_figure(heatmap_figure(map), o.heatmap, image_format_from_path(o.heatmap));
     std::fprintf(stderr, "attnlab: saved %s\n", printable_line(o.heatmap).c_str());
   }
 
   if (arrays) {
-    const int l = att.layers(), h = att.heads();
     const std::vector<std::int64_t> ids(enc.input_ids.begin(), enc.input_ids.end());
     std::vector<std::int64_t> types(enc.size());
     for (size_t i = 0; i < enc.size(); ++i) types[i] = enc.type_id(i);
-    if (!stream) arrays->add("attentions", att.view().span(), {l, h, seq, seq});
     arrays->add("input_ids", ids, {seq});
     arrays->add("token_type_ids", types, {seq});
     arrays->add("last_hidden_state", out.last_hidden_state, {seq, out.hidden});
-    if (!out.pooler_output.empty()) arrays->add("pooler_output", out.pooler_output, {out.hidden});
-    if (!out.logits.empty()) {
-      if (o.all_logits) arrays->add("logits", out.logits, {seq, out.vocab_size});
+    if (info.has_pooler) arrays->add("pooler_output", out.pooler_output, {out.hidden});
+    if (info.has_lm_head) {
+      if (run.all_logits) arrays->add("logits", out.logits, {seq, out.vocab_size});
       else arrays->add("logits", out.logits, {out.vocab_size});
     }
     arrays->commit();
     std::fprintf(stderr, "attnlab: saved %s\n", printable_line(o.output).c_str());
   }
 
-  if (o.json) {
-    JsonWriter w(stdout, "standard output", JsonOptions{o.digits});
-    w.begin_object().key("model").value(info.name).key("sentence").value(text);
-    if (pair) w.key("pair").value(*pair);
-    write_encoding_json(w, enc);
-    if (info.has_lm_head) write_top_k_json(w, engine.top_next_tokens(out, o.top_k));
+  if (json) {
+    JsonWriter& w = *json;
     if (o.all) {
-      w.key("attentions").floats(att.view().span(), att.view().shape);
+      w.key("layers").ints(sel.layers).key("heads").ints(sel.heads).key("queries").ints(sel.queries);
       w.key("last_hidden_state").floats(out.last_hidden_state, seq, out.hidden);
       if (out.pooler_output.empty()) w.key("pooler_output").null();
       else w.key("pooler_output").floats(out.pooler_output);
     } else {
       w.key("layer").value(o.layer).key("head").value(o.head).key("query").value(query);
-      w.key("attention").floats(att.row(o.layer, o.head, query));
+      w.key("attention").floats(keep.shown_row());
     }
+    if (info.has_lm_head) write_top_k_json(w, engine.top_next_tokens(out, o.top_k));
     w.end_object().raw("\n").flush();
     return;
   }
 
   // The notebook's get_bert_cls_attention() prints, in its words.
   const auto label = [](int l, int h) { return "Layer " + std::to_string(l) + ", head " + std::to_string(h) + ": "; };
-  const int query_row = query;  // a structured binding is not capturable before C++20 in clang 14
-  const auto row = [&](int l, int h) { return att.row(l, h, query_row); };
+  const auto row = [&](int l, int h) { return keep.query_row(l, h); };
   const std::string title = example_title(info);
   std::string s_out;
   if (!o.all) {
     const bool notebook_row = o.layer == 0 && o.head == 0;
-    s_out = bert_example_text(text, pair, enc.tokens, query, row(o.layer, o.head),
+    s_out = bert_example_text(text, pair, enc.tokens, query, keep.shown_row(),
                               notebook_row ? "" : label(o.layer, o.head), title);
   } else {
     s_out = bert_example_text(text, pair, enc.tokens, query, row(0, 0), label(0, 0), title);
-    for (int l = 0; l < att.layers(); ++l)
-      for (int h = (l == 0 ? 1 : 0); h < att.heads(); ++h) {
+    for (int l = 0; l < info.num_layers; ++l)
+      for (int h = (l == 0 ? 1 : 0); h < info.num_heads; ++h) {
         s_out += "\n" + label(l, h) + enc.tokens[query] + " attention to each token:\n";
         for (int k = 0; k < seq; ++k) s_out += enc.tokens[k] + ": " + python_fixed(row(l, h)[k], 4) + "\n";
       }
@@ -443,9 +423,28 @@ void add_model_commands(CLI::App& app) {
       ->capture_default_str();
   a->add_option("--output", att->output,
                 "Also write every layer and head to FILE, .npz (numpy.load) or .safetensors by extension: "
-                "attentions [layer, head, query, key] and last_hidden_state float32, input_ids and "
-                "token_type_ids int64, pooler_output when the model has one, logits [vocab] of the last "
-                "position for decoders (--all-logits: [n, vocab])");
+                "attentions [layer, head, query, key] (see --layers, --heads, --queries, --precision, --top-keys) "
+                "and last_hidden_state float32, input_ids and token_type_ids int64, pooler_output when the model "
+                "has one, logits [vocab] of the last position for decoders (--all-logits: [n, vocab]). Written "
+                "as the pass runs, a block of query rows at a time: memory stays at the weights plus one block "
+                "whatever the length; the file appears complete or not at all");
+  a->add_option("--layers", att->layers,
+                "With --output or --json --all: only these layers, e.g. 0,3,10-12, last, every:4 (default all); "
+                "files then hold int64 'layers', 'heads', 'queries' naming the rows of 'attentions'");
+  a->add_option("--heads", att->heads, "With --output or --json --all: only these heads (as --layers; default all)");
+  a->add_option("--queries", att->queries,
+                "With --output or --json --all: only these query rows (as --layers, e.g. last or every:64; "
+                "default all)");
+  a->add_option("--precision", att->precision,
+                "--output's probabilities as f32 or f16 (float16: half the bytes, about 3 significant digits)")
+      ->check(CLI::IsMember({"f32", "f16"}))
+      ->capture_default_str();
+  a->add_option("--top-keys", att->top_keys,
+                "With --output or --json --all: each query row's K most attended keys instead of the whole row: "
+                "attention_top_indices [layer, head, query, K] int64, attention_top_values (descending, the "
+                "lower key first among equals) and attention_remainder (the rest's sum) [layer, head, query]; "
+                "JSON \"attention_top\": [layer][head][query]{keys, values, remainder}")
+      ->check(CLI::Range(1, 1 << 30));
   a->add_option("--plot", att->plot,
                  "Also draw the selected row as a bar chart to FILE (.png, .svg or .pdf, by extension)");
   a->add_option("--heatmap", att->heatmap,

@@ -9,10 +9,12 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <set>
 #include <string>
 
 #include "attnlab/error.h"
+#include "core/f16.h"
 #include "io/array_writers.h"
 
 namespace attnlab {
@@ -21,7 +23,8 @@ namespace fs = std::filesystem;
 static_assert(std::endian::native == std::endian::little, "array files are written in host byte order");
 
 const ArrayDTypeInfo& dtype_info(ArrayDType d) {
-  static constexpr ArrayDTypeInfo kInfo[] = {{"<f4", "F32", 4}, {"<i4", "I32", 4}, {"<i8", "I64", 8}};
+  static constexpr ArrayDTypeInfo kInfo[] = {
+      {"<f4", "F32", 4}, {"<i4", "I32", 4}, {"<i8", "I64", 8}, {"<f2", "F16", 2}};
   return kInfo[static_cast<int>(d)];
 }
 
@@ -69,6 +72,37 @@ void OutputFile::patch(std::uint64_t offset, const void* data, std::size_t size)
   if (std::fflush(file_) != 0) fail("write failed", errno);
   const ssize_t n = ::pwrite(::fileno(file_), data, size, static_cast<off_t>(offset));
   if (n != static_cast<ssize_t>(size)) fail("write failed", errno);
+}
+
+void OutputFile::write_at(std::uint64_t offset, const void* data, std::size_t size) {
+  test_signal_point("writing");
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::pwrite(::fileno(file_), p, size, static_cast<off_t>(offset));
+    if (n <= 0) fail("write failed", errno);
+    p += n;
+    offset += static_cast<std::uint64_t>(n);
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+void OutputFile::read_at(std::uint64_t offset, void* data, std::size_t size) const {
+  auto* p = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::pread(::fileno(file_), p, size, static_cast<off_t>(offset));
+    if (n <= 0) fail("cannot read back the written data", n == 0 ? EIO : errno);
+    p += n;
+    offset += static_cast<std::uint64_t>(n);
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+void OutputFile::reserve(std::uint64_t size) {
+  errno = 0;
+  if (std::fflush(file_) != 0) fail("write failed", errno);
+  if (::ftruncate(::fileno(file_), static_cast<off_t>(size)) != 0) fail("cannot extend the file", errno);
+  if (std::fseek(file_, static_cast<long>(size), SEEK_SET) != 0) fail("cannot seek", errno);
+  offset_ = size;
 }
 
 void ArrayFormatWriter::begin(const ArrayEntry& entry) {
@@ -122,10 +156,100 @@ struct ArrayFileWriter::Impl {
     if (!names.insert(std::string(name)).second) throw Error(where + " is added twice");
   }
 
+  // A declared array: where its data starts in the file, its shape, and which of its bytes came
+  // (disjoint [begin, end) ranges, adjacent ones merged).
+  struct Slot {
+    ArrayDType dtype;
+    std::vector<std::int64_t> shape;
+    std::uint64_t begin = 0, bytes = 0, written = 0;
+    std::map<std::uint64_t, std::uint64_t> ranges;
+  };
+
+  // Records [a, b) as written; false when part of it already was.
+  static bool mark(Slot& s, std::uint64_t a, std::uint64_t b) {
+    if (a == b) return true;
+    auto next = s.ranges.lower_bound(a);
+    if (next != s.ranges.end() && next->first < b) return false;
+    if (next != s.ranges.begin()) {
+      auto prev = std::prev(next);
+      if (prev->second > a) return false;
+      if (prev->second == a) {  // extends prev
+        a = prev->first;
+        s.ranges.erase(prev);
+      }
+    }
+    if (next != s.ranges.end() && next->first == b) {  // joins next
+      b = next->second;
+      s.ranges.erase(next);
+    }
+    s.ranges[a] = b;
+    return true;
+  }
+
+  Slot& slot(std::string_view name, ArrayDType dtype, const char* what) {
+    const std::string where = in_quotes(file.target().string()) + ": array " + in_quotes(std::string(name));
+    if (committed) throw Error(where + " written after commit()");
+    const auto it = slots.find(std::string(name));
+    if (it == slots.end()) throw Error(where + " was not declared");
+    if (it->second.dtype != dtype)
+      throw Error(where + " is declared " + dtype_info(it->second.dtype).safetensors + ", given " + what);
+    return it->second;
+  }
+
+  void write(std::string_view name, ArrayDType dtype, std::uint64_t offset, const void* data, std::size_t count) {
+    if (dtype == ArrayDType::kF32) {
+      const auto it = slots.find(std::string(name));
+      if (it != slots.end() && it->second.dtype == ArrayDType::kF16) {  // rounded here, a piece at a time
+        check_range(name, it->second, 2, offset, count);
+        constexpr std::size_t kPiece = 1 << 16;
+        const auto* f = static_cast<const float*>(data);
+        half.resize(std::min(count, kPiece));
+        for (std::size_t at = 0; at < count; at += kPiece) {
+          const std::size_t n = std::min(kPiece, count - at);
+          to_f16(f + at, half.data(), n);
+          write(name, ArrayDType::kF16, offset + at, half.data(), n);
+        }
+        return;
+      }
+    }
+    Slot& s = slot(name, dtype, dtype_info(dtype).safetensors);
+    const std::uint64_t esize = dtype_info(dtype).bytes, bytes = count * esize;
+    check_range(name, s, esize, offset, count);
+    if (!mark(s, offset * esize, offset * esize + bytes))
+      throw Error(in_quotes(file.target().string()) + ": array " + in_quotes(std::string(name)) + ": elements [" +
+                  std::to_string(offset) + ", " + std::to_string(offset + count) + ") written twice");
+    file.write_at(s.begin + offset * esize, data, bytes);
+    s.written += bytes;
+  }
+
+  void check_range(std::string_view name, const Slot& s, std::uint64_t esize, std::uint64_t offset,
+                   std::uint64_t count) const {
+    if (offset > s.bytes / esize || count > s.bytes / esize - offset)  // no offset * esize: it can wrap
+      throw Error(in_quotes(file.target().string()) + ": array " + in_quotes(std::string(name)) + ": elements [" +
+                  std::to_string(offset) + ", " + std::to_string(offset + count) + ") past its " +
+                  std::to_string(s.bytes / esize));
+  }
+
+  // add() of a declared array: the whole of it, as declared.
+  void add_declared(std::string_view name, ArrayDType dtype, const void* data, std::size_t count,
+                    const std::vector<std::int64_t>& shape) {
+    const auto it = slots.find(std::string(name));
+    if (it != slots.end() && it->second.shape != shape)
+      throw Error(in_quotes(file.target().string()) + ": array " + in_quotes(std::string(name)) +
+                  " is added with a shape other than its declared one");
+    if (it != slots.end() && count * dtype_info(it->second.dtype).bytes != it->second.bytes)
+      throw Error(in_quotes(file.target().string()) + ": array " + in_quotes(std::string(name)) + ": " +
+                  std::to_string(count) + " elements given, its declared shape holds " +
+                  std::to_string(it->second.bytes / dtype_info(it->second.dtype).bytes));
+    write(name, dtype, 0, data, count);
+  }
+
   OutputFile file;
   std::unique_ptr<ArrayFormatWriter> writer;
   std::set<std::string> names;
-  bool committed = false, streaming = false;
+  std::map<std::string, Slot, std::less<>> slots;  // declared arrays
+  std::vector<std::uint16_t> half;                  // float32 pieces rounded for an F16 array
+  bool committed = false, streaming = false, declared = false;
 };
 
 ArrayFileWriter::ArrayFileWriter(const fs::path& path) : ArrayFileWriter(path, array_file_format(path)) {}
@@ -134,19 +258,63 @@ ArrayFileWriter::ArrayFileWriter(const fs::path& path, ArrayFileFormat format)
 ArrayFileWriter::~ArrayFileWriter() = default;
 
 void ArrayFileWriter::add(std::string_view name, std::span<const float> data, const std::vector<std::int64_t>& shape) {
+  if (impl_->declared) {
+    impl_->add_declared(name, ArrayDType::kF32, data.data(), data.size(), shape);
+    return;
+  }
   impl_->add(name, ArrayDType::kF32, data.data(), data.size(), shape);
 }
 void ArrayFileWriter::add(std::string_view name, std::span<const std::int32_t> data,
                           const std::vector<std::int64_t>& shape) {
+  if (impl_->declared) {
+    impl_->add_declared(name, ArrayDType::kI32, data.data(), data.size(), shape);
+    return;
+  }
   impl_->add(name, ArrayDType::kI32, data.data(), data.size(), shape);
 }
 void ArrayFileWriter::add(std::string_view name, std::span<const std::int64_t> data,
                           const std::vector<std::int64_t>& shape) {
+  if (impl_->declared) {
+    impl_->add_declared(name, ArrayDType::kI64, data.data(), data.size(), shape);
+    return;
+  }
   impl_->add(name, ArrayDType::kI64, data.data(), data.size(), shape);
+}
+
+void ArrayFileWriter::declare(const std::vector<ArraySpec>& arrays) {
+  Impl& s = *impl_;
+  const std::string file = in_quotes(s.file.target().string());
+  if (s.declared || !s.names.empty() || s.streaming) throw Error(file + ": declare() must come first, and once");
+  std::vector<ArrayEntry> entries;
+  for (const ArraySpec& a : arrays) {
+    const std::string where = file + ": array " + in_quotes(a.name);
+    s.check_name(where, a.name);
+    for (std::int64_t d : a.shape)
+      if (d < 0) throw Error(where + ": negative dimension " + std::to_string(d));
+    entries.push_back(ArrayEntry{a.name, a.dtype, a.shape, {}});
+  }
+  const std::vector<std::uint64_t> at = s.writer->declare(entries);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    std::uint64_t bytes = dtype_info(entries[i].dtype).bytes;
+    for (std::int64_t d : entries[i].shape) bytes *= static_cast<std::uint64_t>(d);
+    s.slots[entries[i].name] = Impl::Slot{entries[i].dtype, entries[i].shape, at[i], bytes, 0, {}};
+  }
+  s.declared = true;
+}
+
+void ArrayFileWriter::write(std::string_view name, std::uint64_t offset, std::span<const float> data) {
+  impl_->write(name, ArrayDType::kF32, offset, data.data(), data.size());
+}
+void ArrayFileWriter::write(std::string_view name, std::uint64_t offset, std::span<const std::uint16_t> data) {
+  impl_->write(name, ArrayDType::kF16, offset, data.data(), data.size());
+}
+void ArrayFileWriter::write(std::string_view name, std::uint64_t offset, std::span<const std::int64_t> data) {
+  impl_->write(name, ArrayDType::kI64, offset, data.data(), data.size());
 }
 
 void ArrayFileWriter::begin_floats(std::string_view name, const std::vector<std::int64_t>& shape) {
   Impl& s = *impl_;
+  if (s.declared) throw Error(in_quotes(s.file.target().string()) + ": begin_floats() in a declared file (use write())");
   const std::string where = in_quotes(s.file.target().string()) + ": array " + in_quotes(std::string(name));
   s.check_name(where, name);
   for (std::int64_t d : shape)
@@ -169,6 +337,10 @@ void ArrayFileWriter::end_array() {
 void ArrayFileWriter::commit() {
   if (impl_->streaming) throw Error(in_quotes(impl_->file.target().string()) + ": commit() while an array is streamed");
   if (impl_->committed) throw Error(in_quotes(impl_->file.target().string()) + ": commit() called twice");
+  for (const auto& [name, slot] : impl_->slots)
+    if (slot.written != slot.bytes)
+      throw Error(in_quotes(impl_->file.target().string()) + ": array " + in_quotes(name) + " got " +
+                  std::to_string(slot.written) + " of its " + std::to_string(slot.bytes) + " bytes");
   impl_->writer->finish();
   impl_->file.commit();
   impl_->committed = true;

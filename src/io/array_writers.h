@@ -11,14 +11,14 @@
 #include <string_view>
 #include <vector>
 
+#include "attnlab/array_file.h"
 #include "core/temp_files.h"
 
 namespace attnlab {
 
-enum class ArrayDType { kF32, kI32, kI64 };
 struct ArrayDTypeInfo {
-  const char* numpy;        // npy descr: "<f4", "<i4", "<i8"
-  const char* safetensors;  // "F32", "I32", "I64"
+  const char* numpy;        // npy descr: "<f4", "<i4", "<i8", "<f2"
+  const char* safetensors;  // "F32", "I32", "I64", "F16"
   std::size_t bytes;
 };
 const ArrayDTypeInfo& dtype_info(ArrayDType d);
@@ -43,6 +43,11 @@ class OutputFile {
   void write(std::string_view bytes) { write(bytes.data(), bytes.size()); }
   // Overwrites size bytes at an offset already written (a header field known only later).
   void patch(std::uint64_t offset, const void* data, std::size_t size);
+  // Writes (or reads back) size bytes at any offset below reserve()'s end.
+  void write_at(std::uint64_t offset, const void* data, std::size_t size);
+  void read_at(std::uint64_t offset, void* data, std::size_t size) const;
+  // Extends the file (a hole, no data) to `size` bytes and moves the write position to its end.
+  void reserve(std::uint64_t size);
   std::uint64_t offset() const { return offset_; }  // bytes written so far
   void commit();
   const std::filesystem::path& target() const { return target_; }
@@ -64,6 +69,9 @@ class ArrayFormatWriter {
   virtual void begin(const ArrayEntry& entry);
   virtual void append(std::span<const std::uint8_t> bytes);
   virtual void end();
+  // Every array of the file at once, headers written and data places reserved; returns each
+  // entry's absolute data offset in the file (entries' bytes unused). Then only write_at() and finish().
+  virtual std::vector<std::uint64_t> declare(const std::vector<ArrayEntry>& entries) = 0;
   virtual void finish() = 0;  // everything written; the caller then commits the file
 };
 

@@ -92,7 +92,40 @@ class NpzWriter : public ArrayFormatWriter {
     file_.patch(m.offset + 14, crc.data(), crc.size());  // the local header's CRC-32 field
   }
 
+  // Each member's headers now, CRC 0, and its data's place reserved; finish() reads the data back
+  // for the CRCs.
+  std::vector<std::uint64_t> declare(const std::vector<ArrayEntry>& entries) override {
+    std::vector<std::uint64_t> at;
+    for (const ArrayEntry& e : entries) {
+      const std::string header = npy_header(e);
+      write_local_header(e, header, 0);
+      members_.back().crc = crc32(as_bytes(header));
+      at.push_back(file_.offset());
+      members_.back().data_offset = file_.offset();
+      members_.back().data_bytes = remaining_;
+      file_.reserve(file_.offset() + remaining_);
+      remaining_ = 0;
+    }
+    declared_ = true;
+    return at;
+  }
+
   void finish() override {
+    if (declared_) {
+      std::vector<std::uint8_t> chunk(std::size_t{4} << 20);
+      for (Member& m : members_) {
+        const std::uint64_t end = m.data_offset + m.data_bytes;
+        for (std::uint64_t at = m.data_offset; at < end;) {
+          const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), end - at));
+          file_.read_at(at, chunk.data(), n);
+          m.crc = crc32({chunk.data(), n}, m.crc);
+          at += n;
+        }
+        std::string crc;
+        put32(crc, m.crc);
+        file_.patch(m.offset + 14, crc.data(), crc.size());
+      }
+    }
     const std::uint64_t cd_offset = file_.offset();
     std::string cd;
     bool any_zip64 = false;
@@ -164,7 +197,8 @@ class NpzWriter : public ArrayFormatWriter {
  private:
   struct Member {
     std::string name;
-    std::uint64_t size = 0, offset = 0;
+    std::uint64_t size = 0, offset = 0;  // size: npy header + data; offset: the local header's
+    std::uint64_t data_offset = 0, data_bytes = 0;  // declared: where the array's data begins, its length
     std::uint32_t crc = 0;
     bool zip64_size = false;
   };
@@ -213,6 +247,7 @@ class NpzWriter : public ArrayFormatWriter {
   std::uint64_t threshold_;
   std::vector<Member> members_;
   std::uint64_t remaining_ = 0;  // bytes the array begun last still expects
+  bool declared_ = false;
 };
 
 }  // namespace

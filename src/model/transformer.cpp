@@ -236,11 +236,26 @@ void embed(const TransformerModel& m, const Packed& p, std::span<const Encoding>
   if (s.embed_norm) norm_rows(s, x, p.rows(), w.embed_norm_w, w.embed_norm_b, x);
 }
 
-// in: [rows, hidden] -> ws.context: [rows, q_dim]; probs out: per sequence [heads, len, len].
+// Where a layer's attention probabilities go: per sequence a whole [heads, len, len] block (probs), or,
+// with rows set, blocks of query rows through one reused buffer (RunOptions::on_attention_rows).
+struct ProbsOut {
+  std::vector<float*> probs;                              // [heads, len, len] per sequence
+  const std::function<void(const AttentionRows&)>* rows = nullptr;
+  float* buffer = nullptr;                                // rows: [heads, block rows, len]
+  size_t buffer_floats = 0;
+};
+
+// Query rows per block for a sequence of len tokens and `heads` heads in `floats` floats: at least one.
+int rows_per_block(size_t floats, int heads, int len) {
+  const size_t per_row = static_cast<size_t>(heads) * static_cast<size_t>(len);
+  return static_cast<int>(std::clamp<size_t>(floats / per_row, 1, static_cast<size_t>(len)));
+}
+
+// in: [rows, hidden] -> ws.context: [rows, q_dim]; probabilities to `out`.
 // zero_value_rows: rows whose value vectors (bias included) are set to 0 in every head before
 // attention, as ValueZeroing's attention does (value zeroing; empty in a forward pass).
 void self_attention(const TransformerModel& m, int layer, const Packed& p, const RopeTables& ropes, const float* in,
-                    const std::vector<float*>& probs, Workspace& ws, std::span<const int> zero_value_rows) {
+                    const ProbsOut& out, Workspace& ws, std::span<const int> zero_value_rows) {
   const ModelSpec& s = m.spec;
   const LayerWeights& L = m.weights.layers[static_cast<size_t>(layer)];
   const int q_dim = s.q_dim(), kv_dim = s.kv_dim(), ld = q_dim + 2 * kv_dim;
@@ -267,10 +282,25 @@ void self_attention(const TransformerModel& m, int layer, const Packed& p, const
   std::vector<AttentionSequence> batch(p.count());
   for (size_t q = 0; q < p.count(); ++q) {
     const float* base = qkv + static_cast<size_t>(p.offset[q]) * ld;
-    batch[q] = {base, base + q_dim, base + q_dim + kv_dim, p.len(q), probs[q],
+    batch[q] = {base, base + q_dim, base + q_dim + kv_dim, p.len(q), out.rows ? out.buffer : out.probs[q],
                 ws.context.data() + static_cast<size_t>(p.offset[q]) * q_dim};
   }
-  multi_head_attention(batch, shape);
+  if (!out.rows) {
+    multi_head_attention(batch, shape);
+    return;
+  }
+  for (size_t q = 0; q < p.count(); ++q) {
+    const int len = p.len(q), block = rows_per_block(out.buffer_floats, s.heads, len);
+    for (int r0 = 0; r0 < len; r0 += block) {
+      AttentionSequence a = batch[q];
+      a.row0 = r0;
+      a.row1 = std::min(len, r0 + block);
+      multi_head_attention(std::span<const AttentionSequence>(&a, 1), shape);
+      const size_t rows = static_cast<size_t>(a.row1 - r0);
+      (*out.rows)(AttentionRows{static_cast<int>(q), layer, r0,
+                                {out.buffer, {static_cast<size_t>(s.heads), rows, static_cast<size_t>(len)}}});
+    }
+  }
 }
 
 // in: [rows, hidden] -> ws.proj: [rows, hidden] = down(act(gate in) * up in) with act SiLU or GELU-tanh, or
@@ -291,9 +321,9 @@ void feed_forward(const TransformerModel& m, const LayerWeights& L, const float*
   }
 }
 
-// x: [rows, hidden] -> [rows, hidden], in place; probs out: per sequence [heads, len, len]
+// x: [rows, hidden] -> [rows, hidden], in place; probabilities to `probs`
 void run_layer(const TransformerModel& m, int layer, const Packed& p, const RopeTables& ropes, float* x,
-               const std::vector<float*>& probs, Workspace& ws, std::span<const int> zero_value_rows = {}) {
+               const ProbsOut& probs, Workspace& ws, std::span<const int> zero_value_rows = {}) {
   const ModelSpec& s = m.spec;
   const LayerWeights& L = m.weights.layers[static_cast<size_t>(layer)];
   const int rows = p.rows();
@@ -422,10 +452,17 @@ std::vector<Result> forward_batch(const TransformerModel& m, std::span<const Enc
   const ModelWeights& w = m.weights;
   Packed p;
   p.offset.push_back(0);
+  const bool by_rows = static_cast<bool>(options.on_attention_rows);
+  if (by_rows && options.attentions)
+    throw Error("RunOptions: on_attention_rows needs attentions = false (the blocks are not kept)", kExitFailure);
   double attention_bytes = 0;
+  size_t longest = 0;
   for (const Encoding& e : batch) {
     check_input(s, e);
     const double seq = static_cast<double>(e.size());
+    longest = std::max(longest, e.size());
+    p.offset.push_back(p.offset.back() + static_cast<int>(e.size()));
+    if (by_rows) continue;  // one block of rows at a time: bounded by attention_block_bytes
     attention_bytes += 4.0 * (options.attentions ? s.layers : 1) * s.heads * seq * seq;
     if (attention_bytes > kMaxAttentionBytes)
       throw Error("input of " + std::to_string(e.size()) + " tokens would need " +
@@ -433,7 +470,6 @@ std::vector<Result> forward_batch(const TransformerModel& m, std::span<const Enc
                       " GiB for the attention probabilities of " + std::to_string(s.layers) + " layers x " +
                       std::to_string(s.heads) + " heads; the limit is 8 GiB",
                   kExitInput);
-    p.offset.push_back(p.offset.back() + static_cast<int>(e.size()));
   }
   std::vector<Result> outs(batch.size());
   if (batch.empty()) return outs;
@@ -450,7 +486,7 @@ std::vector<Result> forward_batch(const TransformerModel& m, std::span<const Enc
     r.vocab_size = s.vocab_size;
     const size_t n = batch[q].size();
     const size_t block = static_cast<size_t>(s.heads) * n * n;
-    attention[q] = std::make_shared<FloatBuffer>(options.attentions ? block * s.layers : block);
+    if (!by_rows) attention[q] = std::make_shared<FloatBuffer>(options.attentions ? block * s.layers : block);
     if (options.hidden_states) r.hidden_states.resize(static_cast<size_t>(s.layers + 1) * n * h);
     if (options.qkv) {
       r.query.resize(static_cast<size_t>(s.layers) * n * s.q_dim());
@@ -462,7 +498,16 @@ std::vector<Result> forward_batch(const TransformerModel& m, std::span<const Enc
   embed(m, p, batch, x.data());
   RopeTables ropes;
   ropes.prepare(s, p);
-  std::vector<float*> probs(outs.size());
+  ProbsOut probs;
+  probs.probs.assign(outs.size(), nullptr);
+  FloatBuffer row_block;
+  if (by_rows) {
+    const int rows = rows_per_block(options.attention_block_bytes / sizeof(float), s.heads, static_cast<int>(longest));
+    row_block = FloatBuffer(static_cast<size_t>(s.heads) * rows * longest);
+    probs.rows = &options.on_attention_rows;
+    probs.buffer = row_block.data();
+    probs.buffer_floats = row_block.size();
+  }
   std::vector<LayerView> views(outs.size());
   thread_local Workspace ws;
   ws.resize(s, p.rows());
@@ -474,8 +519,9 @@ std::vector<Result> forward_batch(const TransformerModel& m, std::span<const Enc
   if (extras) keep_layer_extras(s, p, options, 0, x.data(), nullptr, outs);
   for (int l = 0; l < s.layers; ++l) {
     const size_t layer = options.attentions ? static_cast<size_t>(l) : 0;
-    for (size_t q = 0; q < outs.size(); ++q)
-      probs[q] = attention[q]->data() + layer * s.heads * p.len(q) * p.len(q);
+    if (!by_rows)
+      for (size_t q = 0; q < outs.size(); ++q)
+        probs.probs[q] = attention[q]->data() + layer * s.heads * p.len(q) * p.len(q);
     run_layer(m, l, p, ropes, x.data(), probs, ws);
     // ws.qkv still holds this layer's projections: only self_attention writes it. The last hidden state
     // of a model with a final norm is recorded after that norm, as transformers' hidden_states[-1].
@@ -484,7 +530,7 @@ std::vector<Result> forward_batch(const TransformerModel& m, std::span<const Enc
     if (options.on_layer) {
       for (size_t q = 0; q < outs.size(); ++q) {
         const size_t n = static_cast<size_t>(p.len(q));
-        views[q] = {static_cast<int>(q), l, {probs[q], {size_t(s.heads), n, n}},
+        views[q] = {static_cast<int>(q), l, by_rows ? ArrayView<3>{} : ArrayView<3>{probs.probs[q], {size_t(s.heads), n, n}},
                     {x.data() + static_cast<size_t>(p.offset[q]) * h, {n, h}}};
       }
       options.on_layer(views);
@@ -557,11 +603,12 @@ void layer_zeroing_values(const TransformerModel& m, int layer, const float* x, 
   Packed p;
   std::vector<int> zero_rows(static_cast<size_t>(count));
   FloatBuffer probs_block(static_cast<size_t>(count) * block);
-  std::vector<float*> probs(static_cast<size_t>(count));
+  ProbsOut probs;
+  probs.probs.assign(static_cast<size_t>(count), nullptr);
   for (int k = 0; k < count; ++k) {
     p.offset.push_back(k * seq);
     zero_rows[static_cast<size_t>(k)] = k * seq + first + k;
-    probs[static_cast<size_t>(k)] = probs_block.data() + static_cast<size_t>(k) * block;
+    probs.probs[static_cast<size_t>(k)] = probs_block.data() + static_cast<size_t>(k) * block;
     std::copy_n(x, n * h, out + static_cast<size_t>(k) * n * h);
   }
   p.offset.push_back(count * seq);

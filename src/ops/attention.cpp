@@ -32,10 +32,11 @@ void multi_head_attention_naive(const float* q, const float* k, const float* v, 
 
 void multi_head_attention_naive(const AttentionSequence& a, const AttentionShape& shape) {
   const int seq = a.seq, d = shape.head_dim, ld = shape.ld, group = shape.heads / shape.kv_heads;
+  const int r0 = a.row0, r1 = a.rows_end();
   for (int h = 0; h < shape.heads; ++h) {
     const size_t qc = static_cast<size_t>(h) * d, kc = static_cast<size_t>(h / group) * d;
-    float* p = a.probs + static_cast<size_t>(h) * seq * seq;
-    for (int i = 0; i < seq; ++i) {
+    float* p = a.probs + (static_cast<size_t>(h) * (r1 - r0) - r0) * seq;  // row i at p + i * seq
+    for (int i = r0; i < r1; ++i) {
       const int lo = shape.causal && shape.window > 0 ? std::max(0, i - shape.window + 1) : 0;
       const int hi = shape.causal ? i + 1 : seq;  // keys [lo, hi)
       float* row = p + static_cast<size_t>(i) * seq;

@@ -18,8 +18,13 @@ void multi_head_attention(const float* q, const float* k, const float* v, int se
 struct AttentionSequence {
   const float *q, *k, *v;  // [seq, ld] each, as above (k, v: kv_heads heads)
   int seq;
-  float* probs;    // [heads, seq, seq]
+  float* probs;    // [heads, seq, seq]; with a row range, [heads, row1 - row0, seq]
   float* context;  // [seq, context_ld]
+  // Only query rows [row0, row1) (row1 0: every row): their probabilities and context rows, the
+  // same bits as in a whole pass. A long sequence goes through in blocks of rows, so only one
+  // block of probabilities is ever held.
+  int row0 = 0, row1 = 0;
+  int rows_end() const { return row1 > 0 ? row1 : seq; }
 };
 void multi_head_attention(std::span<const AttentionSequence> batch, int heads, int head_dim, int ld, float scaling,
                           int context_ld);

@@ -212,3 +212,82 @@ TEST(DecoderCli, HeadStatsNameBosAndEosAndEqualTheAttentions) {
 
 }  // namespace
 }  // namespace attnlab::testing
+
+// `attnlab heads`: the CLI prints the library's scores (tests/analysis/head_scores_test.cpp checks those
+// against the references): here, the tiny decoder's fixture values for a text and for the corpus means
+// through --json, a seeded --induction run, and the usage errors.
+namespace attnlab::testing {
+namespace {
+
+json heads_fixture() { return json::parse(read_text((kFixtures / "heads" / "llama-gqa.json").string())); }
+
+void expect_grid(const json& got, const json& want, const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t l = 0; l < want.size(); ++l)
+    for (size_t h = 0; h < want[l].size(); ++h)
+      EXPECT_NEAR(got[l][h].get<double>(), want[l][h].get<double>(), 1e-5) << what << " " << l << " " << h;
+}
+
+TEST(HeadsCli, JsonHoldsTheReferenceScores) {
+  const json fx = heads_fixture();
+  const std::string model = (kDecoders / "llama-gqa" / "model").string();
+  const json& c = fx["cases"][0];
+  const ProcessResult r =
+      run_cli({"heads", "--model", model, c["text"].get<std::string>(), "--local-window", "4", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const json doc = json::parse(r.out);
+  EXPECT_EQ(doc["input_ids"], c["input_ids"]);
+  for (const char* score : {"sink", "previous_token", "duplicate_token", "induction", "induction_excl", "self",
+                            "local_window", "entropy"})
+    expect_grid(doc["scores"][score], c["scores"][score], score);
+  EXPECT_FALSE(doc["scores"].contains("induction_stripe"));
+  // The corpus: the text cases as JSON lines, token-weighted means.
+  TempDir dir;
+  const std::string corpus = (dir.path() / "texts.jsonl").string();
+  {
+    std::ofstream out(corpus);
+    for (const json& k : fx["cases"])
+      if (k["kind"] == "text") out << json{{"text", k["text"]}}.dump() << "\n";
+  }
+  const ProcessResult all = run_cli({"heads", "--model", model, "--corpus", corpus, "--local-window", "4", "--json"});
+  ASSERT_EQ(all.exit_code, 0) << describe(all);
+  const json means = json::parse(all.out);
+  EXPECT_EQ(means["n"], fx["corpus"]["tokens"]);
+  for (const auto& [score, grid] : fx["corpus"]["scores"].items()) expect_grid(means["scores"][score], grid, "corpus " + score);
+  // The table names the heads above each threshold.
+  const ProcessResult text = run_cli({"heads", "--model", model, "a b a b a b"});
+  ASSERT_EQ(text.exit_code, 0) << describe(text);
+  EXPECT_NE(text.out.find("induction [layer x head]"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("attention sink: alpha_0 > 0.3"), std::string::npos) << text.out;
+}
+
+TEST(HeadsCli, InductionIsSeeded) {
+  const std::string model = (kDecoders / "llama-gqa" / "model").string();
+  const std::vector<std::string> args{"heads", "--model", model, "--induction", "--length", "8", "--repeats", "3",
+                                      "--seed", "5", "--json"};
+  const ProcessResult a = run_cli(args), b = run_cli(args);
+  ASSERT_EQ(a.exit_code, 0) << describe(a);
+  EXPECT_EQ(a.out, b.out);
+  const json doc = json::parse(a.out);
+  ASSERT_EQ(doc["induction"]["random_ids"].size(), 8u);
+  const std::vector<int> ids = doc["input_ids"].get<std::vector<int>>();
+  ASSERT_EQ(ids.size(), 1u + 3 * 8);  // the tokenizer's <bos>, then the repeats
+  for (int r = 1; r < 3; ++r)
+    for (int t = 0; t < 8; ++t) EXPECT_EQ(ids[1 + r * 8 + t], ids[1 + t]);
+  EXPECT_EQ(doc["scores"]["induction_stripe"].size(), 2u);
+  const json other = json::parse(run_cli({"heads", "--model", model, "--induction", "--length", "8", "--seed", "6",
+                                          "--json"}).out);
+  EXPECT_NE(other["induction"]["random_ids"], doc["induction"]["random_ids"]);
+}
+
+TEST(HeadsCli, RefusesWhatItCannotScore) {
+  const std::string model = (kDecoders / "llama-gqa" / "model").string();
+  expect_cli_error({"heads", "--model", model}, 2, "give one of TEXT, --induction or --corpus");
+  expect_cli_error({"heads", "--model", model, "text", "--induction"}, 2, "give one of");
+  expect_cli_error({"heads", "--model", model, "text", "--score", "bogus"}, 2, "not a head score");
+  expect_cli_error({"heads", "--model", model, "--corpus", "/nonexistent/texts.jsonl"}, 4, "cannot read");
+  expect_cli_error({"heads", "--model", model, "text", "--plot", "/tmp/x.bmp"}, 2, ".bmp");
+}
+
+}  // namespace
+}  // namespace attnlab::testing

@@ -120,6 +120,69 @@ TEST(DecoderBatch, EqualsSingleRuns) {
   }
 }
 
+// Attention by blocks of query rows (RunOptions::on_attention_rows, the bounded-memory path): every
+// block, in order, holds the whole pass's rows bit for bit, and the rest of the result is the same, on
+// every instruction set; blocks of 1, 3 and 7 rows over causal, windowed and grouped-head fixtures, in
+// a batch too. The BERT fixture checks the bidirectional path.
+class AttentionRowBlocks : public testing::IsaTest {};
+ATTNLAB_INSTANTIATE_OVER_ISAS(AttentionRowBlocks);
+
+TEST_P(AttentionRowBlocks, EqualTheWholePass) {
+  for (const fs::path& dir : {kDir / "llama-gqa" / "model", kDir / "mistral-window" / "model",
+                             kDir / "gemma3-window" / "model", kDir / "qwen2-window" / "model",
+                             fs::path(ATTNLAB_FIXTURES) / "bert" / "tiny-random" / "model"}) {
+    const TransformerModel model = load_model(dir);
+    std::vector<Encoding> batch(2);
+    for (size_t b = 0; b < batch.size(); ++b)
+      for (int t = 0; t < 19 + 6 * static_cast<int>(b); ++t)
+        batch[b].input_ids.push_back((t * 37 + 11 * static_cast<int>(b) + 1) % 90 + 5);
+    const std::vector<Result> whole = forward_batch(model, batch);
+    for (const int block_rows : {1, 3, 7}) {
+      const int heads = whole[0].num_heads;
+      const int longest = static_cast<int>(batch[1].size());
+      RunOptions o;
+      o.attentions = false;
+      o.attention_block_bytes = sizeof(float) * static_cast<size_t>(heads) * longest * block_rows;
+      std::vector<std::vector<int>> next_row(batch.size(), std::vector<int>(static_cast<size_t>(whole[0].num_layers), 0));
+      int last_layer = 0;
+      o.on_attention_rows = [&](const AttentionRows& r) {
+        const std::string what = dir.parent_path().filename().string() + " input " + std::to_string(r.input) +
+                                 " layer " + std::to_string(r.layer) + " rows from " + std::to_string(r.row0);
+        ASSERT_GE(r.layer, last_layer) << what;
+        last_layer = r.layer;
+        int& next = next_row[static_cast<size_t>(r.input)][static_cast<size_t>(r.layer)];
+        ASSERT_EQ(r.row0, next) << what;
+        const int seq = static_cast<int>(batch[static_cast<size_t>(r.input)].size());
+        ASSERT_EQ(r.probs.shape[0], static_cast<size_t>(heads)) << what;
+        ASSERT_EQ(r.probs.shape[2], static_cast<size_t>(seq)) << what;
+        ASSERT_LE(r.rows(), std::max(1, block_rows * longest / seq)) << what;
+        next += r.rows();
+        const AttentionTensor& a = whole[static_cast<size_t>(r.input)].attentions;
+        for (int h = 0; h < heads; ++h)
+          for (int i = 0; i < r.rows(); ++i) {
+            const std::span<const float> want = a.row(r.layer, h, r.row0 + i);
+            const float* got = r.probs.data + (static_cast<size_t>(h) * r.rows() + i) * seq;
+            ASSERT_TRUE(std::equal(want.begin(), want.end(), got)) << what << " head " << h << " row " << i;
+          }
+      };
+      const std::vector<Result> blocks = forward_batch(model, batch, o);
+      for (size_t b = 0; b < batch.size(); ++b) {
+        for (int next : next_row[b]) EXPECT_EQ(next, static_cast<int>(batch[b].size())) << "input " << b;
+        EXPECT_TRUE(blocks[b].attentions.empty());
+        EXPECT_EQ(blocks[b].logits, whole[b].logits);
+        EXPECT_EQ(blocks[b].last_hidden_state, whole[b].last_hidden_state);
+      }
+    }
+  }
+}
+
+TEST(AttentionRowBlocks, NeedAttentionsOff) {
+  const TransformerModel model = load_model(kDir / "llama-gqa" / "model");
+  RunOptions o;
+  o.on_attention_rows = [](const AttentionRows&) {};
+  EXPECT_THROW(forward(model, std::vector<int>{1, 2, 3}, {}, o), Error);
+}
+
 class DecoderConfig : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-SAFETENSORS_DTYPES = {"F32": "<f4", "I32": "<i4", "I64": "<i8"}
+SAFETENSORS_DTYPES = {"F32": "<f4", "I32": "<i4", "I64": "<i8", "F16": "<f2"}
 
 
 def load_safetensors(path):

@@ -187,7 +187,8 @@ int rows_per_block(int seq) {
   return rows >= 12 ? rows / 12 * 12 : rows;
 }
 
-// Query rows [r0, r1) of one head: p: [seq, seq] and c: [seq, *] (stride c_ld), block by block.
+// Query rows [r0, r1) of one head: p: rows [p_row0, ...) of [seq, seq] (row i at p + (i - p_row0) *
+// seq) and c: [seq, *] (stride c_ld), block by block.
 // HF: matmul(query, key^T) * scaling, (+ mask), softmax, matmul(probs, value); each float dot product
 // is multiplied by scaling once, exactly as the separate multiply does. k, v and each block's q are
 // first copied (k transposed) into contiguous rows padded to 16 floats: read in place, their rows
@@ -196,17 +197,23 @@ int rows_per_block(int seq) {
 // each row over its own visible keys and writes exact zeros elsewhere, so the products over a
 // masked key add 0 * v and the context equals the sum over visible keys.
 void head_rows(const float* q, const float* k, const float* v, int seq, int d, int ld, float scaling, float* p,
-               float* c, int c_ld, int r0, int r1, bool causal, int window) {
+               int p_row0, float* c, int c_ld, int r0, int r1, bool causal, int window) {
   const int seq16 = (seq + 15) / 16 * 16, d16 = (d + 15) / 16 * 16;
   const auto first_key = [&](int i) { return causal && window > 0 ? std::max(0, i - window + 1) : 0; };
   const int k0 = first_key(r0), k1 = causal ? r1 : seq;  // the keys any of these rows sees
   thread_local Scratch kt, vp, qp;
-  // The tiles load whole vectors past a span's last column: 32 floats of slack after the last row.
-  if (seq16 != seq) kt.assign(static_cast<size_t>(d) * seq16 + 32, 0.0f);
-  else kt.resize(static_cast<size_t>(d) * seq16 + 32);
-  if (d16 != d) vp.assign(static_cast<size_t>(seq) * d16, 0.0f);
-  else vp.resize(static_cast<size_t>(seq) * d16);
+  // Only keys [k0, k1) are copied and read. The tiles load whole vectors past a span's last column
+  // (lanes they do not store): zeros there, and 32 floats of slack after the last row.
+  kt.resize(static_cast<size_t>(d) * seq16 + 32);
+  vp.resize(static_cast<size_t>(seq) * d16);
   transpose(k + static_cast<size_t>(k0) * ld, ld, k1 - k0, d, kt.data() + k0, seq16);
+  for (int e = 0; e < d; ++e) {
+    float* row = kt.data() + static_cast<size_t>(e) * seq16;
+    std::fill(row + k1, row + std::min(seq16, k1 + 32), 0.0f);
+  }
+  std::fill_n(kt.data() + static_cast<size_t>(d) * seq16, 32, 0.0f);
+  if (d16 != d)
+    for (int j = k0; j < k1; ++j) std::fill_n(vp.data() + static_cast<size_t>(j) * d16 + d, d16 - d, 0.0f);
   for (int j = k0; j < k1; ++j) {
     const float* vj = v + static_cast<size_t>(j) * ld;
     float* vpj = vp.data() + static_cast<size_t>(j) * d16;
@@ -216,7 +223,7 @@ void head_rows(const float* q, const float* k, const float* v, int seq, int d, i
   qp.resize(static_cast<size_t>(block) * d);
   for (int i0 = r0; i0 < r1; i0 += block) {
     const int rows = std::min(block, r1 - i0);
-    float* pb = p + static_cast<size_t>(i0) * seq;
+    float* pb = p + static_cast<size_t>(i0 - p_row0) * seq;
     // The block's query rows, contiguous: each column block of scores reads them all again.
     for (int i = 0; i < rows; ++i) {
       const float* qi = q + static_cast<size_t>(i0 + i) * ld;
@@ -260,16 +267,16 @@ void multi_head_attention(std::span<const AttentionSequence> batch, const Attent
   const int heads = shape.heads, head_dim = shape.head_dim, group = shape.heads / shape.kv_heads;
   std::vector<Task> tasks;
   for (size_t s = 0; s < batch.size(); ++s) {
-    const int seq = batch[s].seq;
-    if (seq <= 0) continue;
+    const int seq = batch[s].seq, r0 = batch[s].row0, rows = batch[s].rows_end() - r0;
+    if (seq <= 0 || rows <= 0) continue;
     if (seq < kOneTaskBelow) {
-      tasks.push_back({static_cast<int>(s), 0, heads, 0, seq});
+      tasks.push_back({static_cast<int>(s), 0, heads, r0, r0 + rows});
       continue;
     }
-    const int parts = std::min(seq, (2 * num_threads() + heads - 1) / heads);
+    const int parts = std::min(rows, (2 * num_threads() + heads - 1) / heads);
     for (int h = 0; h < heads; ++h)
       for (int part = 0; part < parts; ++part)
-        tasks.push_back({static_cast<int>(s), h, h + 1, seq * part / parts, seq * (part + 1) / parts});
+        tasks.push_back({static_cast<int>(s), h, h + 1, r0 + rows * part / parts, r0 + rows * (part + 1) / parts});
   }
   // Longest first: the threads, taking tasks in turn, then finish together (sentences of a batch
   // differ in length ten times over, in work a hundred times).
@@ -283,9 +290,10 @@ void multi_head_attention(std::span<const AttentionSequence> batch, const Attent
     const AttentionSequence& a = batch[static_cast<size_t>(t.s)];
     for (int h = t.h0; h < t.h1; ++h) {
       const size_t col = static_cast<size_t>(h) * head_dim, kv_col = static_cast<size_t>(h / group) * head_dim;
+      const size_t rows = static_cast<size_t>(a.rows_end() - a.row0);
       head_rows(a.q + col, a.k + kv_col, a.v + kv_col, a.seq, head_dim, shape.ld, shape.scaling,
-                a.probs + static_cast<size_t>(h) * a.seq * a.seq, a.context + col, shape.context_ld, t.r0, t.r1,
-                shape.causal, shape.window);
+                a.probs + static_cast<size_t>(h) * rows * a.seq, a.row0, a.context + col, shape.context_ld, t.r0,
+                t.r1, shape.causal, shape.window);
     }
   });
 }
