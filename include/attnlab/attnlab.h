@@ -18,6 +18,7 @@
 //   observations.h the notebook's "Key Observations" numbers
 //   analysis.h     rollout, flow, norm-based, ALTI and value-zeroing attributions
 //   head_stats.h   per-head statistics after Clark et al. 2019 ([CLS], [SEP], neighbours, entropy)
+//   head_scores.h  sinks, previous-token, duplicate-token and induction heads (TransformerLens, Attention-Sink)
 //   corpus.h       corpus runs: input lines, per-layer reductions, exact totals that merge across shards
 //   figure.h       the notebook's figures as PNG, SVG and PDF
 //   text_format.h  Python's and PyTorch's printed forms, to diff against a notebook
