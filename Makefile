@@ -98,6 +98,7 @@ bench: build model tools/.venv/bin/python
 		CMAKE_ARGS="-DGGML_NATIVE=ON" tools/.venv/bin/pip install --quiet llama-cpp-python gguf accelerate
 	@tools/.venv/bin/python bench/gguf_bench.py --driver $(BUILD_DIR)/bench/attnlab_decoder_bench \
 		--machine-bench $(BUILD_DIR)/bench/attnlab_bench
+	@tools/.venv/bin/python bench/long_context_bench.py --attnlab $(BUILD_DIR)/attnlab --json bench/long_context_results.json
 
 clean:
 	rm -rf $(BUILD_DIR) build-debug build-asan build-tsan build-fuzz

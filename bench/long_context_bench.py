@@ -9,7 +9,7 @@ per pass (its load included on both sides: the difference is the file). Without 
 computes every attention block (and keeps one row); with it every selected row is written in place.
 What the file holds: all of it at 2,048 tokens (SmolLM2: 4.5 GB float32); at 8,192 tokens every attention
 is 72 GB (SmolLM2) or 19 GB (Gemma 3), more than this machine's RAM-backed /dev/shm, so there --precision
-f16 and every 4th (SmolLM2) or every 2nd (Gemma 3) query row: 9.1 and 9.7 GB. Peak RSS of each process
+f16 and every 4th (SmolLM2) or every 2nd (Gemma 3) query row: 9.1 and 4.8 GB. Peak RSS of each process
 from wait4.
 
 transformers: from_pretrained(dir, gguf_file=..., dtype=float32, attn_implementation="eager"),

@@ -128,28 +128,32 @@ void AttentionCollector::on_rows(const AttentionRows& r) {
   }
   const int li = layer_slot_[static_cast<size_t>(r.layer)];
   if (li < 0 || (!sinks_.file && !sinks_.json)) return;
-  // The block's selected queries: runs of consecutive rows go out as one piece.
+  // The block's selected queries hold consecutive slots, so each head's go out as one piece: in place
+  // when they are consecutive rows too, else gathered first.
   const size_t nq = sel_.queries.size();
   if (sinks_.json && json_layer_at_ != li) {
     flush_json_layer();
     json_layer_at_ = li;
     json_layer_.assign(sel_.heads.size() * nq * static_cast<size_t>(seq), 0.0f);
   }
-  for (int i = 0; i < rows;) {
-    const int qi = query_slot_[static_cast<size_t>(r.row0 + i)];
-    if (qi < 0) {
-      ++i;
-      continue;
+  std::vector<int> picked;  // rows of the block that are selected, ascending
+  for (int i = 0; i < rows; ++i)
+    if (query_slot_[static_cast<size_t>(r.row0 + i)] >= 0) picked.push_back(i);
+  if (picked.empty()) return;
+  const int qi = query_slot_[static_cast<size_t>(r.row0 + picked.front())];
+  const int count = static_cast<int>(picked.size());
+  const bool contiguous = picked.back() - picked.front() + 1 == count;
+  for (size_t hk = 0; hk < sel_.heads.size(); ++hk) {
+    const float* src = row_of(sel_.heads[hk], picked.front());
+    if (!contiguous) {
+      gathered_.resize(static_cast<size_t>(count) * seq);
+      for (int k = 0; k < count; ++k)
+        std::copy_n(row_of(sel_.heads[hk], picked[static_cast<size_t>(k)]), seq,
+                    gathered_.data() + static_cast<size_t>(k) * seq);
+      src = gathered_.data();
     }
-    int run = 1;
-    while (i + run < rows && query_slot_[static_cast<size_t>(r.row0 + i + run)] == qi + run) ++run;
-    for (size_t hk = 0; hk < sel_.heads.size(); ++hk) {
-      const float* src = row_of(sel_.heads[hk], i);
-      if (sinks_.file) write_file_rows(li, static_cast<int>(hk), qi, run, src);
-      if (sinks_.json)
-        std::copy_n(src, static_cast<size_t>(run) * seq, json_layer_.data() + (hk * nq + qi) * seq);
-    }
-    i += run;
+    if (sinks_.file) write_file_rows(li, static_cast<int>(hk), qi, count, src);
+    if (sinks_.json) std::copy_n(src, static_cast<size_t>(count) * seq, json_layer_.data() + (hk * nq + qi) * seq);
   }
 }
 

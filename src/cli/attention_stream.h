@@ -68,6 +68,7 @@ class AttentionCollector {
   bool keep_matrix_, keep_query_rows_;
   std::vector<float> shown_row_, matrix_, query_rows_;
   std::vector<float> json_layer_;  // the selection's rows of the layer in progress [heads][queries][seq]
+  std::vector<float> gathered_;    // a head's selected rows of a block, when they are not adjacent
   int json_layer_at_ = -1;         // its position in sel_.layers
   bool json_open_ = false;
 };

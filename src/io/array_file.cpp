@@ -9,12 +9,14 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
 
 #include "attnlab/error.h"
 #include "core/f16.h"
+#include "core/thread_pool.h"
 #include "io/array_writers.h"
 
 namespace attnlab {
@@ -199,27 +201,56 @@ struct ArrayFileWriter::Impl {
   void write(std::string_view name, ArrayDType dtype, std::uint64_t offset, const void* data, std::size_t count) {
     if (dtype == ArrayDType::kF32) {
       const auto it = slots.find(std::string(name));
-      if (it != slots.end() && it->second.dtype == ArrayDType::kF16) {  // rounded here, a piece at a time
-        check_range(name, it->second, 2, offset, count);
-        constexpr std::size_t kPiece = 1 << 16;
+      if (it != slots.end() && it->second.dtype == ArrayDType::kF16) {  // rounded here
+        claim(name, it->second, 2, offset, count);
         const auto* f = static_cast<const float*>(data);
-        half.resize(std::min(count, kPiece));
-        for (std::size_t at = 0; at < count; at += kPiece) {
-          const std::size_t n = std::min(kPiece, count - at);
-          to_f16(f + at, half.data(), n);
-          write(name, ArrayDType::kF16, offset + at, half.data(), n);
-        }
+        in_parts(count, [&](std::size_t at, std::size_t n) {
+          // Each part rounds a piece at a time into its own buffer, then writes it in place.
+          constexpr std::size_t kPiece = 1 << 16;
+          std::vector<std::uint16_t> half(std::min(n, kPiece));
+          for (std::size_t k = 0; k < n; k += kPiece) {
+            const std::size_t m = std::min(kPiece, n - k);
+            to_f16(f + at + k, half.data(), m);
+            file.write_at(it->second.begin + (offset + at + k) * 2, half.data(), m * 2);
+          }
+        });
         return;
       }
     }
     Slot& s = slot(name, dtype, dtype_info(dtype).safetensors);
-    const std::uint64_t esize = dtype_info(dtype).bytes, bytes = count * esize;
+    const std::uint64_t esize = dtype_info(dtype).bytes;
+    claim(name, s, esize, offset, count);
+    const auto* bytes = static_cast<const char*>(data);
+    in_parts(count, [&](std::size_t at, std::size_t n) {
+      file.write_at(s.begin + (offset + at) * esize, bytes + at * esize, n * esize);
+    });
+  }
+
+  // Checks elements [offset, offset + count) of `s` are in range and not written yet, and counts them
+  // as written.
+  void claim(std::string_view name, Slot& s, std::uint64_t esize, std::uint64_t offset, std::uint64_t count) {
     check_range(name, s, esize, offset, count);
-    if (!mark(s, offset * esize, offset * esize + bytes))
+    if (!mark(s, offset * esize, (offset + count) * esize))
       throw Error(in_quotes(file.target().string()) + ": array " + in_quotes(std::string(name)) + ": elements [" +
                   std::to_string(offset) + ", " + std::to_string(offset + count) + ") written twice");
-    file.write_at(s.begin + offset * esize, data, bytes);
-    s.written += bytes;
+    s.written += count * esize;
+  }
+
+  // fn(first, count) over [0, count) elements: split over the thread pool when large (the page-cache
+  // copy and the rounding are the cost of streaming a long pass's attention, and the pass's threads
+  // wait for it), else at once.
+  static void in_parts(std::size_t count, const std::function<void(std::size_t, std::size_t)>& fn) {
+    constexpr std::size_t kSplitFrom = std::size_t{1} << 18;
+    const int parts = count >= kSplitFrom ? num_threads() : 1;
+    if (parts <= 1) {
+      fn(0, count);
+      return;
+    }
+    parallel_for(parts, [&](int p) {
+      const std::size_t a = count * static_cast<std::size_t>(p) / static_cast<std::size_t>(parts);
+      const std::size_t b = count * static_cast<std::size_t>(p + 1) / static_cast<std::size_t>(parts);
+      if (a < b) fn(a, b - a);
+    });
   }
 
   void check_range(std::string_view name, const Slot& s, std::uint64_t esize, std::uint64_t offset,
@@ -248,7 +279,6 @@ struct ArrayFileWriter::Impl {
   std::unique_ptr<ArrayFormatWriter> writer;
   std::set<std::string> names;
   std::map<std::string, Slot, std::less<>> slots;  // declared arrays
-  std::vector<std::uint16_t> half;                  // float32 pieces rounded for an F16 array
   bool committed = false, streaming = false, declared = false;
 };
 
