@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,6 +19,7 @@
 #include "attnlab/analysis.h"
 #include "attnlab/batching.h"
 #include "attnlab/engine.h"
+#include "attnlab/head_scores.h"
 #include "attnlab/head_stats.h"
 
 namespace attnlab {
@@ -69,6 +71,7 @@ enum CorpusReduction : unsigned {
                          // (a decoder's: bos, eos, punct, ...; CorpusTotals::stat_names)
   kReduceClsRow = 2,     // "cls-row": [layers][heads][n], the [CLS] query row of every head
   kReduceRolloutCls = 4, // "rollout-cls": [n], the [CLS] row of attention rollout (analysis.h)
+  kReduceHeads = 8,      // "heads": {score: [layers][heads]}, the head phenomena scores (head_scores.h)
 };
 // "head-stats,cls-row" -> a set of CorpusReduction bits; Error(kExitUsage) naming the unknown ones.
 unsigned parse_corpus_reductions(std::string_view list);
@@ -117,6 +120,12 @@ class CorpusTotals {
   // One text that ran: its head statistics [layers * heads] and the attention each token receives
   // [layers * n] (attention_received per layer). Weighted by its n tokens.
   void add_text(const Encoding& input, std::span<const HeadStats> heads, std::span<const double> received);
+  // The same text's head scores (kReduceHeads), weighted by its n tokens; a score that is undefined for
+  // it (NaN: an _excl score with nothing left) leaves that head's sum and weight as they are.
+  void add_head_scores(const HeadScores& scores);
+  // Token-weighted means of every head score but induction_stripe (HeadScores::scores[k], k <
+  // kNumHeadScores - 1), or empty scores when no text added any.
+  HeadScores head_score_means() const;
   void add_failure() { ++failed_; }
   // Error(kExitInput) when the shapes or the statistics' names differ.
   void merge(const CorpusTotals& other);
@@ -163,6 +172,10 @@ class CorpusTotals {
   bool causal_ = false;
   long long texts_ = 0, failed_ = 0, tokens_ = 0, truncated_ = 0;
   std::vector<ExactSum> head_sums_;      // [layers * heads * kNumHeadStats]: sum_t n_t stat_t
+  // kReduceHeads: [(kNumHeadScores - 1) * layers * heads] sum_t n_t score_t and sum_t n_t over the texts
+  // where the score is defined; empty until a text adds them.
+  std::vector<ExactSum> score_sums_;
+  std::vector<long long> score_tokens_;
   std::map<int, TokenTotals> by_token_;  // input id -> totals: at most the vocabulary
 };
 
@@ -172,6 +185,9 @@ std::vector<double> attention_received(const ArrayView<3>& attention);
 // head_stats.csv: layer,head,cls,sep,punct,self,prev,next,entropy,tokens (a decoder's: bos,eos instead of
 // cls,sep; CorpusTotals::stat_names), shortest round-trip numbers.
 std::string head_stats_csv(const CorpusTotals& totals);
+// head_scores.csv (kReduceHeads): layer,head, then every head score but induction_stripe (kHeadScoreNames
+// order; empty where no text defines it), tokens; "" when no text added scores.
+std::string head_scores_csv(const CorpusTotals& totals);
 // token_attention.csv: layer,rank,token,id,count,mean_received.
 std::string token_attention_csv(const CorpusTotals& totals);
 // The layer x head heatmaps of these means are drawn by head_stats_figure (attnlab/figure.h).
@@ -210,6 +226,8 @@ class CorpusRunner {
     std::vector<double> received;    // [layers * n]
     std::vector<float> cls_row;      // [layers * heads * n] when asked for
     std::vector<float> rollout_cls;  // [n] when asked for
+    std::unique_ptr<HeadScoreAccumulator> scoring;  // kReduceHeads, while the pass runs
+    HeadScores scores;                              // its result
   };
   void run_batch();
   void run_inputs(std::span<Pending* const> inputs);

@@ -91,6 +91,8 @@ struct HeadScoreTotals {
   int layers = 0, heads = 0;
   long long tokens = 0, inputs = 0;
   std::vector<std::vector<double>> weighted;  // [score][layer * heads + head]: sum_i n_i s_i
+  // sum_i n_i over the inputs where that score is defined (an _excl score with nothing left is NaN)
+  std::vector<std::vector<long long>> weights;
   void add(const HeadScores& s);
   void merge(const HeadScoreTotals& other);
   HeadScores means() const;  // induction_stripe empty; sink_by_key / sink_rate_percent empty

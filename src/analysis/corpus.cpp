@@ -160,7 +160,8 @@ long long count_corpus_records(const std::string& path) {
 
 namespace {
 constexpr std::pair<std::string_view, CorpusReduction> kReductions[] = {
-    {"head-stats", kReduceHeadStats}, {"cls-row", kReduceClsRow}, {"rollout-cls", kReduceRolloutCls}};
+    {"head-stats", kReduceHeadStats}, {"cls-row", kReduceClsRow}, {"rollout-cls", kReduceRolloutCls},
+    {"heads", kReduceHeads}};
 }
 
 unsigned parse_corpus_reductions(std::string_view list) {
@@ -278,6 +279,43 @@ CorpusTotals::CorpusTotals(int layers, int heads, bool causal)
       causal_(causal),
       head_sums_(static_cast<size_t>(layers) * heads * kNumHeadStats) {}
 
+void CorpusTotals::add_head_scores(const HeadScores& scores) {
+  const size_t count = static_cast<size_t>(layers_) * heads_;
+  if (scores.layers != layers_ || scores.heads != heads_)
+    throw Error("CorpusTotals::add_head_scores: scores of " + std::to_string(scores.layers) + " x " +
+                std::to_string(scores.heads) + " heads for " + std::to_string(layers_) + " x " + std::to_string(heads_));
+  if (score_sums_.empty()) {
+    score_sums_.resize((kNumHeadScores - 1) * count);
+    score_tokens_.assign((kNumHeadScores - 1) * count, 0);
+  }
+  const double weight = scores.tokens;
+  for (size_t k = 0; k + 1 < static_cast<size_t>(kNumHeadScores); ++k)
+    for (size_t q = 0; q < count; ++q) {
+      const double v = scores.scores[k][q];
+      if (!std::isfinite(v)) continue;
+      score_sums_[k * count + q].add(weight * v);
+      score_tokens_[k * count + q] += scores.tokens;
+    }
+}
+
+HeadScores CorpusTotals::head_score_means() const {
+  HeadScores out;
+  out.layers = layers_;
+  out.heads = heads_;
+  out.tokens = static_cast<int>(std::min<long long>(tokens_, 0x7fffffff));
+  if (score_sums_.empty()) return out;
+  const size_t count = static_cast<size_t>(layers_) * heads_;
+  out.scores.assign(kNumHeadScores, {});
+  for (size_t k = 0; k + 1 < static_cast<size_t>(kNumHeadScores); ++k) {
+    out.scores[k].resize(count);
+    for (size_t q = 0; q < count; ++q) {
+      const long long n = score_tokens_[k * count + q];
+      out.scores[k][q] = n > 0 ? score_sums_[k * count + q].value() / static_cast<double>(n) : std::nan("");
+    }
+  }
+  return out;
+}
+
 void CorpusTotals::add_text(const Encoding& input, std::span<const HeadStats> heads, std::span<const double> received) {
   const size_t n = input.size(), layers = static_cast<size_t>(layers_);
   if (heads.size() != head_sums_.size() / kNumHeadStats || received.size() != layers * n)
@@ -315,6 +353,16 @@ void CorpusTotals::merge(const CorpusTotals& other) {
   tokens_ += other.tokens_;
   truncated_ += other.truncated_;
   for (size_t i = 0; i < head_sums_.size(); ++i) head_sums_[i].add(other.head_sums_[i]);
+  if (!other.score_sums_.empty()) {
+    if (score_sums_.empty()) {
+      score_sums_.resize(other.score_sums_.size());
+      score_tokens_.assign(other.score_tokens_.size(), 0);
+    }
+    for (size_t i = 0; i < score_sums_.size(); ++i) {
+      score_sums_[i].add(other.score_sums_[i]);
+      score_tokens_[i] += other.score_tokens_[i];
+    }
+  }
   for (const auto& [id, theirs] : other.by_token_) {
     TokenTotals& t = by_token_[id];
     if (t.received.empty()) {
@@ -375,6 +423,14 @@ std::string CorpusTotals::to_json(const CorpusSettings& s) const {
   nlohmann::json sums = nlohmann::json::array();
   for (const ExactSum& v : head_sums_) sums.push_back(v.to_string());
   j["head_sums"] = std::move(sums);
+  if (!score_sums_.empty()) {  // kReduceHeads: [score][layer * heads + head], score names in order
+    nlohmann::json names = nlohmann::json::array(), ssum = nlohmann::json::array();
+    for (int k = 0; k + 1 < kNumHeadScores; ++k) names.push_back(std::string(kHeadScoreNames[k]));
+    for (const ExactSum& v : score_sums_) ssum.push_back(v.to_string());
+    j["head_score_names"] = std::move(names);
+    j["head_score_sums"] = std::move(ssum);
+    j["head_score_tokens"] = score_tokens_;
+  }
   nlohmann::json tokens = nlohmann::json::array();
   for (const auto& [id, t] : by_token_) {
     nlohmann::json received = nlohmann::json::array();
@@ -427,6 +483,23 @@ CorpusTotals CorpusTotals::from_json(std::string_view text, const std::string& n
                   kExitInput);
     for (size_t i = 0; i < sums.size(); ++i)
       t.head_sums_[i] = ExactSum::from_string(sums[i].get<std::string>(), name + ": head_sums[" + std::to_string(i) + "]");
+    if (j.contains("head_score_sums")) {
+      nlohmann::json names = nlohmann::json::array();
+      for (int k = 0; k + 1 < kNumHeadScores; ++k) names.push_back(std::string(kHeadScoreNames[k]));
+      const size_t want = static_cast<size_t>(kNumHeadScores - 1) * layers * heads;
+      const nlohmann::json& ssum = j.at("head_score_sums");
+      const nlohmann::json& stok = j.at("head_score_tokens");
+      if (j.at("head_score_names") != names || ssum.size() != want || stok.size() != want)
+        throw Error(name + ": head_score_names must be " + names.dump() + " with " + std::to_string(want) +
+                        " head_score_sums and head_score_tokens",
+                    kExitInput);
+      for (size_t i = 0; i < want; ++i) {
+        t.score_sums_.push_back(ExactSum::from_string(ssum[i].get<std::string>(), name + ": head_score_sums[" + std::to_string(i) + "]"));
+        const long long n = stok[i].get<long long>();
+        if (n < 0 || n > t.tokens_) throw Error(name + ": head_score_tokens[" + std::to_string(i) + "] out of range", kExitInput);
+        t.score_tokens_.push_back(n);
+      }
+    }
     for (const nlohmann::json& e : j.at("token_totals")) {
       TokenTotals tt;
       tt.token = e.at(1).get<std::string>();
@@ -496,6 +569,24 @@ std::string head_stats_csv(const CorpusTotals& totals) {
   return out;
 }
 
+std::string head_scores_csv(const CorpusTotals& totals) {
+  const HeadScores means = totals.head_score_means();
+  if (means.scores.empty()) return {};
+  std::string out = "layer,head";
+  for (int k = 0; k + 1 < kNumHeadScores; ++k) out.append(",").append(kHeadScoreNames[k]);
+  out += ",tokens\n";
+  const size_t heads = static_cast<size_t>(totals.heads()), count = static_cast<size_t>(totals.layers()) * heads;
+  for (size_t i = 0; i < count; ++i) {
+    out.append(std::to_string(i / heads)).append(",").append(std::to_string(i % heads));
+    for (int k = 0; k + 1 < kNumHeadScores; ++k) {
+      const double v = means.scores[static_cast<size_t>(k)][i];
+      out.append(",").append(std::isfinite(v) ? shortest(v) : std::string());
+    }
+    out.append(",").append(std::to_string(totals.tokens())).append("\n");
+  }
+  return out;
+}
+
 std::string token_attention_csv(const CorpusTotals& totals) {
   std::string out = "layer,rank,token,id,count,mean_received\n";
   int layer = -1, rank = 0;
@@ -551,11 +642,20 @@ void CorpusRunner::run_inputs(std::span<Pending* const> inputs) {
   // Rollout grows layer by layer: two [n, n] matrices per input of the batch, never [layers, heads, n, n].
   std::vector<RolloutBuilder> rollouts;
   if (options_.reductions & kReduceRolloutCls) rollouts.resize(inputs.size());
+  const bool scoring = options_.reductions & kReduceHeads;
+  const ModelInfo& info = engine_.info();
+  auto start_scoring = [&](size_t i) {
+    if (scoring)
+      inputs[i]->scoring = std::make_unique<HeadScoreAccumulator>(info.num_layers, info.num_heads, encodings[i].input_ids);
+  };
+  for (size_t i = 0; i < inputs.size(); ++i) start_scoring(i);
   // One layer of input i, reduced: its head statistics, the attention each token receives, the [CLS]
   // rows, the next rollout step.
+  std::vector<int> layer_of(inputs.size(), 0);  // the next layer each input's views bring
   auto reduce = [&](size_t i, const ArrayView<3>& attention) {
     if (!rollouts.empty()) rollouts[i].add_layer(attention);
     Pending& p = *inputs[i];
+    if (p.scoring) p.scoring->add(AttentionRows{static_cast<int>(i), layer_of[i]++, 0, attention});
     const std::vector<HeadStats> stats = layer_head_stats(attention, encodings[i]);
     p.heads.insert(p.heads.end(), stats.begin(), stats.end());
     const std::vector<double> received = attention_received(attention);
@@ -574,6 +674,9 @@ void CorpusRunner::run_inputs(std::span<Pending* const> inputs) {
     p.cls_row.clear();
     p.rollout_cls.clear();
     if (!rollouts.empty()) rollouts[i] = RolloutBuilder();
+    layer_of[i] = 0;
+    p.scoring.reset();
+    start_scoring(i);
   };
   // Every input's view of a layer, reduced in parallel where the engine delivers them. Reduced one
   // by one on the calling thread, the statistics' logarithms and sums held up the kernel threads for
@@ -592,6 +695,10 @@ void CorpusRunner::run_inputs(std::span<Pending* const> inputs) {
     Pending& p = *inputs[i];
     p.encoding = std::move(encodings[i]);
     if (outcomes[i].ok()) {
+      if (p.scoring) {
+        p.scores = p.scoring->result();
+        p.scoring.reset();
+      }
       if (!rollouts.empty()) {
         const Attribution r = rollouts[i].result();
         const std::span<const float> row = r.row(0);
@@ -643,8 +750,26 @@ void CorpusRunner::run_batch() {
     }
     if (options_.reductions & kReduceClsRow) w.key("cls-row").floats(p.cls_row, {layers, heads, enc.size()});
     if (options_.reductions & kReduceRolloutCls) w.key("rollout-cls").floats(p.rollout_cls);
+    if (options_.reductions & kReduceHeads) {
+      w.key("heads").begin_object();
+      for (int k = 0; k + 1 < kNumHeadScores; ++k) {
+        w.key(kHeadScoreNames[k]).begin_array();
+        for (size_t l = 0; l < layers; ++l) {
+          w.begin_array();
+          for (size_t h = 0; h < heads; ++h) {
+            const double v = p.scores.scores[static_cast<size_t>(k)][l * heads + h];
+            if (std::isfinite(v)) w.raw_number(shortest(v));
+            else w.null();
+          }
+          w.end_array();
+        }
+        w.end_array();
+      }
+      w.end_object();
+    }
     w.end_object();
     totals_.add_text(enc, p.heads, p.received);
+    if (options_.reductions & kReduceHeads) totals_.add_head_scores(p.scores);
     sink_(w.str(), true);
   }
   batch_.clear();

@@ -134,11 +134,16 @@ void HeadScoreTotals::add(const HeadScores& s) {
     layers = s.layers;
     heads = s.heads;
     weighted.assign(kNumHeadScores - 1, std::vector<double>(static_cast<size_t>(layers) * heads, 0.0));
+    weights.assign(kNumHeadScores - 1, std::vector<long long>(static_cast<size_t>(layers) * heads, 0));
   }
   if (s.layers != layers || s.heads != heads) throw Error("head scores of different models cannot be added");
-  for (int k = 0; k + 1 < kNumHeadScores; ++k)
-    for (size_t q = 0; q < weighted[static_cast<size_t>(k)].size(); ++q)
-      weighted[static_cast<size_t>(k)][q] += s.tokens * s.scores[static_cast<size_t>(k)][q];
+  for (size_t k = 0; k + 1 < static_cast<size_t>(kNumHeadScores); ++k)
+    for (size_t q = 0; q < weighted[k].size(); ++q) {
+      const double v = s.scores[k][q];
+      if (!std::isfinite(v)) continue;
+      weighted[k][q] += s.tokens * v;
+      weights[k][q] += s.tokens;
+    }
   tokens += s.tokens;
   inputs += 1;
 }
@@ -151,7 +156,10 @@ void HeadScoreTotals::merge(const HeadScoreTotals& o) {
   }
   if (o.layers != layers || o.heads != heads) throw Error("head score totals of different models cannot be merged");
   for (size_t k = 0; k < weighted.size(); ++k)
-    for (size_t q = 0; q < weighted[k].size(); ++q) weighted[k][q] += o.weighted[k][q];
+    for (size_t q = 0; q < weighted[k].size(); ++q) {
+      weighted[k][q] += o.weighted[k][q];
+      weights[k][q] += o.weights[k][q];
+    }
   tokens += o.tokens;
   inputs += o.inputs;
 }
@@ -164,7 +172,8 @@ HeadScores HeadScoreTotals::means() const {
   out.scores.assign(kNumHeadScores, {});
   for (size_t k = 0; k < weighted.size(); ++k) {
     out.scores[k] = weighted[k];
-    for (double& v : out.scores[k]) v /= static_cast<double>(tokens);
+    for (size_t q = 0; q < out.scores[k].size(); ++q)
+      out.scores[k][q] = weights[k][q] > 0 ? weighted[k][q] / static_cast<double>(weights[k][q]) : std::nan("");
   }
   return out;
 }

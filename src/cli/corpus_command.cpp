@@ -4,6 +4,7 @@
 // Files of a run with --out DIR (a shard writes them into DIR/shard-<i>-of-<N>/ instead):
 //   results.jsonl        the lines --jsonl prints, in input order
 //   head_stats.csv       per-head token-weighted means over the corpus
+//   head_scores.csv      --reduce heads: the head scores' token-weighted means
 //   token_attention.csv  per layer, the attention each vocabulary token receives, most first
 //   head_stats_<stat>.png/.svg   layer x head grids
 //   aggregate.json       the exact totals merge reads; written last, it marks the run finished
@@ -115,6 +116,7 @@ void move_into_place(const fs::path& from, const fs::path& to) {
 void write_aggregates(const fs::path& dir, const CorpusTotals& totals, const CorpusSettings& settings) {
   write_file(dir / "head_stats.csv", head_stats_csv(totals));
   write_file(dir / "token_attention.csv", token_attention_csv(totals));
+  if (settings.reductions & kReduceHeads) write_file(dir / "head_scores.csv", head_scores_csv(totals));
   if (totals.texts() > 0)
     for (int k = 0; k < kNumHeadStats; ++k)
       for (ImageFormat format : {ImageFormat::kPng, ImageFormat::kSvg})
@@ -524,7 +526,9 @@ void add_corpus_command(CLI::App& app) {
                 "prev, next, entropy}; a causal decoder's bos, eos instead of cls, sep: attention to the bos "
                 "token, or to the first token when the tokenizer adds no bos, and to eos), cls-row "
                 "([layers][heads][n], the [CLS] row of every head), rollout-cls ([n], the [CLS] row of attention "
-                "rollout)")
+                "rollout), heads ({score: [layers][heads]}: attnlab heads' sink, previous_token, duplicate_token, "
+                "induction, their _excl forms, self, local_window, entropy; head_scores.csv holds their "
+                "token-weighted means)")
       ->capture_default_str();
   c->add_flag("--jsonl", a->jsonl,
               "Print one JSON line per input in input order, flushed per line, nothing else on stdout; an "

@@ -261,6 +261,70 @@ TEST(HeadsCli, JsonHoldsTheReferenceScores) {
   EXPECT_NE(text.out.find("attention sink: alpha_0 > 0.3"), std::string::npos) << text.out;
 }
 
+// corpus --reduce heads: each line's scores and head_scores.csv's means are the references' (local_window
+// aside: the fixture's w is 4, corpus uses the default 16), and two shards merged give the same file.
+TEST(HeadsCli, CorpusReduceHeadsMatchesAndMerges) {
+  const json fx = heads_fixture();
+  const std::string model = (kDecoders / "llama-gqa" / "model").string();
+  TempDir dir;
+  const std::string corpus = (dir.path() / "texts.jsonl").string();
+  std::vector<json> texts;
+  {
+    std::ofstream out(corpus);
+    for (const json& k : fx["cases"])
+      if (k["kind"] == "text") {
+        out << json{{"text", k["text"]}}.dump() << "\n";
+        texts.push_back(k);
+      }
+  }
+  const std::string whole = (dir.path() / "whole").string(), parts = (dir.path() / "parts").string(),
+                    merged = (dir.path() / "merged").string();
+  ProcessResult r = run_cli({"corpus", corpus, "--model", model, "--reduce", "heads", "--out", whole});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  std::ifstream lines(whole + "/results.jsonl");
+  std::string line;
+  size_t i = 0;
+  for (; std::getline(lines, line); ++i) {
+    ASSERT_LT(i, texts.size());
+    const json doc = json::parse(line);
+    for (const char* score : {"sink", "previous_token", "duplicate_token", "induction", "duplicate_token_excl",
+                              "self", "entropy"})
+      expect_grid(doc["heads"][score], texts[i]["scores"][score], std::string("line ") + std::to_string(i) + " " + score);
+  }
+  EXPECT_EQ(i, texts.size());
+  // head_scores.csv: layer,head,<scores>,tokens
+  const std::string csv = read_text(whole + "/head_scores.csv");
+  std::istringstream in(csv);
+  std::getline(in, line);
+  std::vector<std::string> names;
+  {
+    std::istringstream h(line);
+    for (std::string f; std::getline(h, f, ',');) names.push_back(f);
+  }
+  ASSERT_EQ(names.front(), "layer");
+  int rows = 0;
+  for (; std::getline(in, line); ++rows) {
+    std::istringstream row(line);
+    std::vector<std::string> f;
+    for (std::string v; std::getline(row, v, ',');) f.push_back(v);
+    ASSERT_EQ(f.size(), names.size()) << line;
+    const int l = std::stoi(f[0]), h = std::stoi(f[1]);
+    for (size_t k = 2; k + 1 < f.size(); ++k) {
+      if (names[k] == "local_window" || !fx["corpus"]["scores"].contains(names[k])) continue;
+      EXPECT_NEAR(std::stod(f[k]), fx["corpus"]["scores"][names[k]][l][h].get<double>(), 1e-5) << names[k] << " " << line;
+    }
+    EXPECT_EQ(f.back(), std::to_string(fx["corpus"]["tokens"].get<int>()));
+  }
+  EXPECT_EQ(rows, 2 * 4);
+  for (const char* shard : {"0/2", "1/2"}) {
+    r = run_cli({"corpus", corpus, "--model", model, "--reduce", "heads", "--out", parts, "--shard", shard});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+  }
+  r = run_cli({"corpus", "merge", parts, "--out", merged});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(read_text(merged + "/head_scores.csv"), csv);
+}
+
 TEST(HeadsCli, InductionIsSeeded) {
   const std::string model = (kDecoders / "llama-gqa" / "model").string();
   const std::vector<std::string> args{"heads", "--model", model, "--induction", "--length", "8", "--repeats", "3",
