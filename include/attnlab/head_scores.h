@@ -42,6 +42,10 @@ struct HeadScoreOptions {
   // The induction stripe's layout: ids = `prefix` tokens, then L random tokens repeated (length 0: none).
   int prefix = 0;
   int length = 0;
+  // What the model masks (ModelInfo::causal, windows): each row is read over the keys it sees only,
+  // [i - window + 1, i] or [0, i]; the rest are exact zeros, so the sums are the same. Empty: every key.
+  bool causal = false;
+  std::vector<int> windows;  // per layer, 0 = none
 };
 
 struct HeadScores {

@@ -644,9 +644,13 @@ void CorpusRunner::run_inputs(std::span<Pending* const> inputs) {
   if (options_.reductions & kReduceRolloutCls) rollouts.resize(inputs.size());
   const bool scoring = options_.reductions & kReduceHeads;
   const ModelInfo& info = engine_.info();
+  HeadScoreOptions score_options;
+  score_options.causal = info.causal;
+  score_options.windows = info.windows;
   auto start_scoring = [&](size_t i) {
     if (scoring)
-      inputs[i]->scoring = std::make_unique<HeadScoreAccumulator>(info.num_layers, info.num_heads, encodings[i].input_ids);
+      inputs[i]->scoring = std::make_unique<HeadScoreAccumulator>(info.num_layers, info.num_heads,
+                                                                  encodings[i].input_ids, score_options);
   };
   for (size_t i = 0; i < inputs.size(); ++i) start_scoring(i);
   // One layer of input i, reduced: its head statistics, the attention each token receives, the [CLS]

@@ -44,6 +44,8 @@ void HeadScoreAccumulator::add(const AttentionRows& r) {
                 std::to_string(r.probs.shape[2]) + " keys for a model of " + std::to_string(heads_) +
                 " heads and an input of " + std::to_string(n) + " tokens");
   const int w = std::max(1, opt_.local_window);
+  const int window = opt_.causal && static_cast<size_t>(r.layer) < opt_.windows.size()
+                         ? opt_.windows[static_cast<size_t>(r.layer)] : 0;
   // Heads in parallel (the pass waits for this block): each adds into its own sums.
   parallel_for(heads_, [&](int h) {
     Sums& s = sums_[static_cast<size_t>(r.layer) * heads_ + h];
@@ -51,7 +53,8 @@ void HeadScoreAccumulator::add(const AttentionRows& r) {
       const int i = r.row0 + k;
       const float* a = r.probs.data + (static_cast<size_t>(h) * rows + k) * n;
       double all = 0, entropy = 0, local = 0;
-      for (int j = 0; j < n; ++j) {
+      const int j0 = window > 0 ? std::max(0, i - window + 1) : 0, j1 = opt_.causal ? i + 1 : n;
+      for (int j = j0; j < j1; ++j) {
         const double v = a[j];
         all += v;
         if (v > 0) entropy -= v * std::log(v);
@@ -119,7 +122,10 @@ HeadScores HeadScoreAccumulator::result() const {
 
 HeadScores head_scores(const Engine& engine, const Encoding& input, const HeadScoreOptions& options) {
   const ModelInfo& info = engine.info();
-  HeadScoreAccumulator acc(info.num_layers, info.num_heads, input.input_ids, options);
+  HeadScoreOptions o = options;
+  o.causal = info.causal;
+  o.windows = info.windows;
+  HeadScoreAccumulator acc(info.num_layers, info.num_heads, input.input_ids, o);
   RunOptions run;
   run.attentions = false;
   run.last_hidden = false;
