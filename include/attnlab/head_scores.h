@@ -72,7 +72,7 @@ class HeadScoreAccumulator {
  private:
   int layers_, heads_, seq_;
   HeadScoreOptions opt_;
-  std::vector<std::vector<int>> earlier_;  // per position i: the earlier positions p < i holding ids[i]
+  std::vector<int> previous_;  // per position i: the last p < i holding ids[i], or -1 (a chain per id)
   // Per head (layer * heads + head): the sums the scores are ratios of.
   struct Sums {
     double all = 0, excl = 0;                 // sum(A), sum(A) without column 0 and the diagonal

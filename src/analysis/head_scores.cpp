@@ -22,13 +22,15 @@ HeadScoreAccumulator::HeadScoreAccumulator(int layers, int heads, std::span<cons
       heads_(heads),
       seq_(static_cast<int>(ids.size())),
       opt_(options),
-      earlier_(ids.size()),
+      previous_(ids.size(), -1),
       sums_(static_cast<size_t>(layers) * heads) {
-  std::map<int, std::vector<int>> seen;  // id -> its positions so far
+  std::map<int, int> last;  // id -> its latest position so far
   for (int i = 0; i < seq_; ++i) {
-    std::vector<int>& at = seen[ids[static_cast<size_t>(i)]];
-    earlier_[static_cast<size_t>(i)] = at;
-    at.push_back(i);
+    const auto [it, fresh] = last.try_emplace(ids[static_cast<size_t>(i)], i);
+    if (!fresh) {
+      previous_[static_cast<size_t>(i)] = it->second;
+      it->second = i;
+    }
   }
   if (opt_.length > 0)
     for (int i = 0; i < seq_; ++i) {
@@ -69,7 +71,7 @@ void HeadScoreAccumulator::add(const AttentionRows& r) {
         s.prev += a[i - 1];
         if (i - 1 != 0) s.prev_x += a[i - 1];
       }
-      for (int p : earlier_[static_cast<size_t>(i)]) {  // p < i with ids[p] == ids[i]
+      for (int p = previous_[static_cast<size_t>(i)]; p >= 0; p = previous_[static_cast<size_t>(p)]) {  // p < i, ids[p] == ids[i]
         s.dup += a[p];
         if (p != 0) s.dup_x += a[p];
         s.ind += a[p + 1];  // p + 1 <= i

@@ -9,11 +9,6 @@
 namespace attnlab::cli {
 namespace {
 
-std::string trimmed(std::string_view s) {
-  const size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
-  return a == std::string_view::npos ? std::string() : std::string(s.substr(a, b - a + 1));
-}
-
 // A non-negative decimal integer, or nullopt.
 std::optional<long long> to_index(std::string_view s) {
   if (s.empty() || s.size() > 12 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
@@ -23,16 +18,24 @@ std::optional<long long> to_index(std::string_view s) {
 
 }  // namespace
 
+std::vector<std::string> comma_items(std::string_view list) {
+  std::vector<std::string> items;
+  for (size_t i = 0; i <= list.size();) {
+    size_t j = list.find(',', i);
+    if (j == std::string_view::npos) j = list.size();
+    const std::string_view item = list.substr(i, j - i);
+    const size_t a = item.find_first_not_of(" \t"), b = item.find_last_not_of(" \t");
+    items.emplace_back(a == std::string_view::npos ? std::string_view() : item.substr(a, b - a + 1));
+    i = j + 1;
+  }
+  return items;
+}
+
 std::vector<int> parse_selection(std::string_view flag, std::string_view spec, int count) {
   const std::string f(flag);
   const std::string grammar = " (expected comma-separated N, A-B, last, every:K or all)";
   std::vector<int> out;
-  size_t i = 0;
-  while (i <= spec.size()) {
-    size_t j = spec.find(',', i);
-    if (j == std::string_view::npos) j = spec.size();
-    const std::string item = trimmed(spec.substr(i, j - i));
-    i = j + 1;
+  for (const std::string& item : comma_items(spec)) {
     auto bad = [&](const std::string& why) { return Error(f + ": '" + item + "' " + why, kExitUsage); };
     auto in_range = [&](long long v) {
       if (v >= count)
@@ -73,7 +76,6 @@ AttentionCollector::AttentionCollector(const ModelInfo& info, int seq, Attention
       sel_(std::move(selection)),
       sinks_(sinks),
       layer_slot_(static_cast<size_t>(layers_), -1),
-      head_slot_(static_cast<size_t>(heads_), -1),
       query_slot_(static_cast<size_t>(seq), -1),
       shown_layer_(shown_layer),
       shown_head_(shown_head),
@@ -82,7 +84,6 @@ AttentionCollector::AttentionCollector(const ModelInfo& info, int seq, Attention
       keep_query_rows_(keep_query_rows),
       shown_row_(static_cast<size_t>(seq)) {
   for (size_t k = 0; k < sel_.layers.size(); ++k) layer_slot_[static_cast<size_t>(sel_.layers[k])] = static_cast<int>(k);
-  for (size_t k = 0; k < sel_.heads.size(); ++k) head_slot_[static_cast<size_t>(sel_.heads[k])] = static_cast<int>(k);
   for (size_t k = 0; k < sel_.queries.size(); ++k) query_slot_[static_cast<size_t>(sel_.queries[k])] = static_cast<int>(k);
   if (keep_matrix_) matrix_.resize(static_cast<size_t>(seq) * seq);
   if (keep_query_rows_) query_rows_.resize(static_cast<size_t>(layers_) * heads_ * seq);

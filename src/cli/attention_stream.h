@@ -16,6 +16,9 @@
 
 namespace attnlab::cli {
 
+// "a, b ,c" -> {"a", "b", "c"}: split at commas, blanks and tabs trimmed (empty items kept).
+std::vector<std::string> comma_items(std::string_view list);
+
 // A selection of indices in [0, count): comma-separated items "N", "A-B" (inclusive), "last",
 // "every:K" (0, K, 2K, ...) or "all"; sorted, each once. Usage error (kExitUsage) naming `flag` and the
 // item for anything else or out of range.
@@ -63,7 +66,7 @@ class AttentionCollector {
   int layers_, heads_, seq_;
   AttentionSelection sel_;
   AttentionSinks sinks_;
-  std::vector<int> layer_slot_, head_slot_, query_slot_;  // model index -> position in the selection, or -1
+  std::vector<int> layer_slot_, query_slot_;  // model index -> position in the selection, or -1
   int shown_layer_, shown_head_, shown_query_;
   bool keep_matrix_, keep_query_rows_;
   std::vector<float> shown_row_, matrix_, query_rows_;

@@ -112,15 +112,19 @@ std::string table_text(const HeadsOptions& o, const HeadScores& s, const std::st
   return out;
 }
 
+// A double as JSON: 17 significant digits (reads back exactly), null when undefined.
+void json_double(JsonWriter& w, double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  if (std::isfinite(v)) w.raw_number(buf);
+  else w.null();
+}
+
 void write_grid(JsonWriter& w, const std::vector<double>& v, int layers, int heads) {
   w.begin_array();
   for (int l = 0; l < layers; ++l) {
     w.begin_array();
-    for (int h = 0; h < heads; ++h) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.17g", v[static_cast<size_t>(l) * heads + h]);
-      w.raw_number(std::isfinite(v[static_cast<size_t>(l) * heads + h]) ? buf : "null");
-    }
+    for (int h = 0; h < heads; ++h) json_double(w, v[static_cast<size_t>(l) * heads + h]);
     w.end_array();
   }
   w.end_array();
@@ -149,12 +153,15 @@ void write_json(const HeadsOptions& o, const HeadScores& s, const std::string& m
     for (size_t k = 0; k < s.sink_rate_percent.size(); ++k) write_grid(w, s.sink_by_key[k], s.layers, s.heads);
     w.end_array();
     w.key("sink_rate_percent").begin_array();
-    for (double r : s.sink_rate_percent) w.raw_number(fixed(r, 6));
+    for (double r : s.sink_rate_percent) json_double(w, r);
     w.end_array();
   }
   w.end_object();
   w.key("thresholds").begin_object();
-  for (const Threshold& t : kThresholds) w.key(t.score).raw_number(fixed(t.above, 2));
+  for (const Threshold& t : kThresholds) {
+    w.key(t.score);
+    json_double(w, t.above);
+  }
   w.end_object();
   w.end_object().raw("\n").flush();
 }

@@ -91,13 +91,7 @@ struct AttentionInput {
 // "1,2,3" (spaces allowed) -> ids; a clear usage error naming the bad entry.
 std::vector<int> parse_ids(const std::string& list) {
   std::vector<int> ids;
-  size_t i = 0;
-  while (i <= list.size()) {
-    size_t j = list.find(',', i);
-    if (j == std::string::npos) j = list.size();
-    std::string item = list.substr(i, j - i);
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
+  for (const std::string& item : comma_items(list)) {
     size_t used = 0;
     long long v = -1;
     try {
@@ -109,7 +103,6 @@ std::vector<int> parse_ids(const std::string& list) {
       throw Error("--ids: '" + item + "' is not a token id (expected comma-separated non-negative integers, e.g. 1,2,3)",
                   kExitUsage);
     ids.push_back(static_cast<int>(v));
-    i = j + 1;
   }
   return ids;
 }

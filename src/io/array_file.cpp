@@ -69,23 +69,30 @@ void OutputFile::write(const void* data, std::size_t size) {
   offset_ += size;
 }
 
-void OutputFile::patch(std::uint64_t offset, const void* data, std::size_t size) {
-  errno = 0;
-  if (std::fflush(file_) != 0) fail("write failed", errno);
-  const ssize_t n = ::pwrite(::fileno(file_), data, size, static_cast<off_t>(offset));
-  if (n != static_cast<ssize_t>(size)) fail("write failed", errno);
-}
-
-void OutputFile::write_at(std::uint64_t offset, const void* data, std::size_t size) {
-  test_signal_point("writing");
+namespace {
+// Every byte at offset, short writes resumed; errno of the failure, else 0.
+int pwrite_all(int fd, std::uint64_t offset, const void* data, std::size_t size) {
   const auto* p = static_cast<const char*>(data);
   while (size > 0) {
-    const ssize_t n = ::pwrite(::fileno(file_), p, size, static_cast<off_t>(offset));
-    if (n <= 0) fail("write failed", errno);
+    const ssize_t n = ::pwrite(fd, p, size, static_cast<off_t>(offset));
+    if (n <= 0) return n == 0 ? EIO : errno;
     p += n;
     offset += static_cast<std::uint64_t>(n);
     size -= static_cast<std::size_t>(n);
   }
+  return 0;
+}
+}  // namespace
+
+void OutputFile::patch(std::uint64_t offset, const void* data, std::size_t size) {
+  errno = 0;
+  if (std::fflush(file_) != 0) fail("write failed", errno);
+  if (const int err = pwrite_all(::fileno(file_), offset, data, size)) fail("write failed", err);
+}
+
+void OutputFile::write_at(std::uint64_t offset, const void* data, std::size_t size) {
+  test_signal_point("writing");
+  if (const int err = pwrite_all(::fileno(file_), offset, data, size)) fail("write failed", err);
 }
 
 void OutputFile::read_at(std::uint64_t offset, void* data, std::size_t size) const {
@@ -136,6 +143,7 @@ struct ArrayFileWriter::Impl {
 
   void add(std::string_view name, ArrayDType dtype, const void* data, std::size_t count,
            const std::vector<std::int64_t>& shape) {
+    if (declared) return add_declared(name, dtype, data, count, shape);
     const std::string where = in_quotes(file.target().string()) + ": array " + in_quotes(std::string(name));
     check_name(where, name);
     std::int64_t elements = 1;
@@ -288,26 +296,14 @@ ArrayFileWriter::ArrayFileWriter(const fs::path& path, ArrayFileFormat format)
 ArrayFileWriter::~ArrayFileWriter() = default;
 
 void ArrayFileWriter::add(std::string_view name, std::span<const float> data, const std::vector<std::int64_t>& shape) {
-  if (impl_->declared) {
-    impl_->add_declared(name, ArrayDType::kF32, data.data(), data.size(), shape);
-    return;
-  }
   impl_->add(name, ArrayDType::kF32, data.data(), data.size(), shape);
 }
 void ArrayFileWriter::add(std::string_view name, std::span<const std::int32_t> data,
                           const std::vector<std::int64_t>& shape) {
-  if (impl_->declared) {
-    impl_->add_declared(name, ArrayDType::kI32, data.data(), data.size(), shape);
-    return;
-  }
   impl_->add(name, ArrayDType::kI32, data.data(), data.size(), shape);
 }
 void ArrayFileWriter::add(std::string_view name, std::span<const std::int64_t> data,
                           const std::vector<std::int64_t>& shape) {
-  if (impl_->declared) {
-    impl_->add_declared(name, ArrayDType::kI64, data.data(), data.size(), shape);
-    return;
-  }
   impl_->add(name, ArrayDType::kI64, data.data(), data.size(), shape);
 }
 
